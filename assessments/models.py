@@ -1,0 +1,274 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+
+
+class Difficulty(models.TextChoices):
+    EASY = "easy", "Easy"
+    MEDIUM = "medium", "Medium"
+    HARD = "hard", "Hard"
+
+
+class Test(models.Model):
+    """The blueprint of an assessment; each attempt is an Assessment."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+        ARCHIVED = "archived", "Archived"
+
+    class FeedbackMode(models.TextChoices):
+        NONE = "none", "None"
+        CORRECTNESS = "correctness", "Correctness"
+        FULL = "full", "Full"
+
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    job_description = models.TextField(blank=True)
+    total_questions = models.PositiveIntegerField(default=10)
+    time_limit_minutes = models.PositiveIntegerField(default=30)
+    opens_at = models.DateTimeField(null=True, blank=True)
+    closes_at = models.DateTimeField(null=True, blank=True)
+    max_attempts = models.PositiveIntegerField(default=1)
+    pass_percentage = models.FloatField(default=60.0)
+    feedback_mode = models.CharField(max_length=20, choices=FeedbackMode.choices, default=FeedbackMode.CORRECTNESS)
+    requires_application = models.BooleanField(default=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="created_tests"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(total_questions__gte=1), name="test_total_questions_positive"),
+            models.CheckConstraint(condition=Q(time_limit_minutes__gte=1), name="test_time_limit_positive"),
+            models.CheckConstraint(condition=Q(max_attempts__gte=1), name="test_max_attempts_positive"),
+            models.CheckConstraint(
+                condition=Q(pass_percentage__gte=0) & Q(pass_percentage__lte=100), name="test_pass_percentage_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(opens_at__isnull=True) | Q(closes_at__isnull=True) | Q(closes_at__gt=models.F("opens_at")),
+                name="test_window_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def clean(self) -> None:
+        if self.opens_at and self.closes_at and self.closes_at <= self.opens_at:
+            raise ValidationError({"closes_at": "closes_at must be after opens_at."})
+
+
+class Skill(models.Model):
+    test = models.ForeignKey(Test, on_delete=models.CASCADE, related_name="skills")
+    name = models.CharField(max_length=100)
+    weight = models.FloatField(default=1.0)
+    difficulty = models.CharField(max_length=10, choices=Difficulty.choices, default=Difficulty.MEDIUM)
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["test", "name"], name="skill_unique_name_per_test"),
+            models.CheckConstraint(condition=Q(weight__gt=0), name="skill_weight_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Question(models.Model):
+    class Source(models.TextChoices):
+        BANK = "bank", "Bank"
+        GENERATED = "generated", "Generated"
+
+    test = models.ForeignKey(Test, on_delete=models.CASCADE, related_name="questions")
+    skill = models.ForeignKey(Skill, on_delete=models.CASCADE, related_name="questions")
+    prompt = models.TextField()
+    options = models.JSONField()
+    correct_option = models.PositiveSmallIntegerField()
+    explanation = models.TextField(blank=True)
+    difficulty = models.CharField(max_length=10, choices=Difficulty.choices, default=Difficulty.MEDIUM)
+    source = models.CharField(max_length=20, choices=Source.choices, default=Source.BANK)
+    provider = models.CharField(max_length=50, blank=True)
+    model_name = models.CharField(max_length=100, blank=True)
+    prompt_hash = models.CharField(max_length=64, blank=True)
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.prompt[:80]
+
+    def clean(self) -> None:
+        options = self.options
+        if not isinstance(options, list) or not all(isinstance(o, str) and o.strip() for o in options):
+            raise ValidationError({"options": "options must be a list of non-empty strings."})
+        if not 2 <= len(options) <= 6:
+            raise ValidationError({"options": "a question needs 2 to 6 options."})
+        if len({o.strip().casefold() for o in options}) != len(options):
+            raise ValidationError({"options": "options must be unique."})
+        if self.correct_option is None or not 0 <= self.correct_option < len(options):
+            raise ValidationError({"correct_option": f"correct_option must be between 0 and {len(options) - 1}."})
+        if self.skill_id and self.test_id and self.skill.test_id != self.test_id:
+            raise ValidationError({"skill": "the skill belongs to another test."})
+
+
+class CandidateApplication(models.Model):
+    class Status(models.TextChoices):
+        INVITED = "invited", "Invited"
+        SHORTLISTED = "shortlisted", "Shortlisted"
+        REJECTED = "rejected", "Rejected"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    ELIGIBLE_STATUSES = (Status.INVITED, Status.SHORTLISTED)
+
+    candidate = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="applications")
+    test = models.ForeignKey(Test, on_delete=models.CASCADE, related_name="applications")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.INVITED)
+    time_multiplier = models.FloatField(default=1.0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["candidate", "test"], name="application_unique_candidate_test"),
+            models.CheckConstraint(
+                condition=Q(time_multiplier__gte=1.0) & Q(time_multiplier__lte=5.0),
+                name="application_time_multiplier_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.candidate} → {self.test}"
+
+
+class Assessment(models.Model):
+    """One attempt of one candidate at one Test."""
+
+    class Status(models.TextChoices):
+        IN_PROGRESS = "in_progress", "In progress"
+        COMPLETED = "completed", "Completed"
+        TIMED_OUT = "timed_out", "Timed out"
+        ABANDONED = "abandoned", "Abandoned"
+        TERMINATED = "terminated", "Terminated"
+
+    test = models.ForeignKey(Test, on_delete=models.PROTECT, related_name="assessments")
+    candidate = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="assessments")
+    application = models.ForeignKey(
+        CandidateApplication, null=True, blank=True, on_delete=models.SET_NULL, related_name="assessments"
+    )
+    attempt_number = models.PositiveIntegerField()
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.IN_PROGRESS, db_index=True)
+    started_at = models.DateTimeField()
+    deadline_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+    end_reason = models.CharField(max_length=50, blank=True)
+    score = models.PositiveIntegerField(default=0)
+    max_score = models.PositiveIntegerField(default=0)
+    percentage_score = models.FloatField(null=True, blank=True)
+    passed = models.BooleanField(null=True, blank=True)
+    session_epoch = models.PositiveIntegerField(default=0)
+    last_seq = models.PositiveIntegerField(default=0)
+    ai_state = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["candidate", "test", "attempt_number"], name="assessment_unique_attempt_number"
+            ),
+            models.UniqueConstraint(
+                fields=["candidate", "test"],
+                condition=Q(status="in_progress"),
+                name="assessment_one_in_progress_per_candidate_test",
+            ),
+            models.CheckConstraint(condition=Q(attempt_number__gte=1), name="assessment_attempt_number_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.candidate} – {self.test} #{self.attempt_number}"
+
+
+class Response(models.Model):
+    """One question asked in an attempt, and the answer when there is one."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="responses")
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="responses")
+    position = models.PositiveIntegerField()
+    # option_order[i] is the index in question.options of the option served at position i.
+    option_order = models.JSONField(default=list)
+    asked_at = models.DateTimeField()
+    answered_at = models.DateTimeField(null=True, blank=True)
+    selected_option = models.PositiveSmallIntegerField(null=True, blank=True)  # index in question.options
+    is_correct = models.BooleanField(null=True, blank=True)
+    time_taken_ms = models.PositiveIntegerField(null=True, blank=True)
+    client_msg_id = models.CharField(max_length=100, null=True, blank=True)
+
+    class Meta:
+        ordering = ["assessment_id", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["assessment", "position"], name="response_unique_position"),
+            models.UniqueConstraint(fields=["assessment", "question"], name="response_unique_question"),
+            models.UniqueConstraint(
+                fields=["assessment", "client_msg_id"],
+                condition=Q(client_msg_id__isnull=False),
+                name="response_unique_client_msg_id",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.assessment_id} Q{self.position}"
+
+
+class ChatMessage(models.Model):
+    class Role(models.TextChoices):
+        CANDIDATE = "candidate", "Candidate"
+        TUTOR = "tutor", "Tutor"
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="chat_messages")
+    role = models.CharField(max_length=20, choices=Role.choices)
+    content = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+
+class AssessmentEvent(models.Model):
+    """The per-attempt log of server messages, replayed to a client that resumes."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="events")
+    seq = models.PositiveIntegerField()
+    type = models.CharField(max_length=50)
+    payload = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["assessment_id", "seq"]
+        constraints = [models.UniqueConstraint(fields=["assessment", "seq"], name="event_unique_seq")]
+
+
+class IntegrityEvent(models.Model):
+    class Kind(models.TextChoices):
+        TAB_HIDDEN = "tab_hidden", "Tab hidden"
+        TAB_VISIBLE = "tab_visible", "Tab visible"
+        WINDOW_BLUR = "window_blur", "Window blur"
+        PASTE = "paste", "Paste"
+        COPY = "copy", "Copy"
+        FULLSCREEN_EXIT = "fullscreen_exit", "Fullscreen exit"
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="integrity_events")
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]

@@ -1,0 +1,15 @@
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+RECRUITERS_GROUP = "recruiters"
+
+
+def is_recruiter(user: AbstractBaseUser | AnonymousUser) -> bool:
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if getattr(user, "is_superuser", False):
+        return True
+    return bool(getattr(user, "is_staff", False)) and user.groups.filter(name=RECRUITERS_GROUP).exists()  # type: ignore[union-attr]
+
+
+def role_of(user: AbstractBaseUser | AnonymousUser) -> str:
+    return "recruiter" if is_recruiter(user) else "candidate"

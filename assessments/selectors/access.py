@@ -1,0 +1,84 @@
+"""Who may take which test, and how many attempts they have left."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.utils import timezone
+
+from assessments.errors import ApplicationError
+from assessments.models import Assessment, CandidateApplication, Test
+
+ACCESS_DENIED_STATUS = 403
+
+
+@dataclass(frozen=True)
+class TestAccess:
+    test: Test
+    application: CandidateApplication | None
+    attempts_used: int
+    attempts_left: int
+    in_progress: Assessment | None
+
+    @property
+    def time_multiplier(self) -> float:
+        return self.application.time_multiplier if self.application else 1.0
+
+
+def test_get(*, test_id: int | str) -> Test:
+    try:
+        return Test.objects.get(pk=int(test_id))
+    except (Test.DoesNotExist, ValueError, TypeError) as exc:
+        raise ApplicationError("test_not_found", f"Test {test_id} does not exist.", status=404) from exc
+
+
+def test_window_state(*, test: Test, now: datetime | None = None) -> str:
+    """`upcoming`, `open` or `closed`, by the test's window alone."""
+    now = now or timezone.now()
+    if test.opens_at and now < test.opens_at:
+        return "upcoming"
+    if test.closes_at and now >= test.closes_at:
+        return "closed"
+    return "open"
+
+
+def test_access_evaluate(*, test: Test, user: AbstractBaseUser, now: datetime | None = None) -> TestAccess:
+    """Everything needed to decide access, without deciding it."""
+    application = CandidateApplication.objects.filter(test=test, candidate=user).first()
+    attempts = list(Assessment.objects.filter(test=test, candidate=user).only("id", "status", "attempt_number"))
+    in_progress = next((a for a in attempts if a.status == Assessment.Status.IN_PROGRESS), None)
+    used = len(attempts)
+    return TestAccess(
+        test=test,
+        application=application,
+        attempts_used=used,
+        attempts_left=max(test.max_attempts - used, 0),
+        in_progress=in_progress,
+    )
+
+
+def test_access_check(*, access: TestAccess, now: datetime | None = None, new_attempt: bool) -> None:
+    """Raise `ApplicationError` (status 403) naming why this candidate may not take the test now.
+
+    `new_attempt=False` checks only what resuming an in-progress attempt needs.
+    """
+    test = access.test
+    if test.status != Test.Status.PUBLISHED:
+        raise ApplicationError("test_not_published", "This test is not published.", status=ACCESS_DENIED_STATUS)
+    window = test_window_state(test=test, now=now)
+    if window == "upcoming":
+        raise ApplicationError("test_not_open", "This test has not opened yet.", status=ACCESS_DENIED_STATUS)
+    if window == "closed" and new_attempt:
+        raise ApplicationError("test_closed", "This test has closed.", status=ACCESS_DENIED_STATUS)
+    if test.requires_application:
+        app = access.application
+        if app is None or app.status not in CandidateApplication.ELIGIBLE_STATUSES:
+            raise ApplicationError(
+                "not_eligible", "You are not invited or shortlisted for this test.", status=ACCESS_DENIED_STATUS
+            )
+    if new_attempt and access.attempts_left <= 0:
+        raise ApplicationError(
+            "attempts_exhausted",
+            f"All {test.max_attempts} attempt(s) for this test are used.",
+            status=ACCESS_DENIED_STATUS,
+        )

@@ -1,0 +1,113 @@
+from datetime import timedelta
+
+import factory
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.utils import timezone
+
+from assessments.models import Assessment, CandidateApplication, Difficulty, Question, Skill, Test
+from assessments.roles import RECRUITERS_GROUP
+
+User = get_user_model()
+PASSWORD = "correct-horse-battery"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"candidate{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+
+class RecruiterFactory(UserFactory):
+    username = factory.Sequence(lambda n: f"recruiter{n}")
+    is_staff = True
+
+    @factory.post_generation
+    def recruiters_group(self, create: bool, extracted: object, **kwargs: object) -> None:
+        if create:
+            group, _ = Group.objects.get_or_create(name=RECRUITERS_GROUP)
+            self.groups.add(group)
+
+
+class TestFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Test
+
+    title = factory.Sequence(lambda n: f"Backend engineer screen {n}")
+    description = "Screening test"
+    job_description = "Build and run Django services."
+    total_questions = 3
+    time_limit_minutes = 30
+    max_attempts = 1
+    pass_percentage = 60.0
+    feedback_mode = Test.FeedbackMode.CORRECTNESS
+    requires_application = True
+    status = Test.Status.PUBLISHED
+    created_by = factory.SubFactory(RecruiterFactory)
+    opens_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=1))
+    closes_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=7))
+
+
+class SkillFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Skill
+
+    test = factory.SubFactory(TestFactory)
+    name = factory.Sequence(lambda n: f"skill-{n}")
+    weight = 1.0
+    difficulty = Difficulty.MEDIUM
+
+
+class QuestionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Question
+
+    skill = factory.SubFactory(SkillFactory)
+    test = factory.LazyAttribute(lambda q: q.skill.test)
+    prompt = factory.Sequence(lambda n: f"Which option is right in case {n}?")
+    options = factory.Sequence(lambda n: [f"right {n}", f"wrong a{n}", f"wrong b{n}", f"wrong c{n}"])
+    correct_option = 0
+    explanation = "Because the first option is the right one."
+    difficulty = Difficulty.MEDIUM
+
+
+class ApplicationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CandidateApplication
+
+    candidate = factory.SubFactory(UserFactory)
+    test = factory.SubFactory(TestFactory)
+    status = CandidateApplication.Status.SHORTLISTED
+    time_multiplier = 1.0
+
+
+class AssessmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Assessment
+
+    test = factory.SubFactory(TestFactory)
+    candidate = factory.SubFactory(UserFactory)
+    attempt_number = 1
+    status = Assessment.Status.IN_PROGRESS
+    started_at = factory.LazyFunction(timezone.now)
+    deadline_at = factory.LazyAttribute(lambda a: a.started_at + timedelta(minutes=a.test.time_limit_minutes))
+    max_score = factory.LazyAttribute(lambda a: a.test.total_questions)
+
+
+def published_test_with_bank(*, questions: int = 6, skills: int = 2, **test_fields: object) -> Test:
+    """A published test with `skills` skills and `questions` bank items spread over them."""
+    test = TestFactory(**test_fields)
+    skill_rows = [SkillFactory(test=test, name=f"skill {i + 1}", order=i) for i in range(skills)]
+    for i in range(questions):
+        QuestionFactory(skill=skill_rows[i % skills], test=test)
+    return test
+
+
+def enrolled_candidate(*, test: Test, **application_fields: object) -> object:
+    """A candidate with a shortlisted application to `test`."""
+    application = ApplicationFactory(test=test, **application_fields)
+    return application.candidate
