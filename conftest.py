@@ -1,8 +1,35 @@
+"""Project-wide fixtures, and the rule for tests that need real services.
+
+Tests marked `postgres`, `redis` or `live` run only when DATABASE_URL / REDIS_URL point at real
+services; otherwise they are skipped, except under CI=true where a skipped service test fails.
+"""
+
 import os
+
+import pytest
 
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz")
 
-import pytest  # noqa: E402
+
+def _missing_services(item: pytest.Item) -> list[str]:
+    needs_postgres = item.get_closest_marker("postgres") or item.get_closest_marker("live")
+    needs_redis = item.get_closest_marker("redis") or item.get_closest_marker("live")
+    missing = []
+    if needs_postgres and not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        missing.append("PostgreSQL (DATABASE_URL)")
+    if needs_redis and not os.environ.get("REDIS_URL", "").startswith("redis"):
+        missing.append("Redis (REDIS_URL)")
+    return missing
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    missing = _missing_services(item)
+    if not missing:
+        return
+    reason = "needs " + " and ".join(missing)
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"{reason}, and under CI=true a service test may not be skipped")
+    pytest.skip(reason)
 
 
 @pytest.fixture
