@@ -8,8 +8,6 @@ import os
 
 import pytest
 
-os.environ.setdefault("SECRET_KEY", "test-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz")
-
 
 def _missing_services(item: pytest.Item) -> list[str]:
     needs_postgres = item.get_closest_marker("postgres") or item.get_closest_marker("live")

@@ -249,7 +249,10 @@ class AssessmentEvent(models.Model):
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="events")
     seq = models.PositiveIntegerField()
     type = models.CharField(max_length=50)
-    payload = models.JSONField(default=dict)
+    ref = models.CharField(max_length=100, blank=True)  # the client message id this event answers
+    # The answered question this event reports, so a repeated answer gets the same events back.
+    response = models.ForeignKey(Response, null=True, blank=True, on_delete=models.CASCADE, related_name="events")
+    payload = models.JSONField(default=dict)  # the whole server message as it was sent
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -272,3 +275,23 @@ class IntegrityEvent(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
+
+
+class CandidateSession(models.Model):
+    """The live connection of one candidate on one endpoint (`key` is the protocol's connection_id).
+
+    `epoch` is the fencing token of the single-session rule: each new connection takes the next one
+    under a row lock, and any connection holding an older epoch may no longer write.
+    """
+
+    key = models.CharField(max_length=64, unique=True)
+    candidate = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sessions")
+    test = models.ForeignKey(Test, null=True, blank=True, on_delete=models.CASCADE, related_name="sessions")
+    epoch = models.PositiveIntegerField(default=0)
+    channel_name = models.CharField(max_length=200, blank=True)
+    worker = models.CharField(max_length=100, blank=True)
+    connected_at = models.DateTimeField(null=True, blank=True)
+    disconnected_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.key} (epoch {self.epoch})"

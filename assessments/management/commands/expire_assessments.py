@@ -1,0 +1,26 @@
+import time
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from assessments.services.attempts import assessments_expire_due
+
+
+class Command(BaseCommand):
+    help = (
+        "Finalize every in-progress attempt whose deadline has passed (status timed_out, answered questions "
+        "scored), telling any connected candidate. One pass, or --loop SECONDS to keep running."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--loop", type=float, metavar="SECONDS", help="repeat every SECONDS until stopped")
+
+    def handle(self, *args: Any, loop: float | None = None, **options: Any) -> None:
+        if loop is not None and loop <= 0:
+            raise CommandError("--loop needs a positive number of seconds")
+        while True:
+            expired = assessments_expire_due()
+            self.stdout.write(f"expired {len(expired)} attempt(s)" + (f": {', '.join(map(str, expired))}" if expired else ""))
+            if loop is None:
+                return
+            time.sleep(loop)

@@ -1,0 +1,10 @@
+"""Settings for the test suite: the real settings, with a throw-away SECRET_KEY when none is set.
+
+The key goes into the environment so daphne processes started by live tests share it.
+"""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz")
+
+from jatayu.settings import *  # noqa: E402, F403

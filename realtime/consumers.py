@@ -1,0 +1,306 @@
+"""The candidate's WebSocket. Thin: authenticate, validate against `realtime.protocol`, call one
+service, send what it returns. State that matters lives in the database; what is kept here (timers,
+rate window, highest seq sent) only serves this one connection."""
+
+import asyncio
+import json
+import logging
+import os
+import socket
+import time
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
+from django.utils import timezone
+
+from assessments.errors import ApplicationError
+from assessments.services import attempts
+from assessments.services.attempts import Connection, Outcome
+from assessments.services.sessions import session_release
+from realtime import protocol as p
+from realtime.auth import user_from_access_token
+from realtime.groups import test_group, user_group
+
+logger = logging.getLogger(__name__)
+WORKER_ID = f"{socket.gethostname()}:{os.getpid()}"
+WARNINGS_AT_SECONDS = (300, 60)
+
+
+class AssessmentConsumer(AsyncJsonWebsocketConsumer):
+    conn: Connection | None
+
+    async def connect(self) -> None:
+        self.conn = None
+        self.last_sent_seq = 0
+        self.tasks: dict[str, asyncio.Task[None]] = {}
+        self.groups_joined: list[str] = []
+        self.rate_window_start = time.monotonic()
+        self.rate_count = 0
+        await self.accept()
+        token = self.scope.get("query_token")
+        if token:
+            await self.authenticate(token)
+        else:
+            self._start_task("auth_timeout", self._auth_timeout())
+
+    async def disconnect(self, code: int) -> None:
+        for task in self.tasks.values():
+            task.cancel()
+        for group in self.groups_joined:
+            await self.channel_layer.group_discard(group, self.channel_name)
+        if self.conn is not None:
+            await database_sync_to_async(session_release)(connection_id=self.conn.connection_id, epoch=self.conn.epoch)
+
+    # ------------------------------------------------------------ frames
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if await self._over_rate_limit():
+            return
+        if text_data is None:
+            await self.send_error(p.ErrorCode.INVALID_MESSAGE, "Binary frames are not supported; send JSON text.")
+            return
+        if len(text_data.encode()) > settings.WS_MAX_MESSAGE_BYTES:
+            await self.send_error(p.ErrorCode.MESSAGE_TOO_LARGE, "Messages are limited to 64 KiB.")
+            return
+        try:
+            raw = json.loads(text_data)
+        except ValueError:
+            await self.send_error(p.ErrorCode.INVALID_JSON, "The message is not valid JSON.")
+            return
+        try:
+            message_type, data, ref = p.parse_client_message(raw)
+        except p.ProtocolError as exc:
+            await self.send_error(exc.code, exc.message, ref=exc.ref)
+            return
+        try:
+            await self.dispatch_message(message_type, data, ref)
+        except ApplicationError as exc:
+            await self.send_error(exc.code, exc.message, ref=ref)
+        except Exception:
+            logger.exception("unhandled error on %s for user %s", message_type, self.conn and self.conn.user.pk)
+            await self.send_error(p.ErrorCode.INTERNAL_ERROR, "Something went wrong on our side; please retry.", ref=ref)
+
+    async def dispatch_message(self, message_type: str, data: p.Strict, ref: str | None) -> None:
+        if message_type == "auth":
+            if self.conn is not None:
+                raise ApplicationError(p.ErrorCode.ALREADY_AUTHENTICATED, "This connection is already authenticated.")
+            assert isinstance(data, p.AuthData)
+            await self.authenticate(data.token)
+            return
+        if self.conn is None:
+            await self.send_error(p.ErrorCode.AUTH_REQUIRED, "Authenticate first: send {type: auth, data: {token}}.")
+            return
+        await self.HANDLERS[message_type](self, data, ref)
+
+    # ------------------------------------------------------------ authentication
+
+    async def authenticate(self, token: str) -> None:
+        self._cancel_task("auth_timeout")
+        try:
+            auth = await database_sync_to_async(user_from_access_token)(token)
+            test_id = self._requested_test_id()
+            await self._join(user_group(auth.user.pk))
+            opened = await database_sync_to_async(attempts.connection_open)(
+                user=auth.user, test_id=test_id, channel_name=self.channel_name, worker=WORKER_ID
+            )
+        except ApplicationError as exc:
+            await self.send_error(exc.code, exc.message, close=p.CLOSING_ERRORS.get(exc.code, p.CloseCode.AUTH_FAILED))
+            return
+        self.conn = Connection(
+            user=auth.user, test_id=test_id, connection_id=opened.claim.connection_id, epoch=opened.claim.epoch
+        )
+        if test_id is not None:
+            await self._join(test_group(test_id))
+        await self.send_message(opened.auth_success)
+        self._start_task("token_expiry", self._expire_token_at(auth.expires_at))
+        self._watch_deadline(opened.deadline)
+
+    def _requested_test_id(self) -> int | None:
+        kwargs = self.scope["url_route"]["kwargs"]
+        if kwargs.get("general"):
+            return None
+        raw = kwargs.get("test_id", self.scope.get("query_test_id"))
+        if raw is None or raw == "":
+            raise ApplicationError(p.ErrorCode.TEST_NOT_FOUND, "Name the test: /ws/assessment/<test_id>/.")
+        try:
+            return int(raw)
+        except (TypeError, ValueError) as exc:
+            raise ApplicationError(p.ErrorCode.TEST_NOT_FOUND, f"Test {raw!r} does not exist.") from exc
+
+    async def _auth_timeout(self) -> None:
+        await asyncio.sleep(settings.WS_AUTH_TIMEOUT_SECONDS)
+        if self.conn is None:
+            await self.send_error(p.ErrorCode.AUTH_TIMEOUT, "No auth message arrived in time.", close=p.CloseCode.AUTH_FAILED)
+
+    async def _expire_token_at(self, expires_at: datetime) -> None:
+        await asyncio.sleep(max(0.0, (expires_at - timezone.now()).total_seconds()))
+        await self.send_error(
+            p.ErrorCode.TOKEN_EXPIRED, "The access token expired; reconnect with a fresh one.", close=p.CloseCode.AUTH_FAILED
+        )
+
+    # ------------------------------------------------------------ client messages
+
+    async def on_heartbeat(self, data: p.Strict, ref: str | None) -> None:
+        now = timezone.now()
+        await self.send_message(p.server_message("pong", p.Pong(timestamp=now, server_time=now), ref=ref))
+
+    async def on_start_assessment(self, data: p.Strict, ref: str | None) -> None:
+        assert isinstance(data, p.StartAssessmentData) and self.conn is not None
+        if data.test_id is not None and data.test_id != self.conn.test_id:
+            raise ApplicationError(p.ErrorCode.VALIDATION_ERROR, f"This connection is for test {self.conn.test_id}.")
+        await self._run(attempts.assessment_start, ref, close_on_access_error=True)
+
+    async def on_get_question(self, data: p.Strict, ref: str | None) -> None:
+        await self._run(attempts.question_current, ref)
+
+    async def on_submit_answer(self, data: p.Strict, ref: str | None) -> None:
+        assert isinstance(data, p.SubmitAnswerData)
+        await self._run(attempts.answer_submit, ref, question_id=data.question_id, selected_option=data.selected_option)
+
+    async def on_complete_assessment(self, data: p.Strict, ref: str | None) -> None:
+        await self._run(attempts.assessment_complete, ref)
+
+    async def on_chat_message(self, data: p.Strict, ref: str | None) -> None:
+        assert isinstance(data, p.ChatMessageData)
+        await self._run(attempts.chat_send, ref, message=data.message)
+
+    async def on_resume(self, data: p.Strict, ref: str | None) -> None:
+        assert isinstance(data, p.ResumeData) and self.conn is not None
+        outcome = await database_sync_to_async(attempts.events_replay)(conn=self.conn, last_seq=data.last_seq)
+        for message in outcome.messages:
+            await self.send_message(message)
+
+    async def on_integrity_event(self, data: p.Strict, ref: str | None) -> None:
+        assert isinstance(data, p.IntegrityEventData)
+        await self._run(attempts.integrity_record, ref, kind=data.kind)
+
+    HANDLERS: dict[str, Callable[["AssessmentConsumer", p.Strict, str | None], Awaitable[None]]] = {
+        "heartbeat": on_heartbeat,
+        "start_assessment": on_start_assessment,
+        "get_question": on_get_question,
+        "submit_answer": on_submit_answer,
+        "complete_assessment": on_complete_assessment,
+        "chat_message": on_chat_message,
+        "resume": on_resume,
+        "integrity_event": on_integrity_event,
+    }
+
+    async def _run(
+        self, service: Callable[..., Outcome], ref: str | None, *, close_on_access_error: bool = False, **kwargs: Any
+    ) -> None:
+        """Call one service in a worker thread, then send its messages (they are committed by now)."""
+        assert self.conn is not None
+        try:
+            outcome = await database_sync_to_async(service)(conn=self.conn, ref=ref, **kwargs)
+        except ApplicationError as exc:
+            close = p.CLOSING_ERRORS.get(exc.code)
+            if exc.code == p.ErrorCode.SESSION_REPLACED:
+                await self.send_message(p.server_message("session_replaced", p.SessionReplaced()))
+            elif not close_on_access_error and close == p.CloseCode.FORBIDDEN:
+                close = None
+            await self.send_error(exc.code, exc.message, ref=ref, close=close)
+            return
+        for message in outcome.messages:
+            await self.send_message(message)
+        if outcome.finished:
+            self._cancel_task("deadline")
+        elif outcome.deadline is not None and "deadline" not in self.tasks:
+            self._watch_deadline(outcome.deadline)
+
+    # ------------------------------------------------------------ channel-layer events
+
+    async def attempt_event(self, event: dict[str, Any]) -> None:
+        """A logged message of this candidate's attempt, pushed by a service on any worker."""
+        if self.conn is None or event.get("test_id") != self.conn.test_id:
+            return
+        message = event["message"]
+        if message.get("seq", 0) <= self.last_sent_seq:
+            return
+        await self.send_message(message)
+        if message["type"] == "assessment_completed":
+            self._cancel_task("deadline")
+        elif message["type"] == "time_extended":
+            self._watch_deadline(datetime.fromisoformat(message["data"]["deadline"]))
+
+    async def session_replace(self, event: dict[str, Any]) -> None:
+        if self.conn is None or event["connection_id"] != self.conn.connection_id or event["epoch"] <= self.conn.epoch:
+            return
+        await self.send_message(p.server_message("session_replaced", p.SessionReplaced()))
+        await self.send_error(
+            p.ErrorCode.SESSION_REPLACED,
+            "This assessment continues in another window.",
+            close=p.CloseCode.SESSION_REPLACED,
+        )
+
+    async def test_announcement(self, event: dict[str, Any]) -> None:
+        if self.conn is not None:
+            await self.send_message(event["message"])
+
+    # ------------------------------------------------------------ timer
+
+    def _watch_deadline(self, deadline: datetime | None) -> None:
+        self._cancel_task("deadline")
+        if deadline is not None:
+            self._start_task("deadline", self._deadline_timer(deadline))
+
+    async def _deadline_timer(self, deadline: datetime) -> None:
+        """The fast path to `timed_out`: `expire_assessments` and lazy checks cover a dead connection."""
+        for warn_at in WARNINGS_AT_SECONDS:
+            wait = (deadline - timezone.now()).total_seconds() - warn_at
+            if wait > 0:
+                await asyncio.sleep(wait)
+                await self.send_message(p.server_message("time_warning", p.TimeWarning(seconds_left=warn_at)))
+        await asyncio.sleep(max(0.0, (deadline - timezone.now()).total_seconds()))
+        assert self.conn is not None
+        outcome = await database_sync_to_async(attempts.events_replay)(conn=self.conn, last_seq=self.last_sent_seq)
+        for message in outcome.messages:
+            await self.send_message(message)
+
+    # ------------------------------------------------------------ sending
+
+    async def send_message(self, message: dict[str, Any]) -> None:
+        seq = message.get("seq")
+        if seq is not None:
+            self.last_sent_seq = max(self.last_sent_seq, seq)
+        await self.send_json(message)
+
+    async def send_error(
+        self, code: str, message: str, *, ref: str | None = None, close: int | None = None
+    ) -> None:
+        await self.send_json(p.error_message(str(code), message, ref=ref))
+        if close is not None:
+            await self.close(code=int(close))
+
+    async def _over_rate_limit(self) -> bool:
+        """More than WS_RATE_LIMIT messages a second: refused; more than twice that: closed (4029)."""
+        now = time.monotonic()
+        if now - self.rate_window_start >= 1.0:
+            self.rate_window_start, self.rate_count = now, 0
+        self.rate_count += 1
+        limit = settings.WS_RATE_LIMIT
+        if self.rate_count <= limit:
+            return False
+        if self.rate_count == limit + 1:
+            await self.send_error(p.ErrorCode.RATE_LIMITED, f"Slow down: at most {limit} messages a second.")
+        elif self.rate_count == 2 * limit + 1:
+            await self.send_error(p.ErrorCode.RATE_LIMITED, "Too many messages.", close=p.CloseCode.RATE_LIMITED)
+        return True
+
+    # ------------------------------------------------------------ helpers
+
+    async def _join(self, group: str) -> None:
+        await self.channel_layer.group_add(group, self.channel_name)
+        self.groups_joined.append(group)
+
+    def _start_task(self, name: str, coro: Awaitable[None]) -> None:
+        self._cancel_task(name)
+        self.tasks[name] = asyncio.ensure_future(coro)
+
+    def _cancel_task(self, name: str) -> None:
+        task = self.tasks.pop(name, None)
+        if task is not None and task is not asyncio.current_task():
+            task.cancel()
