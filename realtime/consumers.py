@@ -92,7 +92,11 @@ class AssessmentConsumer(AsyncJsonWebsocketConsumer):
             await self.authenticate(data.token)
             return
         if self.conn is None:
-            await self.send_error(p.ErrorCode.AUTH_REQUIRED, "Authenticate first: send {type: auth, data: {token}}.")
+            await self.send_error(
+                p.ErrorCode.AUTH_REQUIRED,
+                "Authenticate first: send {type: auth, data: {token}}.",
+                close=p.CloseCode.AUTH_FAILED,
+            )
             return
         await self.HANDLERS[message_type](self, data, ref)
 
@@ -116,6 +120,9 @@ class AssessmentConsumer(AsyncJsonWebsocketConsumer):
         if test_id is not None:
             await self._join(test_group(test_id))
         await self.send_message(opened.auth_success)
+        # The snapshot stands for every event up to its last_seq; later ones come as pushes or by `resume`.
+        snapshot = opened.auth_success["data"]["assessment"]
+        self.last_sent_seq = snapshot["last_seq"] if snapshot else 0
         self._start_task("token_expiry", self._expire_token_at(auth.expires_at))
         self._watch_deadline(opened.deadline)
 

@@ -25,14 +25,14 @@ class TestAccess:
         return self.application.time_multiplier if self.application else 1.0
 
 
-def test_get(*, test_id: int | str) -> Test:
+def blueprint_get(*, test_id: int | str) -> Test:
     try:
         return Test.objects.get(pk=int(test_id))
     except (Test.DoesNotExist, ValueError, TypeError) as exc:
         raise ApplicationError("test_not_found", f"Test {test_id} does not exist.", status=404) from exc
 
 
-def test_window_state(*, test: Test, now: datetime | None = None) -> str:
+def blueprint_window_state(*, test: Test, now: datetime | None = None) -> str:
     """`upcoming`, `open` or `closed`, by the test's window alone."""
     now = now or timezone.now()
     if test.opens_at and now < test.opens_at:
@@ -42,7 +42,7 @@ def test_window_state(*, test: Test, now: datetime | None = None) -> str:
     return "open"
 
 
-def test_access_evaluate(*, test: Test, user: AbstractBaseUser, now: datetime | None = None) -> TestAccess:
+def blueprint_access_evaluate(*, test: Test, user: AbstractBaseUser, now: datetime | None = None) -> TestAccess:
     """Everything needed to decide access, without deciding it."""
     application = CandidateApplication.objects.filter(test=test, candidate=user).first()
     attempts = list(Assessment.objects.filter(test=test, candidate=user).only("id", "status", "attempt_number"))
@@ -57,7 +57,7 @@ def test_access_evaluate(*, test: Test, user: AbstractBaseUser, now: datetime | 
     )
 
 
-def test_access_check(*, access: TestAccess, now: datetime | None = None, new_attempt: bool) -> None:
+def blueprint_access_check(*, access: TestAccess, now: datetime | None = None, new_attempt: bool) -> None:
     """Raise `ApplicationError` (status 403) naming why this candidate may not take the test now.
 
     `new_attempt=False` checks only what resuming an in-progress attempt needs.
@@ -65,7 +65,7 @@ def test_access_check(*, access: TestAccess, now: datetime | None = None, new_at
     test = access.test
     if test.status != Test.Status.PUBLISHED:
         raise ApplicationError("test_not_published", "This test is not published.", status=ACCESS_DENIED_STATUS)
-    window = test_window_state(test=test, now=now)
+    window = blueprint_window_state(test=test, now=now)
     if window == "upcoming":
         raise ApplicationError("test_not_open", "This test has not opened yet.", status=ACCESS_DENIED_STATUS)
     if window == "closed" and new_attempt:

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from assessments.errors import ApplicationError
 from assessments.models import Assessment, ChatMessage, IntegrityEvent, Question, Response, Test
-from assessments.selectors.access import test_access_check, test_access_evaluate, test_get
+from assessments.selectors.access import blueprint_access_check, blueprint_access_evaluate, blueprint_get
 from assessments.selectors.visibility import candidate_result_fields
 from assessments.services.events import event_append, event_push_to_candidate, events_after
 from assessments.services.selection import option_order_shuffled, question_pick_next
@@ -104,7 +104,9 @@ def _completed_data(assessment: Assessment) -> p.AssessmentCompleted:
     )
 
 
-def _ask_next(*, assessment: Assessment, now: datetime) -> dict[str, Any] | None:
+def _ask_next(
+    *, assessment: Assessment, now: datetime, ref: str | None = None, answered: Response | None = None
+) -> dict[str, Any] | None:
     """Create the next Response and log its `question`; None when the bank has nothing left."""
     question = question_pick_next(assessment=assessment)
     if question is None:
@@ -116,20 +118,29 @@ def _ask_next(*, assessment: Assessment, now: datetime) -> dict[str, Any] | None
         option_order=option_order_shuffled(count=len(question.options)),
         asked_at=now,
     )
-    return event_append(assessment=assessment, message_type="question", data=question_payload(response=response, now=now))
+    data = question_payload(response=response, now=now)
+    return event_append(assessment=assessment, message_type="question", data=data, ref=ref, response=answered)
 
 
-def _finalize(*, assessment: Assessment, status: str, reason: str, now: datetime) -> dict[str, Any]:
+def _finalize(
+    *, assessment: Assessment, status: str, reason: str, now: datetime, ref: str | None = None,
+    answered: Response | None = None,
+) -> dict[str, Any]:
     """End the attempt, score it, and log `assessment_completed`."""
-    answered = assessment.responses.filter(answered_at__isnull=False)
-    assessment.score = answered.filter(is_correct=True).count()
+    assessment.score = assessment.responses.filter(answered_at__isnull=False, is_correct=True).count()
     assessment.percentage_score = round(100.0 * assessment.score / assessment.max_score, 2) if assessment.max_score else 0.0
     assessment.passed = assessment.percentage_score >= assessment.test.pass_percentage
     assessment.status = status
     assessment.end_reason = reason
     assessment.ended_at = now
     assessment.save(update_fields=["score", "percentage_score", "passed", "status", "end_reason", "ended_at"])
-    return event_append(assessment=assessment, message_type="assessment_completed", data=_completed_data(assessment))
+    return event_append(
+        assessment=assessment,
+        message_type="assessment_completed",
+        data=_completed_data(assessment),
+        ref=ref,
+        response=answered,
+    )
 
 
 def _expire_if_due(*, assessment: Assessment, now: datetime) -> dict[str, Any] | None:
@@ -193,9 +204,9 @@ def connection_open(*, user: AbstractBaseUser, test_id: int | None, channel_name
     with transaction.atomic():
         assessment = None
         if test_id is not None:
-            test = test_get(test_id=test_id)
-            access = test_access_evaluate(test=test, user=user)
-            test_access_check(access=access, now=now, new_attempt=access.attempts_used == 0)
+            test = blueprint_get(test_id=test_id)
+            access = blueprint_access_evaluate(test=test, user=user)
+            blueprint_access_check(access=access, now=now, new_attempt=access.attempts_used == 0)
         claim = session_claim(user=user, test_id=test_id, channel_name=channel_name, worker=worker)
         if test_id is not None:
             conn = Connection(user=user, test_id=test_id, connection_id=claim.connection_id, epoch=claim.epoch)
@@ -249,8 +260,8 @@ def _assessment_start(*, conn: Connection, ref: str | None) -> Outcome:
             return Outcome(messages=messages, assessment_id=latest.pk, deadline=latest.deadline_at)
 
     test = Test.objects.get(pk=test_id)
-    access = test_access_evaluate(test=test, user=conn.user)
-    test_access_check(access=access, now=now, new_attempt=True)
+    access = blueprint_access_evaluate(test=test, user=conn.user)
+    blueprint_access_check(access=access, now=now, new_attempt=True)
     bank_size = Question.objects.filter(test=test, active=True).count()
     if bank_size == 0:
         raise ApplicationError("bank_empty", "This test has no questions yet; please contact the recruiter.", status=409)
@@ -368,13 +379,17 @@ def answer_submit(*, conn: Connection, question_id: int, selected_option: int | 
         score=assessment.score if mode != Test.FeedbackMode.NONE else None,
     )
     log = {"assessment": assessment, "ref": ref, "response": response}
+    log_refs = {"ref": ref, "answered": response}
     messages = [
         event_append(message_type="answer_feedback", data=feedback, **log),
         event_append(message_type="progress_update", data=progress, **log),
     ]
-    following = _ask_next(assessment=assessment, now=now) if answered < assessment.max_score else None
+    following = (
+        _ask_next(assessment=assessment, now=now, ref=ref, answered=response) if answered < assessment.max_score else None
+    )
     if following is None:
-        messages.append(_finalize(assessment=assessment, status=Assessment.Status.COMPLETED, reason="all_answered", now=now))
+        done = Assessment.Status.COMPLETED
+        messages.append(_finalize(assessment=assessment, status=done, reason="all_answered", now=now, **log_refs))
         return Outcome(messages=messages, assessment_id=assessment.pk, finished=True)
     messages.append(following)
     return Outcome(messages=messages, assessment_id=assessment.pk, deadline=assessment.deadline_at)

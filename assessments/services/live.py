@@ -9,7 +9,7 @@ from realtime.protocol import Announcement, server_message
 
 
 @transaction.atomic
-def test_announce(*, test: Test, message: str) -> None:
+def blueprint_announce(*, test: Test, message: str) -> None:
     """Broadcast an announcement to every candidate connected to `test`, after commit."""
     message = message.strip()
     if not message:

@@ -1,0 +1,153 @@
+"""Single session per candidate, the server-authoritative clock, and pushes from recruiters."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from assessments.models import Assessment, AssessmentEvent, CandidateApplication, Response
+from assessments.services.attempts import assessment_extend
+from assessments.services.live import blueprint_announce
+from assessments.tests.factories import enrolled_candidate, published_test_with_bank
+from realtime import consumers
+from realtime.tests.conftest import db, token_for
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+async def setup(ws_clients):
+    test = await db(published_test_with_bank)(questions=6, total_questions=3)
+    user = await db(enrolled_candidate)(test=test)
+
+    async def connect(started: bool = False):
+        client = ws_clients(f"/ws/assessment/{test.pk}/")
+        await client.connect()
+        success = await client.auth(token_for(user))
+        question = None
+        if started:
+            await client.send("start_assessment")
+            _, question = await client.expect("assessment_started", "question")
+        return client, success, question
+
+    return test, user, connect
+
+
+async def test_a_new_connection_replaces_the_old_one_which_closes_4008(setup):
+    test, user, connect = setup
+    first, _, question = await connect(started=True)
+    second, success, _ = await connect()
+    await first.expect("session_replaced")
+    await first.expect_error("session_replaced")
+    await first.expect_close(4008)
+    assert success["data"]["recovered"] is True
+    assert success["data"]["assessment"]["current_question"]["question_id"] == question["data"]["question_id"]
+    await second.send("heartbeat")
+    await second.expect("pong")
+    await second.nothing()
+
+
+async def test_a_connection_that_missed_its_kick_cannot_answer(setup):
+    test, user, connect = setup
+    client, _, question = await connect(started=True)
+
+    def newer_connection_claims_silently() -> None:
+        from assessments.models import CandidateSession
+
+        CandidateSession.objects.filter(candidate=user).update(epoch=99)
+        Assessment.objects.filter(candidate=user).update(session_epoch=99)
+
+    await db(newer_connection_claims_silently)()
+    await client.send("submit_answer", {"question_id": question["data"]["question_id"], "selected_option": 0})
+    await client.expect("session_replaced")
+    await client.expect_error("session_replaced")
+    await client.expect_close(4008)
+    assert await db(Response.objects.filter(answered_at__isnull=False).count)() == 0
+
+
+async def test_deadline_times_out_a_connected_candidate_at_once(setup, monkeypatch):
+    monkeypatch.setattr(consumers, "WARNINGS_AT_SECONDS", (1,))
+    test, user, connect = setup
+    client, _, question = await connect(started=True)
+    await client.send("submit_answer", {"question_id": question["data"]["question_id"], "selected_option": 0})
+    await client.expect("answer_feedback", "progress_update", "question")
+    deadline = timezone.now() + timedelta(seconds=1.5)
+    await db(Assessment.objects.filter(candidate=user).update)(deadline_at=deadline)
+    client2, _, _ = await connect()  # a reconnect picks the new deadline up
+    (warning,) = await client2.expect("time_warning")
+    assert warning["data"] == {"seconds_left": 1}
+    (done,) = await client2.expect("assessment_completed")
+    assert done["data"]["status"] == "timed_out" and done["data"]["reason"] == "time_up"
+    assert done["data"]["score"] in (0, 1)
+    await client2.nothing()
+
+
+async def test_answer_after_the_deadline_is_refused_and_not_stored(setup):
+    test, user, connect = setup
+    client, _, question = await connect(started=True)
+    await db(Assessment.objects.filter(candidate=user).update)(deadline_at=timezone.now() - timedelta(seconds=1))
+    await client.send(
+        "submit_answer", {"question_id": question["data"]["question_id"], "selected_option": 0}, id="late"
+    )
+    error = await client.expect_error("assessment_expired")
+    assert error["ref"] == "late"
+    (done,) = await client.expect("assessment_completed")
+    assert done["data"]["status"] == "timed_out"
+    assert await db(Response.objects.filter(answered_at__isnull=False).count)() == 0
+    await client.nothing()
+
+
+async def test_deadline_uses_the_time_multiplier_and_is_capped_at_closing(setup, ws_clients):
+    test, user, connect = setup
+    await db(CandidateApplication.objects.filter(candidate=user).update)(time_multiplier=1.5)
+    client, _, _ = await connect()
+    await client.send("start_assessment")
+    (started, _) = await client.expect("assessment_started", "question")
+    assert started["data"]["time_limit_seconds"] == 45 * 60
+
+    closes_at = timezone.now() + timedelta(minutes=5)
+    other = await db(published_test_with_bank)(questions=2, total_questions=2, closes_at=closes_at)
+    other_user = await db(enrolled_candidate)(test=other)
+    client = ws_clients(f"/ws/assessment/{other.pk}/")
+    await client.connect()
+    await client.auth(token_for(other_user))
+    await client.send("start_assessment")
+    (started, _) = await client.expect("assessment_started", "question")
+    assert started["data"]["deadline"].startswith(closes_at.isoformat()[:19])
+
+
+async def test_expire_assessments_finalizes_abandoned_attempts_and_tells_connected_ones(setup):
+    test, user, connect = setup
+    client, _, question = await connect(started=True)
+    await db(Assessment.objects.filter(candidate=user).update)(deadline_at=timezone.now() - timedelta(seconds=1))
+    await db(call_command)("expire_assessments")
+    (done,) = await client.expect("assessment_completed")
+    assessment = await db(Assessment.objects.get)(candidate=user)
+    assert assessment.status == "timed_out" and assessment.ended_at is not None
+    assert done["seq"] == assessment.last_seq
+    assert await db(AssessmentEvent.objects.filter(type="assessment_completed").count)() == 1
+
+
+async def test_extension_reaches_the_candidate_at_once(setup):
+    test, user, connect = setup
+    client, _, _ = await connect(started=True)
+    assessment = await db(Assessment.objects.get)(candidate=user)
+    await db(assessment_extend)(assessment_id=assessment.pk, minutes=10)
+    (extended,) = await client.expect("time_extended")
+    assert extended["data"]["time_remaining_seconds"] > 39 * 60
+    assert "seq" in extended
+
+
+async def test_announcement_reaches_everyone_in_the_test_only(setup, ws_clients):
+    test, user, connect = setup
+    client, _, _ = await connect()
+    other_test = await db(published_test_with_bank)(questions=2, total_questions=2)
+    outsider_user = await db(enrolled_candidate)(test=other_test)
+    outsider = ws_clients(f"/ws/assessment/{other_test.pk}/")
+    await outsider.connect()
+    await outsider.auth(token_for(outsider_user))
+    await db(blueprint_announce)(test=test, message="Ten minutes left for everyone")
+    (announcement,) = await client.expect("announcement")
+    assert announcement["data"] == {"message": "Ten minutes left for everyone"}
+    await outsider.nothing()
