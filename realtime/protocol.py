@@ -49,11 +49,10 @@ class ErrorCode(StrEnum):
     NO_TEST = "no_test"
     NO_ACTIVE_ASSESSMENT = "no_active_assessment"
     NOT_IN_ASSESSMENT = "not_in_assessment"
-    NOT_CURRENT_QUESTION = "not_current_question"
     INVALID_OPTION = "invalid_option"
     ASSESSMENT_EXPIRED = "assessment_expired"
     ASSESSMENT_FINISHED = "assessment_finished"
-    FORBIDDEN = "forbidden"
+    BANK_EMPTY = "bank_empty"
     INTERNAL_ERROR = "internal_error"
 
 

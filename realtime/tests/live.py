@@ -31,8 +31,9 @@ from urllib.parse import quote
 
 import pytest
 import redis.asyncio as aioredis
+from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.db import connection
+from django.db import connection, connections
 from rest_framework_simplejwt.tokens import AccessToken
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
@@ -353,6 +354,9 @@ async def live_cluster(log_dir: Path, *, count: int = 2) -> AsyncIterator[Cluste
         yield cluster
     finally:
         await cluster.stop()
+        # The thread that ran this test's database_sync_to_async calls keeps its connection (CONN_MAX_AGE),
+        # which would make pytest-django's DROP DATABASE fail at the end of the session.
+        await sync_to_async(connections.close_all)()
         for worker in workers:  # shown by pytest only when the test failed
             print(f"===== {worker.name} (port {worker.port}, pid {worker.process and worker.process.pid}) =====")
             print(worker.logs())

@@ -69,7 +69,8 @@ async def started_attempt(cluster: Cluster, worker: Worker, test: Test, token: s
     """A socket on `worker` that authenticated and started: (socket, assessment_started, first question)."""
     live = await cluster.connect(worker, attempt_path(test))
     hello = await live.auth(token)
-    assert hello["data"]["recovered"] is False and hello["data"]["assessment"] is None, hello
+    assert hello["data"]["recovered"] is False
+    assert hello["data"]["assessment"] is None
     await live.send("start_assessment", id="start")
     started, question = await live.expect("assessment_started", "question")
     return live, started, question
