@@ -195,7 +195,7 @@ class Assessment(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.candidate} – {self.test} #{self.attempt_number}"
+        return f"{self.candidate} - {self.test} #{self.attempt_number}"
 
 
 class Response(models.Model):
@@ -211,7 +211,8 @@ class Response(models.Model):
     selected_option = models.PositiveSmallIntegerField(null=True, blank=True)  # index in question.options
     is_correct = models.BooleanField(null=True, blank=True)
     time_taken_ms = models.PositiveIntegerField(null=True, blank=True)
-    client_msg_id = models.CharField(max_length=100, null=True, blank=True)
+    # NULL, not "", when absent: the unique constraint below applies only to ids a client sent.
+    client_msg_id = models.CharField(max_length=100, null=True, blank=True)  # noqa: DJ001
 
     class Meta:
         ordering = ["assessment_id", "position"]
@@ -242,6 +243,9 @@ class ChatMessage(models.Model):
     class Meta:
         ordering = ["created_at", "id"]
 
+    def __str__(self) -> str:
+        return f"{self.role}: {self.content[:60]}"
+
 
 class AssessmentEvent(models.Model):
     """The per-attempt log of server messages, replayed to a client that resumes."""
@@ -259,6 +263,9 @@ class AssessmentEvent(models.Model):
         ordering = ["assessment_id", "seq"]
         constraints = [models.UniqueConstraint(fields=["assessment", "seq"], name="event_unique_seq")]
 
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.type}"
+
 
 class IntegrityEvent(models.Model):
     class Kind(models.TextChoices):
@@ -275,6 +282,9 @@ class IntegrityEvent(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.kind
 
 
 class CandidateSession(models.Model):

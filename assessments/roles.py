@@ -8,7 +8,10 @@ def is_recruiter(user: AbstractBaseUser | AnonymousUser) -> bool:
         return False
     if getattr(user, "is_superuser", False):
         return True
-    return bool(getattr(user, "is_staff", False)) and user.groups.filter(name=RECRUITERS_GROUP).exists()  # type: ignore[union-attr]
+    groups = getattr(user, "groups", None)
+    return (
+        bool(getattr(user, "is_staff", False)) and groups is not None and groups.filter(name=RECRUITERS_GROUP).exists()
+    )
 
 
 def role_of(user: AbstractBaseUser | AnonymousUser) -> str:

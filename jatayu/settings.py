@@ -18,7 +18,7 @@ if not SECRET_KEY:
             "SECRET_KEY is not set. Set SECRET_KEY in the environment, or DEBUG=1 for local development "
             "(see .env.example)."
         )
-    SECRET_KEY = "insecure-dev-only-key-do-not-use-in-production-0123456789"
+    SECRET_KEY = "insecure-dev-only-key-do-not-use-in-production-0123456789"  # noqa: S105
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 # WebSocket Origin header check; defaults to ALLOWED_HOSTS.
@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework_simplejwt.token_blacklist",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "channels",
     "assessments",
     "realtime",
@@ -42,6 +43,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -103,6 +105,8 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# WhiteNoise serves static files from daphne itself; from the apps' folders when nothing was collected.
+WHITENOISE_USE_FINDERS = True
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework_simplejwt.authentication.JWTAuthentication"],
@@ -124,6 +128,12 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Real-time assessment platform for recruiting.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Several models have a `status` field with its own choices; name each enum after its model.
+    "ENUM_NAME_OVERRIDES": {
+        "TestStatusEnum": "assessments.models.Test.Status",
+        "AssessmentStatusEnum": "assessments.models.Assessment.Status",
+        "ApplicationStatusEnum": "assessments.models.CandidateApplication.Status",
+    },
 }
 
 # Realtime

@@ -7,4 +7,4 @@ import os
 
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz")
 
-from jatayu.settings import *  # noqa: E402, F403
+from jatayu.settings import *  # noqa: F403

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import AccessToken
@@ -14,7 +14,7 @@ from assessments.errors import ApplicationError
 
 @dataclass(frozen=True)
 class Authenticated:
-    user: AbstractBaseUser
+    user: User
     expires_at: datetime
 
 

@@ -10,7 +10,7 @@ import socket
 import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
@@ -82,14 +82,15 @@ class AssessmentConsumer(AsyncJsonWebsocketConsumer):
             await self.send_error(exc.code, exc.message, ref=ref)
         except Exception:
             logger.exception("unhandled error on %s for user %s", message_type, self.conn and self.conn.user.pk)
-            await self.send_error(p.ErrorCode.INTERNAL_ERROR, "Something went wrong on our side; please retry.", ref=ref)
+            await self.send_error(
+                p.ErrorCode.INTERNAL_ERROR, "Something went wrong on our side; please retry.", ref=ref
+            )
 
     async def dispatch_message(self, message_type: str, data: p.Strict, ref: str | None) -> None:
         if message_type == "auth":
             if self.conn is not None:
                 raise ApplicationError(p.ErrorCode.ALREADY_AUTHENTICATED, "This connection is already authenticated.")
-            assert isinstance(data, p.AuthData)
-            await self.authenticate(data.token)
+            await self.authenticate(cast(p.AuthData, data).token)
             return
         if self.conn is None:
             await self.send_error(
@@ -141,12 +142,16 @@ class AssessmentConsumer(AsyncJsonWebsocketConsumer):
     async def _auth_timeout(self) -> None:
         await asyncio.sleep(settings.WS_AUTH_TIMEOUT_SECONDS)
         if self.conn is None:
-            await self.send_error(p.ErrorCode.AUTH_TIMEOUT, "No auth message arrived in time.", close=p.CloseCode.AUTH_FAILED)
+            await self.send_error(
+                p.ErrorCode.AUTH_TIMEOUT, "No auth message arrived in time.", close=p.CloseCode.AUTH_FAILED
+            )
 
     async def _expire_token_at(self, expires_at: datetime) -> None:
         await asyncio.sleep(max(0.0, (expires_at - timezone.now()).total_seconds()))
         await self.send_error(
-            p.ErrorCode.TOKEN_EXPIRED, "The access token expired; reconnect with a fresh one.", close=p.CloseCode.AUTH_FAILED
+            p.ErrorCode.TOKEN_EXPIRED,
+            "The access token expired; reconnect with a fresh one.",
+            close=p.CloseCode.AUTH_FAILED,
         )
 
     # ------------------------------------------------------------ client messages
@@ -156,34 +161,36 @@ class AssessmentConsumer(AsyncJsonWebsocketConsumer):
         await self.send_message(p.server_message("pong", p.Pong(timestamp=now, server_time=now), ref=ref))
 
     async def on_start_assessment(self, data: p.Strict, ref: str | None) -> None:
-        assert isinstance(data, p.StartAssessmentData) and self.conn is not None
-        if data.test_id is not None and data.test_id != self.conn.test_id:
-            raise ApplicationError(p.ErrorCode.VALIDATION_ERROR, f"This connection is for test {self.conn.test_id}.")
+        test_id = cast(p.StartAssessmentData, data).test_id
+        if test_id is not None and test_id != self.connection.test_id:
+            raise ApplicationError(
+                p.ErrorCode.VALIDATION_ERROR, f"This connection is for test {self.connection.test_id}."
+            )
         await self._run(attempts.assessment_start, ref, close_on_access_error=True)
 
     async def on_get_question(self, data: p.Strict, ref: str | None) -> None:
         await self._run(attempts.question_current, ref)
 
     async def on_submit_answer(self, data: p.Strict, ref: str | None) -> None:
-        assert isinstance(data, p.SubmitAnswerData)
-        await self._run(attempts.answer_submit, ref, question_id=data.question_id, selected_option=data.selected_option)
+        answer = cast(p.SubmitAnswerData, data)
+        await self._run(
+            attempts.answer_submit, ref, question_id=answer.question_id, selected_option=answer.selected_option
+        )
 
     async def on_complete_assessment(self, data: p.Strict, ref: str | None) -> None:
         await self._run(attempts.assessment_complete, ref)
 
     async def on_chat_message(self, data: p.Strict, ref: str | None) -> None:
-        assert isinstance(data, p.ChatMessageData)
-        await self._run(attempts.chat_send, ref, message=data.message)
+        await self._run(attempts.chat_send, ref, message=cast(p.ChatMessageData, data).message)
 
     async def on_resume(self, data: p.Strict, ref: str | None) -> None:
-        assert isinstance(data, p.ResumeData) and self.conn is not None
-        outcome = await database_sync_to_async(attempts.events_replay)(conn=self.conn, last_seq=data.last_seq)
+        last_seq = cast(p.ResumeData, data).last_seq
+        outcome = await database_sync_to_async(attempts.events_replay)(conn=self.connection, last_seq=last_seq)
         for message in outcome.messages:
             await self.send_message(message)
 
     async def on_integrity_event(self, data: p.Strict, ref: str | None) -> None:
-        assert isinstance(data, p.IntegrityEventData)
-        await self._run(attempts.integrity_record, ref, kind=data.kind)
+        await self._run(attempts.integrity_record, ref, kind=cast(p.IntegrityEventData, data).kind)
 
     HANDLERS: dict[str, Callable[["AssessmentConsumer", p.Strict, str | None], Awaitable[None]]] = {
         "heartbeat": on_heartbeat,
@@ -200,9 +207,8 @@ class AssessmentConsumer(AsyncJsonWebsocketConsumer):
         self, service: Callable[..., Outcome], ref: str | None, *, close_on_access_error: bool = False, **kwargs: Any
     ) -> None:
         """Call one service in a worker thread, then send its messages (they are committed by now)."""
-        assert self.conn is not None
         try:
-            outcome = await database_sync_to_async(service)(conn=self.conn, ref=ref, **kwargs)
+            outcome = await database_sync_to_async(service)(conn=self.connection, ref=ref, **kwargs)
         except ApplicationError as exc:
             close = p.CLOSING_ERRORS.get(exc.code)
             if exc.code == p.ErrorCode.SESSION_REPLACED:
@@ -262,8 +268,9 @@ class AssessmentConsumer(AsyncJsonWebsocketConsumer):
                 await asyncio.sleep(wait)
                 await self.send_message(p.server_message("time_warning", p.TimeWarning(seconds_left=warn_at)))
         await asyncio.sleep(max(0.0, (deadline - timezone.now()).total_seconds()))
-        assert self.conn is not None
-        outcome = await database_sync_to_async(attempts.events_replay)(conn=self.conn, last_seq=self.last_sent_seq)
+        outcome = await database_sync_to_async(attempts.events_replay)(
+            conn=self.connection, last_seq=self.last_sent_seq
+        )
         for message in outcome.messages:
             await self.send_message(message)
 
@@ -275,9 +282,7 @@ class AssessmentConsumer(AsyncJsonWebsocketConsumer):
             self.last_sent_seq = max(self.last_sent_seq, seq)
         await self.send_json(message)
 
-    async def send_error(
-        self, code: str, message: str, *, ref: str | None = None, close: int | None = None
-    ) -> None:
+    async def send_error(self, code: str, message: str, *, ref: str | None = None, close: int | None = None) -> None:
         await self.send_json(p.error_message(str(code), message, ref=ref))
         if close is not None:
             await self.close(code=int(close))
@@ -298,6 +303,13 @@ class AssessmentConsumer(AsyncJsonWebsocketConsumer):
         return True
 
     # ------------------------------------------------------------ helpers
+
+    @property
+    def connection(self) -> Connection:
+        """The authenticated connection; handlers run only after authentication."""
+        if self.conn is None:
+            raise RuntimeError("a handler ran before authentication")
+        return self.conn
 
     async def _join(self, group: str) -> None:
         await self.channel_layer.group_add(group, self.channel_name)

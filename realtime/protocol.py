@@ -34,7 +34,7 @@ class ErrorCode(StrEnum):
     AUTH_REQUIRED = "auth_required"
     AUTH_TIMEOUT = "auth_timeout"
     AUTH_FAILED = "auth_failed"
-    TOKEN_EXPIRED = "token_expired"
+    TOKEN_EXPIRED = "token_expired"  # noqa: S105 (an error code, not a secret)
     ALREADY_AUTHENTICATED = "already_authenticated"
     # session
     SESSION_REPLACED = "session_replaced"
@@ -258,7 +258,9 @@ SERVER_MESSAGES: dict[str, type[Strict]] = {
 }
 
 
-def server_message(message_type: str, data: Strict, *, seq: int | None = None, ref: str | None = None) -> dict[str, Any]:
+def server_message(
+    message_type: str, data: Strict, *, seq: int | None = None, ref: str | None = None
+) -> dict[str, Any]:
     """The JSON-ready envelope of one server message. `data` must be the model of `message_type`."""
     expected = SERVER_MESSAGES[message_type]
     if not isinstance(data, expected):

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.utils import timezone
 
 from assessments.errors import ApplicationError
@@ -42,7 +42,7 @@ def blueprint_window_state(*, test: Test, now: datetime | None = None) -> str:
     return "open"
 
 
-def blueprint_access_evaluate(*, test: Test, user: AbstractBaseUser, now: datetime | None = None) -> TestAccess:
+def blueprint_access_evaluate(*, test: Test, user: User, now: datetime | None = None) -> TestAccess:
     """Everything needed to decide access, without deciding it."""
     application = CandidateApplication.objects.filter(test=test, candidate=user).first()
     attempts = list(Assessment.objects.filter(test=test, candidate=user).only("id", "status", "attempt_number"))

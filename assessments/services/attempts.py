@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -27,7 +27,7 @@ from realtime import protocol as p
 class Connection:
     """Who is asking, on which endpoint, holding which session epoch."""
 
-    user: AbstractBaseUser
+    user: User
     test_id: int | None
     connection_id: str
     epoch: int
@@ -123,12 +123,19 @@ def _ask_next(
 
 
 def _finalize(
-    *, assessment: Assessment, status: str, reason: str, now: datetime, ref: str | None = None,
+    *,
+    assessment: Assessment,
+    status: str,
+    reason: str,
+    now: datetime,
+    ref: str | None = None,
     answered: Response | None = None,
 ) -> dict[str, Any]:
     """End the attempt, score it, and log `assessment_completed`."""
     assessment.score = assessment.responses.filter(answered_at__isnull=False, is_correct=True).count()
-    assessment.percentage_score = round(100.0 * assessment.score / assessment.max_score, 2) if assessment.max_score else 0.0
+    assessment.percentage_score = (
+        round(100.0 * assessment.score / assessment.max_score, 2) if assessment.max_score else 0.0
+    )
     assessment.passed = assessment.percentage_score >= assessment.test.pass_percentage
     assessment.status = status
     assessment.end_reason = reason
@@ -195,7 +202,7 @@ class Opened:
     deadline: datetime | None
 
 
-def connection_open(*, user: AbstractBaseUser, test_id: int | None, channel_name: str, worker: str) -> Opened:
+def connection_open(*, user: User, test_id: int | None, channel_name: str, worker: str) -> Opened:
     """Check access to the test, claim the session (kicking any older connection) and snapshot the attempt.
 
     An in-progress attempt may be resumed, and a finished one looked at, even after the window closed.
@@ -254,7 +261,9 @@ def _assessment_start(*, conn: Connection, ref: str | None) -> Outcome:
         _expire_if_due(assessment=latest, now=now)
         if latest.status == Assessment.Status.IN_PROGRESS:
             current = _current_response(latest)
-            messages = [p.server_message("assessment_started", _started_data(assessment=latest, resumed=True, now=now), ref=ref)]
+            messages = [
+                p.server_message("assessment_started", _started_data(assessment=latest, resumed=True, now=now), ref=ref)
+            ]
             if current:
                 messages.append(p.server_message("question", question_payload(response=current, now=now), ref=ref))
             return Outcome(messages=messages, assessment_id=latest.pk, deadline=latest.deadline_at)
@@ -264,7 +273,9 @@ def _assessment_start(*, conn: Connection, ref: str | None) -> Outcome:
     blueprint_access_check(access=access, now=now, new_attempt=True)
     bank_size = Question.objects.filter(test=test, active=True).count()
     if bank_size == 0:
-        raise ApplicationError("bank_empty", "This test has no questions yet; please contact the recruiter.", status=409)
+        raise ApplicationError(
+            "bank_empty", "This test has no questions yet; please contact the recruiter.", status=409
+        )
     deadline = now + timedelta(minutes=test.time_limit_minutes * access.time_multiplier)
     if test.closes_at and deadline > test.closes_at:
         deadline = test.closes_at
@@ -378,18 +389,20 @@ def answer_submit(*, conn: Connection, question_id: int, selected_option: int | 
         time_remaining_seconds=seconds_left(deadline=assessment.deadline_at, now=now),
         score=assessment.score if mode != Test.FeedbackMode.NONE else None,
     )
-    log = {"assessment": assessment, "ref": ref, "response": response}
-    log_refs = {"ref": ref, "answered": response}
     messages = [
-        event_append(message_type="answer_feedback", data=feedback, **log),
-        event_append(message_type="progress_update", data=progress, **log),
+        event_append(assessment=assessment, message_type=kind, data=data, ref=ref, response=response)
+        for kind, data in (("answer_feedback", feedback), ("progress_update", progress))
     ]
     following = (
-        _ask_next(assessment=assessment, now=now, ref=ref, answered=response) if answered < assessment.max_score else None
+        _ask_next(assessment=assessment, now=now, ref=ref, answered=response)
+        if answered < assessment.max_score
+        else None
     )
     if following is None:
         done = Assessment.Status.COMPLETED
-        messages.append(_finalize(assessment=assessment, status=done, reason="all_answered", now=now, **log_refs))
+        messages.append(
+            _finalize(assessment=assessment, status=done, reason="all_answered", now=now, ref=ref, answered=response)
+        )
         return Outcome(messages=messages, assessment_id=assessment.pk, finished=True)
     messages.append(following)
     return Outcome(messages=messages, assessment_id=assessment.pk, deadline=assessment.deadline_at)
@@ -464,7 +477,9 @@ def integrity_record(*, conn: Connection, kind: str, ref: str | None = None) -> 
 @transaction.atomic
 def assessment_expire_if_due(*, assessment_id: int) -> bool:
     """Finalize one attempt if its deadline has passed. True when this call ended it."""
-    assessment = Assessment.objects.select_for_update(of=("self",)).select_related("test").filter(pk=assessment_id).first()
+    assessment = (
+        Assessment.objects.select_for_update(of=("self",)).select_related("test").filter(pk=assessment_id).first()
+    )
     return assessment is not None and _expire_if_due(assessment=assessment, now=timezone.now()) is not None
 
 
@@ -479,7 +494,9 @@ def assessment_extend(*, assessment_id: int, minutes: int) -> Assessment:
     """Move a running attempt's deadline by `minutes`; the candidate hears `time_extended` at once."""
     if minutes <= 0:
         raise ApplicationError("invalid_minutes", "Extend by a positive number of minutes.")
-    assessment = Assessment.objects.select_for_update(of=("self",)).select_related("test").filter(pk=assessment_id).first()
+    assessment = (
+        Assessment.objects.select_for_update(of=("self",)).select_related("test").filter(pk=assessment_id).first()
+    )
     if assessment is None:
         raise ApplicationError("assessment_not_found", f"Assessment {assessment_id} does not exist.", status=404)
     now = timezone.now()
@@ -493,5 +510,7 @@ def assessment_extend(*, assessment_id: int, minutes: int) -> Assessment:
         time_remaining_seconds=seconds_left(deadline=assessment.deadline_at, now=now),
         server_time=now,
     )
-    event_push_to_candidate(assessment=assessment, message=event_append(assessment=assessment, message_type="time_extended", data=data))
+    event_push_to_candidate(
+        assessment=assessment, message=event_append(assessment=assessment, message_type="time_extended", data=data)
+    )
     return assessment

@@ -9,7 +9,7 @@ from collections import Counter
 from assessments.models import Assessment, Difficulty, Question, Skill
 
 _random = secrets.SystemRandom()
-DIFFICULTY_RANK = {Difficulty.EASY: 0, Difficulty.MEDIUM: 1, Difficulty.HARD: 2}
+DIFFICULTY_RANK: dict[str, int] = {Difficulty.EASY: 0, Difficulty.MEDIUM: 1, Difficulty.HARD: 2}
 
 
 def question_pick_next(*, assessment: Assessment) -> Question | None:

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -22,7 +22,7 @@ class SessionClaim:
 
 
 @transaction.atomic
-def session_claim(*, user: AbstractBaseUser, test_id: int | None, channel_name: str, worker: str) -> SessionClaim:
+def session_claim(*, user: User, test_id: int | None, channel_name: str, worker: str) -> SessionClaim:
     """Take the next epoch for this candidate's connection; every older connection is now stale.
 
     The older connection, on whichever worker, hears `session.replace` on the user's group after

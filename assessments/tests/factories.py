@@ -1,4 +1,5 @@
 from datetime import timedelta
+from typing import Any
 
 import factory
 from django.contrib.auth import get_user_model
@@ -8,7 +9,7 @@ from django.utils import timezone
 from assessments.models import Assessment, CandidateApplication, Difficulty, Question, Skill, Test
 from assessments.roles import RECRUITERS_GROUP
 
-User = get_user_model()
+User = get_user_model()  # noqa: N806
 PASSWORD = "correct-horse-battery"
 
 
@@ -28,10 +29,10 @@ class RecruiterFactory(UserFactory):
     is_staff = True
 
     @factory.post_generation
-    def recruiters_group(self, create: bool, extracted: object, **kwargs: object) -> None:
+    def recruiters_group(obj, create: bool, extracted: object, **kwargs: object) -> None:  # noqa: N805
         if create:
             group, _ = Group.objects.get_or_create(name=RECRUITERS_GROUP)
-            self.groups.add(group)
+            obj.groups.add(group)
 
 
 class TestFactory(factory.django.DjangoModelFactory):
@@ -99,7 +100,7 @@ class AssessmentFactory(factory.django.DjangoModelFactory):
     max_score = factory.LazyAttribute(lambda a: a.test.total_questions)
 
 
-def published_test_with_bank(*, questions: int = 6, skills: int = 2, **test_fields: object) -> Test:
+def published_test_with_bank(*, questions: int = 6, skills: int = 2, **test_fields: Any) -> Test:
     """A published test with `skills` skills and `questions` bank items spread over them."""
     test = TestFactory(**test_fields)
     skill_rows = [SkillFactory(test=test, name=f"skill {i + 1}", order=i) for i in range(skills)]
@@ -108,7 +109,7 @@ def published_test_with_bank(*, questions: int = 6, skills: int = 2, **test_fiel
     return test
 
 
-def enrolled_candidate(*, test: Test, **application_fields: object) -> object:
+def enrolled_candidate(*, test: Test, **application_fields: object) -> Any:
     """A candidate with a shortlisted application to `test`."""
     application = ApplicationFactory(test=test, **application_fields)
     return application.candidate

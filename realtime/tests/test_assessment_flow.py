@@ -32,9 +32,10 @@ def wrong_index(question_message) -> int:
 
 
 async def test_start_sends_started_and_a_question_without_any_answer_key(ws_clients):
-    client, test, _, started, question = await started_client(ws_clients)
+    _client, _test, _, started, question = await started_client(ws_clients)
     data = started["data"]
-    assert started["ref"] == "start" and started["seq"] == 1
+    assert started["ref"] == "start"
+    assert started["seq"] == 1
     assert data["total_questions"] == 3
     assert data["time_limit_seconds"] == 30 * 60
     assert data["feedback_mode"] == "correctness"
@@ -49,7 +50,8 @@ async def test_start_sends_started_and_a_question_without_any_answer_key(ws_clie
         "difficulty",
         "time_remaining_seconds",
     }
-    assert question["data"]["position"] == 1 and question["seq"] == 2
+    assert question["data"]["position"] == 1
+    assert question["seq"] == 2
 
 
 async def test_start_twice_resumes_the_same_attempt_and_question(ws_clients):
@@ -94,7 +96,8 @@ async def test_feedback_modes_decide_what_the_candidate_learns(ws_clients, mode,
     if mode == Test.FeedbackMode.FULL:
         assert feedback["data"]["correct_option"] == key
     assert ("score" in progress["data"]) is (mode != Test.FeedbackMode.NONE)
-    assert progress["data"]["answered"] == 1 and progress["data"]["total"] == 3
+    assert progress["data"]["answered"] == 1
+    assert progress["data"]["total"] == 3
 
 
 async def test_full_attempt_scores_what_the_answers_deserve(ws_clients):
@@ -103,7 +106,7 @@ async def test_full_attempt_scores_what_the_answers_deserve(ws_clients):
     for position, right in enumerate(right_answers, start=1):
         index = await db(served_index_of_key if right else wrong_index)(question)
         await client.send("submit_answer", {"question_id": question["data"]["question_id"], "selected_option": index})
-        feedback, progress, following = await client.expect(
+        feedback, _progress, following = await client.expect(
             "answer_feedback", "progress_update", *(["question"] if position < 4 else ["assessment_completed"])
         )
         assert feedback["data"]["correct"] is right
@@ -141,7 +144,7 @@ async def test_feedback_mode_none_hides_the_score_at_completion(ws_clients):
 
 
 async def test_repeated_answer_with_the_same_id_returns_the_original_outcome_once(ws_clients):
-    client, test, user, _, question = await started_client(ws_clients)
+    client, _test, user, _, question = await started_client(ws_clients)
     answer = {"question_id": question["data"]["question_id"], "selected_option": 1}
     await client.send("submit_answer", answer, id="same")
     first = await client.expect("answer_feedback", "progress_update", "question")
@@ -184,7 +187,7 @@ async def test_another_candidates_question_is_not_in_this_assessment(ws_clients)
 
 
 async def test_complete_early_scores_unanswered_as_wrong(ws_clients):
-    client, test, user, _, question = await started_client(ws_clients, total=2)
+    client, _test, _user, _, question = await started_client(ws_clients, total=2)
     key = await db(served_index_of_key)(question)
     await client.send("submit_answer", {"question_id": question["data"]["question_id"], "selected_option": key})
     await client.expect("answer_feedback", "progress_update", "question")
@@ -207,10 +210,11 @@ async def test_answer_after_completion_is_refused(ws_clients):
 
 
 async def test_chat_gets_an_honest_reply_and_is_stored(ws_clients):
-    client, test, user, *_ = await started_client(ws_clients)
+    client, _test, _user, *_ = await started_client(ws_clients)
     await client.send("chat_message", {"message": "What is the answer?"}, id="c1")
     (reply,) = await client.expect("system_message")
-    assert reply["ref"] == "c1" and "seq" in reply
+    assert reply["ref"] == "c1"
+    assert "seq" in reply
     assert "not available" in reply["data"]["message"]
     roles = await db(lambda: list(ChatMessage.objects.values_list("role", flat=True)))()
     assert roles == ["candidate", "tutor"]
@@ -227,7 +231,7 @@ async def test_integrity_events_are_recorded_and_acked(ws_clients):
 
 
 async def test_resume_replays_exactly_the_missed_events(ws_clients):
-    client, test, user, started, question = await started_client(ws_clients)
+    client, _test, _user, started, question = await started_client(ws_clients)
     await client.send("submit_answer", {"question_id": question["data"]["question_id"], "selected_option": 0}, id="a")
     sent = [started, question, *await client.expect("answer_feedback", "progress_update", "question")]
     await client.send("resume", {"last_seq": 2})
@@ -250,11 +254,13 @@ async def test_reconnect_recovers_the_snapshot(ws_clients):
     assert snapshot["assessment_id"] == started["data"]["assessment_id"]
     assert snapshot["current_question"]["question_id"] == question["data"]["question_id"]
     assert snapshot["current_question"]["options"] == question["data"]["options"]
-    assert snapshot["last_seq"] == 2 and snapshot["answered"] == 0 and snapshot["status"] == "in_progress"
+    assert snapshot["last_seq"] == 2
+    assert snapshot["answered"] == 0
+    assert snapshot["status"] == "in_progress"
 
 
 async def test_no_message_ever_carries_the_key_of_an_unanswered_question(ws_clients):
-    client, test, user, started, question = await started_client(ws_clients, feedback_mode=Test.FeedbackMode.FULL)
+    client, _test, _user, started, question = await started_client(ws_clients, feedback_mode=Test.FeedbackMode.FULL)
     seen = [started, question]
     for _ in range(3):
         await client.send("get_question")
@@ -272,5 +278,7 @@ async def test_no_message_ever_carries_the_key_of_an_unanswered_question(ws_clie
         if message["type"] == "answer_feedback":
             answered_ids.add(data["question_id"])
             continue
-        assert "correct_option" not in data and "explanation" not in data and "correct" not in data
+        assert "correct_option" not in data
+        assert "explanation" not in data
+        assert "correct" not in data
         assert not any(e in str(data) for e in explanations)

@@ -35,7 +35,7 @@ async def setup(ws_clients):
 
 
 async def test_a_new_connection_replaces_the_old_one_which_closes_4008(setup):
-    test, user, connect = setup
+    _test, _user, connect = setup
     first, _, question = await connect(started=True)
     second, success, _ = await connect()
     await first.expect("session_replaced")
@@ -49,7 +49,7 @@ async def test_a_new_connection_replaces_the_old_one_which_closes_4008(setup):
 
 
 async def test_a_connection_that_missed_its_kick_cannot_answer(setup):
-    test, user, connect = setup
+    _test, user, connect = setup
     client, _, question = await connect(started=True)
 
     def newer_connection_claims_silently() -> None:
@@ -68,7 +68,7 @@ async def test_a_connection_that_missed_its_kick_cannot_answer(setup):
 
 async def test_deadline_times_out_a_connected_candidate_at_once(setup, monkeypatch):
     monkeypatch.setattr(consumers, "WARNINGS_AT_SECONDS", (1,))
-    test, user, connect = setup
+    _test, user, connect = setup
     client, _, question = await connect(started=True)
     await client.send("submit_answer", {"question_id": question["data"]["question_id"], "selected_option": 0})
     await client.expect("answer_feedback", "progress_update", "question")
@@ -78,13 +78,14 @@ async def test_deadline_times_out_a_connected_candidate_at_once(setup, monkeypat
     (warning,) = await client2.expect("time_warning")
     assert warning["data"] == {"seconds_left": 1}
     (done,) = await client2.expect("assessment_completed")
-    assert done["data"]["status"] == "timed_out" and done["data"]["reason"] == "time_up"
+    assert done["data"]["status"] == "timed_out"
+    assert done["data"]["reason"] == "time_up"
     assert done["data"]["score"] in (0, 1)
     await client2.nothing()
 
 
 async def test_answer_after_the_deadline_is_refused_and_not_stored(setup):
-    test, user, connect = setup
+    _test, user, connect = setup
     client, _, question = await connect(started=True)
     await db(Assessment.objects.filter(candidate=user).update)(deadline_at=timezone.now() - timedelta(seconds=1))
     await client.send(
@@ -99,7 +100,7 @@ async def test_answer_after_the_deadline_is_refused_and_not_stored(setup):
 
 
 async def test_deadline_uses_the_time_multiplier_and_is_capped_at_closing(setup, ws_clients):
-    test, user, connect = setup
+    _test, user, connect = setup
     await db(CandidateApplication.objects.filter(candidate=user).update)(time_multiplier=1.5)
     client, _, _ = await connect()
     await client.send("start_assessment")
@@ -118,19 +119,20 @@ async def test_deadline_uses_the_time_multiplier_and_is_capped_at_closing(setup,
 
 
 async def test_expire_assessments_finalizes_abandoned_attempts_and_tells_connected_ones(setup):
-    test, user, connect = setup
-    client, _, question = await connect(started=True)
+    _test, user, connect = setup
+    client, _, _question = await connect(started=True)
     await db(Assessment.objects.filter(candidate=user).update)(deadline_at=timezone.now() - timedelta(seconds=1))
     await db(call_command)("expire_assessments")
     (done,) = await client.expect("assessment_completed")
     assessment = await db(Assessment.objects.get)(candidate=user)
-    assert assessment.status == "timed_out" and assessment.ended_at is not None
+    assert assessment.status == "timed_out"
+    assert assessment.ended_at is not None
     assert done["seq"] == assessment.last_seq
     assert await db(AssessmentEvent.objects.filter(type="assessment_completed").count)() == 1
 
 
 async def test_extension_reaches_the_candidate_at_once(setup):
-    test, user, connect = setup
+    _test, user, connect = setup
     client, _, _ = await connect(started=True)
     assessment = await db(Assessment.objects.get)(candidate=user)
     await db(assessment_extend)(assessment_id=assessment.pk, minutes=10)
@@ -140,7 +142,7 @@ async def test_extension_reaches_the_candidate_at_once(setup):
 
 
 async def test_announcement_reaches_everyone_in_the_test_only(setup, ws_clients):
-    test, user, connect = setup
+    test, _user, connect = setup
     client, _, _ = await connect()
     other_test = await db(published_test_with_bank)(questions=2, total_questions=2)
     outsider_user = await db(enrolled_candidate)(test=other_test)
