@@ -34,6 +34,8 @@ class Test(models.Model):
     pass_percentage = models.FloatField(default=60.0)
     feedback_mode = models.CharField(max_length=20, choices=FeedbackMode.choices, default=FeedbackMode.CORRECTNESS)
     requires_application = models.BooleanField(default=True)
+    # Adaptive stopping: end early once every skill's ability estimate has at most this standard error.
+    se_target = models.FloatField(null=True, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="created_tests"
@@ -238,6 +240,8 @@ class ChatMessage(models.Model):
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="chat_messages")
     role = models.CharField(max_length=20, choices=Role.choices)
     content = models.TextField()
+    # A tutor reply that would have revealed the answer and was replaced by a refusal.
+    blocked_leak = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

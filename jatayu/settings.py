@@ -128,6 +128,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Real-time assessment platform for recruiting.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # /api/docs/ loads ReDoc from drf-spectacular-sidecar (static files), not from a CDN.
+    "REDOC_DIST": "SIDECAR",
     # Several models have a `status` field with its own choices; name each enum after its model.
     "ENUM_NAME_OVERRIDES": {
         "TestStatusEnum": "assessments.models.Test.Status",
@@ -145,6 +147,18 @@ WS_AUTH_TIMEOUT_SECONDS = env_int("WS_AUTH_TIMEOUT_SECONDS", 10)
 OPENAI_API_KEY = env_str("OPENAI_API_KEY")
 OPENAI_BASE_URL = env_str("OPENAI_BASE_URL")
 JATAYU_AI_PROVIDER = env_str("JATAYU_AI_PROVIDER") or ("openai" if OPENAI_API_KEY else "offline")
+if JATAYU_AI_PROVIDER not in {"offline", "openai"}:
+    raise ImproperlyConfigured(f"JATAYU_AI_PROVIDER must be offline or openai, not {JATAYU_AI_PROVIDER!r}")
+JATAYU_AI_QUESTION_MODEL = env_str("JATAYU_AI_QUESTION_MODEL", "gpt-4o-mini")
+JATAYU_AI_TUTOR_MODEL = env_str("JATAYU_AI_TUTOR_MODEL", "gpt-4o-mini")
+JATAYU_AI_TIMEOUT_SECONDS = float(env_int("JATAYU_AI_TIMEOUT_SECONDS", 20))
+JATAYU_AI_MAX_RETRIES = env_int("JATAYU_AI_MAX_RETRIES", 1)
+JATAYU_AI_GENERATION_ATTEMPTS = env_int("JATAYU_AI_GENERATION_ATTEMPTS", 3)
+JATAYU_AI_VERIFY = env_bool("JATAYU_AI_VERIFY", default=False)
+JATAYU_CHAT_LIMIT = env_int("JATAYU_CHAT_LIMIT", 20)  # chat messages per attempt
+# USD per million tokens, for the per-attempt cost estimate.
+JATAYU_AI_PRICE_INPUT_PER_MTOK = float(env_str("JATAYU_AI_PRICE_INPUT_PER_MTOK", "0.15"))
+JATAYU_AI_PRICE_OUTPUT_PER_MTOK = float(env_str("JATAYU_AI_PRICE_OUTPUT_PER_MTOK", "0.60"))
 
 LOGGING = {
     "version": 1,

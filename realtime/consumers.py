@@ -10,13 +10,15 @@ import socket
 import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.utils import timezone
 
+from assessments.ai import providers
+from assessments.ai.tutoring import tutor_reply
 from assessments.errors import ApplicationError
 from assessments.services import attempts
 from assessments.services.attempts import Connection, Outcome
@@ -26,6 +28,7 @@ from realtime.auth import user_from_access_token
 from realtime.groups import test_group, user_group
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 WORKER_ID = f"{socket.gethostname()}:{os.getpid()}"
 WARNINGS_AT_SECONDS = (300, 60)
 
@@ -181,7 +184,27 @@ class AssessmentConsumer(AsyncJsonWebsocketConsumer):
         await self._run(attempts.assessment_complete, ref)
 
     async def on_chat_message(self, data: p.Strict, ref: str | None) -> None:
-        await self._run(attempts.chat_send, ref, message=cast(p.ChatMessageData, data).message)
+        """The tutor streams in the background, so answers are not held up behind a slow model."""
+        running = self.tasks.get("chat")
+        if running is not None and not running.done():
+            raise ApplicationError(p.ErrorCode.CHAT_BUSY, "Wait for the tutor's reply before asking again.")
+        message = cast(p.ChatMessageData, data).message
+        turn = await self._call(attempts.chat_begin, ref, message=message)
+        if turn is not None:
+            self._start_task("chat", self._chat(turn, message, ref))
+
+    async def _chat(self, turn: attempts.ChatTurn, message: str, ref: str | None) -> None:
+        tutor = providers.tutor()
+
+        async def send_chunk(delta: str) -> None:
+            await self.send_message(p.server_message("chat_chunk", p.ChatChunk(delta=delta), ref=ref))
+
+        reply, blocked = await tutor_reply(tutor=tutor, turn=turn, message=message, on_chunk=send_chunk)
+        final = await self._call(
+            attempts.chat_finish, ref, turn=turn, reply=reply, blocked_leak=blocked, usage=tutor.usage
+        )
+        if final is not None:
+            await self.send_message(final)
 
     async def on_resume(self, data: p.Strict, ref: str | None) -> None:
         last_seq = cast(p.ResumeData, data).last_seq
@@ -207,15 +230,8 @@ class AssessmentConsumer(AsyncJsonWebsocketConsumer):
         self, service: Callable[..., Outcome], ref: str | None, *, close_on_access_error: bool = False, **kwargs: Any
     ) -> None:
         """Call one service in a worker thread, then send its messages (they are committed by now)."""
-        try:
-            outcome = await database_sync_to_async(service)(conn=self.connection, ref=ref, **kwargs)
-        except ApplicationError as exc:
-            close = p.CLOSING_ERRORS.get(exc.code)
-            if exc.code == p.ErrorCode.SESSION_REPLACED:
-                await self.send_message(p.server_message("session_replaced", p.SessionReplaced()))
-            elif not close_on_access_error and close == p.CloseCode.FORBIDDEN:
-                close = None
-            await self.send_error(exc.code, exc.message, ref=ref, close=close)
+        outcome = await self._call(service, ref, close_on_access_error=close_on_access_error, **kwargs)
+        if outcome is None:
             return
         for message in outcome.messages:
             await self.send_message(message)
@@ -223,6 +239,21 @@ class AssessmentConsumer(AsyncJsonWebsocketConsumer):
             self._cancel_task("deadline")
         elif outcome.deadline is not None and "deadline" not in self.tasks:
             self._watch_deadline(outcome.deadline)
+
+    async def _call(
+        self, service: Callable[..., T], ref: str | None, *, close_on_access_error: bool = False, **kwargs: Any
+    ) -> T | None:
+        """Run a service for this connection; on its domain error, answer (and close if it says so)."""
+        try:
+            return await database_sync_to_async(service)(conn=self.connection, ref=ref, **kwargs)
+        except ApplicationError as exc:
+            close = p.CLOSING_ERRORS.get(exc.code)
+            if exc.code == p.ErrorCode.SESSION_REPLACED:
+                await self.send_message(p.server_message("session_replaced", p.SessionReplaced()))
+            elif not close_on_access_error and close == p.CloseCode.FORBIDDEN:
+                close = None
+            await self.send_error(exc.code, exc.message, ref=ref, close=close)
+            return None
 
     # ------------------------------------------------------------ channel-layer events
 

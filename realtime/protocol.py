@@ -53,6 +53,8 @@ class ErrorCode(StrEnum):
     ASSESSMENT_EXPIRED = "assessment_expired"
     ASSESSMENT_FINISHED = "assessment_finished"
     BANK_EMPTY = "bank_empty"
+    CHAT_LIMIT = "chat_limit"
+    CHAT_BUSY = "chat_busy"
     INTERNAL_ERROR = "internal_error"
 
 
@@ -235,6 +237,10 @@ class SystemMessage(Strict):
     message: str
 
 
+class ChatChunk(Strict):
+    delta: str
+
+
 class Error(Strict):
     code: str
     message: str
@@ -254,6 +260,7 @@ SERVER_MESSAGES: dict[str, type[Strict]] = {
     "announcement": Announcement,
     "session_replaced": SessionReplaced,
     "system_message": SystemMessage,
+    "chat_chunk": ChatChunk,
     "error": Error,
 }
 

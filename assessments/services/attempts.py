@@ -9,16 +9,18 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from assessments.ai.providers import TutorContext, Usage
 from assessments.errors import ApplicationError
-from assessments.models import Assessment, ChatMessage, IntegrityEvent, Question, Response, Test
+from assessments.models import Assessment, ChatMessage, IntegrityEvent, Question, Response, Skill, Test
 from assessments.selectors.access import blueprint_access_check, blueprint_access_evaluate, blueprint_get
 from assessments.selectors.visibility import candidate_result_fields
 from assessments.services.events import event_append, event_push_to_candidate, events_after
-from assessments.services.selection import option_order_shuffled, question_pick_next
+from assessments.services.selection import attempt_abilities, option_order_shuffled, question_pick_next
 from assessments.services.sessions import SessionClaim, session_check, session_claim
 from realtime import protocol as p
 
@@ -157,6 +159,21 @@ def _expire_if_due(*, assessment: Assessment, now: datetime) -> dict[str, Any] |
     message = _finalize(assessment=assessment, status=Assessment.Status.TIMED_OUT, reason="time_up", now=now)
     event_push_to_candidate(assessment=assessment, message=message)
     return message
+
+
+def _ability_update(assessment: Assessment) -> bool:
+    """Store θ and its SE, overall and per skill; True when the test's SE target is met for every skill."""
+    overall, per_skill = attempt_abilities(assessment=assessment)
+    names = dict(Skill.objects.filter(test_id=assessment.test_id).values_list("pk", "name"))
+    assessment.ai_state["ability"] = {
+        "overall": overall.as_dict(),
+        "skills": {names[sid]: ability.as_dict() for sid, ability in per_skill.items() if sid in names},
+    }
+    assessment.save(update_fields=["ai_state"])
+    target = assessment.test.se_target
+    if target is None:
+        return False
+    return set(per_skill) >= set(names) and all(a.se <= target for a in per_skill.values())
 
 
 def _snapshot(*, assessment: Assessment, now: datetime) -> p.AssessmentSnapshot:
@@ -382,6 +399,7 @@ def answer_submit(*, conn: Connection, question_id: int, selected_option: int | 
         feedback.correct_option = response.option_order.index(question.correct_option)
         feedback.explanation = question.explanation
     answered = assessment.responses.filter(answered_at__isnull=False).count()
+    precise_enough = _ability_update(assessment)
     progress = p.ProgressUpdate(
         answered=answered,
         total=assessment.max_score,
@@ -393,11 +411,8 @@ def answer_submit(*, conn: Connection, question_id: int, selected_option: int | 
         event_append(assessment=assessment, message_type=kind, data=data, ref=ref, response=response)
         for kind, data in (("answer_feedback", feedback), ("progress_update", progress))
     ]
-    following = (
-        _ask_next(assessment=assessment, now=now, ref=ref, answered=response)
-        if answered < assessment.max_score
-        else None
-    )
+    more = answered < assessment.max_score and not precise_enough
+    following = _ask_next(assessment=assessment, now=now, ref=ref, answered=response) if more else None
     if following is None:
         done = Assessment.Status.COMPLETED
         messages.append(
@@ -441,24 +456,76 @@ def events_replay(*, conn: Connection, last_seq: int) -> Outcome:
     return Outcome(messages=events_after(assessment=assessment, last_seq=last_seq), assessment_id=assessment.pk)
 
 
-UNAVAILABLE_HELP = (
-    "The assessment tutor is not available yet. Read the question carefully; "
-    "your recruiter can answer questions about the test itself."
-)
+@dataclass(frozen=True)
+class ChatTurn:
+    """What the tutor may see (no key), and what the guard needs to check its reply (the key)."""
+
+    context: TutorContext
+    options: list[str]
+    correct_index: int | None
+    assessment_id: int | None
 
 
 @transaction.atomic
-def chat_send(*, conn: Connection, message: str, ref: str | None = None) -> Outcome:
-    """Store the candidate's chat message and the tutor's reply (logged when it belongs to an attempt)."""
-    reply = p.SystemMessage(message=UNAVAILABLE_HELP)
+def chat_begin(*, conn: Connection, message: str, ref: str | None = None) -> ChatTurn:
+    """Store the candidate's message (within the chat limit) and gather the tutor's context."""
     assessment = _latest_attempt_locked(conn=conn) if conn.test_id is not None else None
     if assessment is None or assessment.status != Assessment.Status.IN_PROGRESS:
-        return Outcome(messages=[p.server_message("system_message", reply, ref=ref)])
+        context = TutorContext(skill="general", job_description="", question_prompt=None, options=[])
+        return ChatTurn(context=context, options=[], correct_index=None, assessment_id=None)
     _check_epoch(assessment=assessment, conn=conn)
+    used = assessment.chat_messages.filter(role=ChatMessage.Role.CANDIDATE).count()
+    if used >= settings.JATAYU_CHAT_LIMIT:
+        raise ApplicationError("chat_limit", f"The chat allows {settings.JATAYU_CHAT_LIMIT} messages per attempt.")
     ChatMessage.objects.create(assessment=assessment, role=ChatMessage.Role.CANDIDATE, content=message)
-    ChatMessage.objects.create(assessment=assessment, role=ChatMessage.Role.TUTOR, content=reply.message)
-    logged = event_append(assessment=assessment, message_type="system_message", data=reply, ref=ref)
-    return Outcome(messages=[logged], assessment_id=assessment.pk)
+    current = _current_response(assessment)
+    if current is None:
+        context = TutorContext(
+            skill="general", job_description=assessment.test.job_description, question_prompt=None, options=[]
+        )
+        return ChatTurn(context=context, options=[], correct_index=None, assessment_id=assessment.pk)
+    question = current.question
+    served = [question.options[i] for i in current.option_order]
+    context = TutorContext(
+        skill=question.skill.name,
+        job_description=assessment.test.job_description,
+        question_prompt=question.prompt,
+        options=served,
+    )
+    return ChatTurn(
+        context=context,
+        options=served,
+        correct_index=current.option_order.index(question.correct_option),
+        assessment_id=assessment.pk,
+    )
+
+
+@transaction.atomic
+def chat_finish(
+    *, conn: Connection, turn: ChatTurn, reply: str, blocked_leak: bool, usage: Usage, ref: str | None = None
+) -> dict[str, Any]:
+    """Store the tutor's (checked) reply and its cost; log it as the attempt's `system_message`."""
+    data = p.SystemMessage(message=reply)
+    if turn.assessment_id is None:
+        return p.server_message("system_message", data, ref=ref)
+    assessment = Assessment.objects.select_for_update().get(pk=turn.assessment_id)
+    ChatMessage.objects.create(
+        assessment=assessment, role=ChatMessage.Role.TUTOR, content=reply, blocked_leak=blocked_leak
+    )
+    state = assessment.ai_state
+    state["blocked_leaks"] = state.get("blocked_leaks", 0) + int(blocked_leak)
+    usage_record_into(state=state, usage=usage)
+    assessment.save(update_fields=["ai_state"])
+    return event_append(assessment=assessment, message_type="system_message", data=data, ref=ref)
+
+
+def usage_record_into(*, state: dict[str, Any], usage: Usage) -> None:
+    """Add a call's token counts and estimated cost to an attempt's ai_state."""
+    recorded = state.setdefault("usage", {"calls": 0, "input_tokens": 0, "output_tokens": 0, "cost_usd": 0.0})
+    recorded["calls"] += usage.calls
+    recorded["input_tokens"] += usage.input_tokens
+    recorded["output_tokens"] += usage.output_tokens
+    recorded["cost_usd"] = round(recorded["cost_usd"] + usage.cost_usd(), 6)
 
 
 @transaction.atomic

@@ -1,37 +1,63 @@
-"""Which question to ask next: content balancing over the blueprint's skill weights.
+"""Which question to ask next.
 
-The adaptive engine (issue 4) replaces the choice of item within a skill; the balancing stays.
+1. Content balancing: the skill furthest below its share of the blueprint's weights.
+2. Adaptivity: within that skill, an unseen item whose difficulty is closest to the candidate's
+   current ability θ (the skill's own estimate once it has answers, the overall one before),
+   drawn at random from the few closest so candidates don't all see the same items.
 """
 
 import secrets
-from collections import Counter
+from collections import Counter, defaultdict
 
-from assessments.models import Assessment, Difficulty, Question, Skill
+from assessments.ai.ability import Ability, ability_estimate, difficulty_logit
+from assessments.models import Assessment, Question, Skill
 
 _random = secrets.SystemRandom()
-DIFFICULTY_RANK: dict[str, int] = {Difficulty.EASY: 0, Difficulty.MEDIUM: 1, Difficulty.HARD: 2}
+CLOSEST_FEW = 3
+
+
+def attempt_abilities(*, assessment: Assessment) -> tuple[Ability, dict[int, Ability]]:
+    """Overall and per-skill (by skill id) ability estimates from the attempt's answers so far."""
+    answered = assessment.responses.filter(answered_at__isnull=False).select_related("question")
+    overall: list[tuple[float, bool]] = []
+    per_skill: dict[int, list[tuple[float, bool]]] = defaultdict(list)
+    for response in answered:
+        pair = (difficulty_logit(response.question.difficulty), bool(response.is_correct))
+        overall.append(pair)
+        per_skill[response.question.skill_id].append(pair)
+    return ability_estimate(overall), {sid: ability_estimate(pairs) for sid, pairs in per_skill.items()}
+
+
+def skill_most_behind(*, weights: dict[int, float], asked: Counter[int], eligible: set[int]) -> int:
+    """The eligible skill whose asked count lags furthest behind its weight share."""
+    total_weight = sum(weights.values()) or 1.0
+    upcoming = sum(asked.values()) + 1
+
+    def deficit(skill_id: int) -> float:
+        return weights.get(skill_id, 0.0) / total_weight * upcoming - asked[skill_id]
+
+    return max(eligible, key=lambda sid: (deficit(sid), -sid))
 
 
 def question_pick_next(*, assessment: Assessment) -> Question | None:
-    """An active bank item not yet asked in this attempt, from the skill furthest below its share."""
     asked_ids = set(assessment.responses.values_list("question_id", flat=True))
     available = [q for q in Question.objects.filter(test_id=assessment.test_id, active=True) if q.pk not in asked_ids]
     if not available:
         return None
-    skills = {s.pk: s for s in Skill.objects.filter(test_id=assessment.test_id)}
-    asked_per_skill = Counter(assessment.responses.values_list("question__skill_id", flat=True))
-    total_weight = sum(s.weight for s in skills.values()) or 1.0
-    asked_total = sum(asked_per_skill.values()) + 1
+    weights = dict(Skill.objects.filter(test_id=assessment.test_id).values_list("pk", "weight"))
+    asked = Counter(assessment.responses.values_list("question__skill_id", flat=True))
+    skill_id = skill_most_behind(weights=weights, asked=asked, eligible={q.skill_id for q in available})
+    overall, per_skill = attempt_abilities(assessment=assessment)
+    theta = per_skill[skill_id].theta if skill_id in per_skill else overall.theta
 
-    def deficit(skill_id: int) -> float:
-        share = skills[skill_id].weight / total_weight if skill_id in skills else 0.0
-        return share * asked_total - asked_per_skill[skill_id]
-
-    skill_id = max({q.skill_id for q in available}, key=lambda sid: (deficit(sid), -sid))
-    in_skill = [q for q in available if q.skill_id == skill_id]
-    target = DIFFICULTY_RANK.get(skills[skill_id].difficulty, 1) if skill_id in skills else 1
-    closest = min(abs(DIFFICULTY_RANK.get(q.difficulty, 1) - target) for q in in_skill)
-    return _random.choice([q for q in in_skill if abs(DIFFICULTY_RANK.get(q.difficulty, 1) - target) == closest])
+    in_skill = sorted(
+        (q for q in available if q.skill_id == skill_id), key=lambda q: abs(difficulty_logit(q.difficulty) - theta)
+    )
+    cutoff = abs(difficulty_logit(in_skill[min(CLOSEST_FEW, len(in_skill)) - 1].difficulty) - theta)
+    closest = [q for q in in_skill if abs(difficulty_logit(q.difficulty) - theta) <= cutoff]
+    prepared = set(assessment.ai_state.get("prepared", []))
+    preferred = [q for q in closest if q.pk in prepared] or closest
+    return _random.choice(preferred)
 
 
 def option_order_shuffled(*, count: int) -> list[int]:

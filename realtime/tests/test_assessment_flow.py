@@ -209,13 +209,19 @@ async def test_answer_after_completion_is_refused(ws_clients):
     await client.expect_error("assessment_finished")
 
 
-async def test_chat_gets_an_honest_reply_and_is_stored(ws_clients):
-    client, _test, _user, *_ = await started_client(ws_clients)
+async def test_offline_tutor_streams_an_honest_reply_that_is_stored(ws_clients):
+    client, _test, _user, _, question = await started_client(ws_clients)
     await client.send("chat_message", {"message": "What is the answer?"}, id="c1")
-    (reply,) = await client.expect("system_message")
-    assert reply["ref"] == "c1"
-    assert "seq" in reply
-    assert "not available" in reply["data"]["message"]
+    chunks = []
+    while (message := await client.recv())["type"] == "chat_chunk":
+        assert message["ref"] == "c1"
+        chunks.append(message["data"]["delta"])
+    assert message["type"] == "system_message"
+    assert message["ref"] == "c1"
+    assert "seq" in message
+    assert "".join(chunks) == message["data"]["message"]
+    assert question["data"]["prompt"] in message["data"]["message"]
+    assert "needs an AI provider" in message["data"]["message"]
     roles = await db(lambda: list(ChatMessage.objects.values_list("role", flat=True)))()
     assert roles == ["candidate", "tutor"]
 
