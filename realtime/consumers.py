@@ -18,6 +18,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from assessments.ai import providers
+from assessments.ai.prefetch import next_question_prepare
 from assessments.ai.tutoring import tutor_reply
 from assessments.errors import ApplicationError
 from assessments.services import attempts
@@ -235,6 +236,8 @@ class AssessmentConsumer(AsyncJsonWebsocketConsumer):
             return
         for message in outcome.messages:
             await self.send_message(message)
+        if outcome.assessment_id and any(m["type"] == "question" for m in outcome.messages):
+            self._prepare_next_question(outcome.assessment_id)
         if outcome.finished:
             self._cancel_task("deadline")
         elif outcome.deadline is not None and "deadline" not in self.tasks:
@@ -254,6 +257,18 @@ class AssessmentConsumer(AsyncJsonWebsocketConsumer):
                 close = None
             await self.send_error(exc.code, exc.message, ref=ref, close=close)
             return None
+
+    def _prepare_next_question(self, assessment_id: int) -> None:
+        """With an AI generator, prepare the next item while the candidate reads this one."""
+        generator = providers.question_generator()
+        if generator is not None and not (self.tasks.get("prepare") and not self.tasks["prepare"].done()):
+            self._start_task("prepare", self._prepare(generator, assessment_id))
+
+    async def _prepare(self, generator: providers.QuestionGenerator, assessment_id: int) -> None:
+        try:
+            await next_question_prepare(generator=generator, assessment_id=assessment_id)
+        except Exception:
+            logger.warning("preparing the next question failed; the bank will serve it", exc_info=True)
 
     # ------------------------------------------------------------ channel-layer events
 

@@ -38,6 +38,11 @@ class Usage:
             self.input_tokens += int(metadata.get("input_tokens", 0))
             self.output_tokens += int(metadata.get("output_tokens", 0))
 
+    def merge(self, other: "Usage") -> None:
+        self.input_tokens += other.input_tokens
+        self.output_tokens += other.output_tokens
+        self.calls += other.calls
+
     def cost_usd(self) -> float:
         return (
             self.input_tokens * settings.JATAYU_AI_PRICE_INPUT_PER_MTOK

@@ -190,7 +190,7 @@ def _publish_readiness_check(*, test: Test) -> None:
 
 
 @transaction.atomic
-def test_create(
+def blueprint_create(
     *,
     created_by: User,
     fields: TestFields,
@@ -220,7 +220,7 @@ def test_create(
 
 
 @transaction.atomic
-def test_update(*, test: Test, fields: TestFields, skills: Sequence[SkillSpec] | None = None) -> Test:
+def blueprint_update(*, test: Test, fields: TestFields, skills: Sequence[SkillSpec] | None = None) -> Test:
     """Change a test's fields; `skills`, when given, replaces the whole ordered list.
 
     A test that stays published must still pass the publish rules afterwards.
@@ -239,7 +239,7 @@ def test_update(*, test: Test, fields: TestFields, skills: Sequence[SkillSpec] |
 
 
 @transaction.atomic
-def test_publish(*, test: Test, by: User) -> Test:
+def blueprint_publish(*, test: Test, by: User) -> Test:
     """Publish a draft test once its skills and bank allow it; publishing again changes nothing."""
     test = Test.objects.select_for_update().get(pk=test.pk)
     if test.status == Test.Status.ARCHIVED:
@@ -257,7 +257,7 @@ def test_publish(*, test: Test, by: User) -> Test:
 
 
 @transaction.atomic
-def test_delete(*, test: Test) -> None:
+def blueprint_delete(*, test: Test) -> None:
     """Delete a test that nobody has attempted yet."""
     conflict = ApplicationError(
         "test_has_attempts", "This test has attempts and cannot be deleted; archive it instead.", status=409

@@ -9,7 +9,7 @@ from django.utils import timezone
 from assessments.models import Assessment, CandidateApplication, Difficulty, Question, Skill, Test
 from assessments.roles import RECRUITERS_GROUP
 
-User = get_user_model()  # noqa: N806
+User = get_user_model()
 PASSWORD = "correct-horse-battery"
 
 
@@ -29,7 +29,7 @@ class RecruiterFactory(UserFactory):
     is_staff = True
 
     @factory.post_generation
-    def recruiters_group(obj, create: bool, extracted: object, **kwargs: object) -> None:  # noqa: N805
+    def recruiters_group(obj, create: bool, extracted: object, **kwargs: object) -> None:
         if create:
             group, _ = Group.objects.get_or_create(name=RECRUITERS_GROUP)
             obj.groups.add(group)

@@ -20,7 +20,9 @@ class Command(BaseCommand):
             raise CommandError("--loop needs a positive number of seconds")
         while True:
             expired = assessments_expire_due()
-            self.stdout.write(f"expired {len(expired)} attempt(s)" + (f": {', '.join(map(str, expired))}" if expired else ""))
+            self.stdout.write(
+                f"expired {len(expired)} attempt(s)" + (f": {', '.join(map(str, expired))}" if expired else "")
+            )
             if loop is None:
                 return
             time.sleep(loop)

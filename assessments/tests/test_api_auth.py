@@ -1,0 +1,134 @@
+"""JWT login, refresh and logout, and /api/me/."""
+
+import pytest
+from django.contrib.auth.models import User
+
+from assessments.tests.factories import PASSWORD, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+TOKEN = "/api/auth/token/"
+REFRESH = "/api/auth/token/refresh/"
+LOGOUT = "/api/auth/logout/"
+ME = "/api/me/"
+
+
+def login(api_client, user: User) -> dict[str, str]:
+    response = api_client.post(TOKEN, {"username": user.username, "password": PASSWORD}, format="json")
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def test_login_returns_access_and_refresh_tokens(api_client, candidate):
+    tokens = login(api_client, candidate)
+
+    assert set(tokens) == {"access", "refresh"}
+
+
+def test_login_with_a_wrong_password_is_401_in_the_error_shape(api_client, candidate):
+    response = api_client.post(TOKEN, {"username": candidate.username, "password": "wrong"}, format="json")
+
+    assert response.status_code == 401
+    body = response.json()
+    assert body["code"] == "no_active_account"
+    assert body["detail"]
+
+
+def test_login_without_a_password_is_400_naming_the_field(api_client, candidate):
+    response = api_client.post(TOKEN, {"username": candidate.username}, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "validation_error"
+    assert "password" in response.json()["fields"]
+
+
+def test_refresh_gives_a_new_access_token(api_client, candidate):
+    tokens = login(api_client, candidate)
+
+    response = api_client.post(REFRESH, {"refresh": tokens["refresh"]}, format="json")
+
+    assert response.status_code == 200
+    assert "access" in response.json()
+
+
+def test_logout_blacklists_the_refresh_token(api_client, candidate):
+    tokens = login(api_client, candidate)
+
+    logout = api_client.post(LOGOUT, {"refresh": tokens["refresh"]}, format="json")
+    refresh = api_client.post(REFRESH, {"refresh": tokens["refresh"]}, format="json")
+
+    assert logout.status_code == 204
+    assert refresh.status_code == 401
+    assert refresh.json()["code"] == "token_not_valid"
+
+
+def test_logout_twice_is_401(api_client, candidate):
+    tokens = login(api_client, candidate)
+    api_client.post(LOGOUT, {"refresh": tokens["refresh"]}, format="json")
+
+    again = api_client.post(LOGOUT, {"refresh": tokens["refresh"]}, format="json")
+
+    assert again.status_code == 401
+    assert again.json()["code"] == "token_not_valid"
+    assert again.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_logout_with_a_garbage_token_is_401(api_client, db):
+    response = api_client.post(LOGOUT, {"refresh": "not-a-token"}, format="json")
+
+    assert response.status_code == 401
+    assert response.json()["code"] == "token_not_valid"
+
+
+def test_logout_with_an_access_token_instead_of_a_refresh_token_is_401(api_client, candidate):
+    tokens = login(api_client, candidate)
+
+    response = api_client.post(LOGOUT, {"refresh": tokens["access"]}, format="json")
+
+    assert response.status_code == 401
+
+
+def test_logout_without_a_token_is_400(api_client, db):
+    response = api_client.post(LOGOUT, {}, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["fields"] == {"refresh": ["This field is required."]}
+
+
+def test_me_with_a_bearer_token_names_a_candidate(api_client, candidate):
+    tokens = login(api_client, candidate)
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens['access']}")
+
+    response = api_client.get(ME)
+
+    assert response.status_code == 200
+    assert response.json() == {"id": candidate.pk, "username": candidate.username, "role": "candidate"}
+
+
+def test_me_names_a_recruiter(api_client, recruiter):
+    api_client.force_authenticate(recruiter)
+
+    assert api_client.get(ME).json()["role"] == "recruiter"
+
+
+def test_me_names_a_superuser_a_recruiter(api_client):
+    admin = UserFactory(username="root", is_superuser=True, is_staff=True)
+    api_client.force_authenticate(admin)
+
+    assert api_client.get(ME).json()["role"] == "recruiter"
+
+
+def test_me_without_a_token_is_401(api_client, db):
+    response = api_client.get(ME)
+
+    assert response.status_code == 401
+    assert response.json()["code"] == "not_authenticated"
+
+
+def test_me_with_an_invalid_token_is_401_token_not_valid(api_client, db):
+    api_client.credentials(HTTP_AUTHORIZATION="Bearer nonsense")
+
+    response = api_client.get(ME)
+
+    assert response.status_code == 401
+    assert response.json()["code"] == "token_not_valid"
