@@ -48,10 +48,15 @@ def reply_leaks(reply: str, *, options: list[str], correct_index: int) -> bool:
     correct_text = options[correct_index]
     letter = _LETTERS[correct_index]
     number = str(correct_index + 1)
+    wrong = [o for i, o in enumerate(options) if i != correct_index]
     for text in texts:
         flat = normalise(text)
         if _mentions_text(flat, correct_text) and len(normalise(correct_text)) > 1:
             return True
+        if text.strip().strip(".!?)(\"' ").upper() in {letter, number}:
+            return True  # the whole reply is just the letter or the number
+        if wrong and all(_mentions_text(flat, o) for o in wrong):
+            return True  # ruling out every other option names the answer just the same
         if re.search(rf"{_OPTION_REFERENCE}\s*[:(\[]?\s*({letter}|{number})\b", text, re.IGNORECASE):
             return True
         if re.search(rf"(^|[\s(\[]){letter}[).\]]", text) or re.search(rf"\b{letter}\b\s*$", text.strip()):

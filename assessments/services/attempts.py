@@ -414,9 +414,14 @@ def answer_submit(*, conn: Connection, question_id: int, selected_option: int | 
     more = answered < assessment.max_score and not precise_enough
     following = _ask_next(assessment=assessment, now=now, ref=ref, answered=response) if more else None
     if following is None:
+        reason = "all_answered"
+        if precise_enough and answered < assessment.max_score:
+            # The ability is measured precisely enough: the attempt is scored on what was asked.
+            reason, assessment.max_score = "precision_reached", answered
+            assessment.save(update_fields=["max_score"])
         done = Assessment.Status.COMPLETED
         messages.append(
-            _finalize(assessment=assessment, status=done, reason="all_answered", now=now, ref=ref, answered=response)
+            _finalize(assessment=assessment, status=done, reason=reason, now=now, ref=ref, answered=response)
         )
         return Outcome(messages=messages, assessment_id=assessment.pk, finished=True)
     messages.append(following)

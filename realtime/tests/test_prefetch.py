@@ -1,0 +1,78 @@
+"""With an AI generator, the next question is prepared while the candidate reads the current one."""
+
+import asyncio
+import itertools
+import json
+
+import pytest
+
+from assessments.models import Assessment, Question
+from assessments.tests.factories import enrolled_candidate, published_test_with_bank
+from assessments.tests.fake_openai import FakeOpenAI, Reply, fake_openai  # noqa: F401
+from realtime.tests.conftest import db, token_for
+
+pytestmark = pytest.mark.django_db(transaction=True)
+counter = itertools.count()
+
+
+def generated_item(request: dict) -> Reply:
+    if request.get("stream"):
+        return Reply(text="no chat here")
+    wanted = next(w for w in ("easy", "medium", "hard") if f"Difficulty wanted: {w}" in json.dumps(request))
+    n = next(counter)
+    return Reply(
+        json_content={
+            "prompt": f"Generated question number {n} about caching layer {n * 7919}?",
+            "options": [f"first {n}", f"second {n}", f"third {n}", f"fourth {n}"],
+            "correct_option": n % 4,
+            "explanation": "Generated for the test.",
+            "difficulty": wanted,
+        }
+    )
+
+
+async def wait_for(predicate, timeout: float = 5.0):
+    async with asyncio.timeout(timeout):
+        while not (result := await db(predicate)()):
+            await asyncio.sleep(0.05)
+    return result
+
+
+async def test_next_question_comes_from_the_items_prepared_in_the_background(ws_clients, fake_openai: FakeOpenAI):
+    fake_openai.responder = generated_item
+    test = await db(published_test_with_bank)(questions=6, total_questions=3)
+    user = await db(enrolled_candidate)(test=test)
+    client = ws_clients(f"/ws/assessment/{test.pk}/")
+    await client.connect()
+    await client.auth(token_for(user))
+    await client.send("start_assessment")
+    _, question = await client.expect("assessment_started", "question")
+
+    prepared = await wait_for(
+        lambda: Assessment.objects.get(candidate=user).ai_state.get("prepared"),
+    )
+    assert 1 <= len(prepared) <= 2  # one item per difficulty the answer could lead to
+    generated = await db(lambda: list(Question.objects.filter(pk__in=prepared)))()
+    assert all(q.source == "generated" and q.provider == "openai" and len(q.prompt_hash) == 64 for q in generated)
+
+    await client.send("submit_answer", {"question_id": question["data"]["question_id"], "selected_option": 0})
+    _, _, following = await client.expect("answer_feedback", "progress_update", "question")
+    assert following["data"]["question_id"] in prepared
+    assessment = await db(Assessment.objects.get)(candidate=user)
+    assert assessment.ai_state["usage"]["calls"] >= 1
+
+
+async def test_a_failing_generator_leaves_the_bank_to_serve(ws_clients, fake_openai: FakeOpenAI):
+    fake_openai.responder = lambda request: Reply(status=500)
+    test = await db(published_test_with_bank)(questions=6, total_questions=2)
+    user = await db(enrolled_candidate)(test=test)
+    client = ws_clients(f"/ws/assessment/{test.pk}/")
+    await client.connect()
+    await client.auth(token_for(user))
+    await client.send("start_assessment")
+    _, question = await client.expect("assessment_started", "question")
+    await wait_for(lambda: len(fake_openai.requests) >= 3)
+    await client.send("submit_answer", {"question_id": question["data"]["question_id"], "selected_option": 0})
+    _, _, following = await client.expect("answer_feedback", "progress_update", "question")
+    source = await db(lambda: Question.objects.get(pk=following["data"]["question_id"]).source)()
+    assert source == "bank"
