@@ -29,8 +29,7 @@ def item(n: int, **overrides) -> Reply:
 
 
 def test_generates_validated_items_with_provenance_and_a_summary(fake_openai: FakeOpenAI, capsys):
-    global numbers
-        test = TestFactory(status="draft")
+    test = TestFactory(status="draft")
     SkillFactory(test=test, name="SQL", weight=2)
     SkillFactory(test=test, name="HTTP", weight=1)
     fake_openai.script = [item(0), item(1, options=["same", "same", "x", "y"]), item(2), item(3)]
