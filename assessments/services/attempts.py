@@ -16,7 +16,16 @@ from django.utils import timezone
 
 from assessments.ai.providers import TutorContext, Usage
 from assessments.errors import ApplicationError
-from assessments.models import Assessment, ChatMessage, IntegrityEvent, Question, Response, Skill, Test
+from assessments.models import (
+    Assessment,
+    CandidateApplication,
+    ChatMessage,
+    IntegrityEvent,
+    Question,
+    Response,
+    Skill,
+    Test,
+)
 from assessments.selectors.access import blueprint_access_check, blueprint_access_evaluate, blueprint_get
 from assessments.selectors.visibility import candidate_result_fields
 from assessments.services.events import event_append, event_push_to_candidate, events_after
@@ -293,9 +302,7 @@ def _assessment_start(*, conn: Connection, ref: str | None) -> Outcome:
         raise ApplicationError(
             "bank_empty", "This test has no questions yet; please contact the recruiter.", status=409
         )
-    deadline = now + timedelta(minutes=test.time_limit_minutes * access.time_multiplier)
-    if test.closes_at and deadline > test.closes_at:
-        deadline = test.closes_at
+    deadline = deadline_for(test=test, started_at=now, time_multiplier=access.time_multiplier)
     with transaction.atomic():  # a savepoint, so a lost race surfaces as IntegrityError to the caller
         assessment = Assessment.objects.create(
             test=test,
@@ -586,3 +593,64 @@ def assessment_extend(*, assessment_id: int, minutes: int) -> Assessment:
         assessment=assessment, message=event_append(assessment=assessment, message_type="time_extended", data=data)
     )
     return assessment
+
+
+@transaction.atomic
+def assessment_terminate(*, assessment_id: int, reason: str) -> Assessment:
+    """A recruiter ends a running attempt; the candidate hears `assessment_completed` (terminated) at once."""
+    reason = reason.strip()
+    if not reason:
+        raise ApplicationError("reason_required", "Say why the attempt is terminated.")
+    assessment = (
+        Assessment.objects.select_for_update(of=("self",)).select_related("test").filter(pk=assessment_id).first()
+    )
+    if assessment is None:
+        raise ApplicationError("assessment_not_found", f"Assessment {assessment_id} does not exist.", status=404)
+    now = timezone.now()
+    _expire_if_due(assessment=assessment, now=now)
+    if assessment.status != Assessment.Status.IN_PROGRESS:
+        raise ApplicationError("assessment_finished", "Only a running attempt can be terminated.", status=409)
+    assessment.ai_state["termination_reason"] = reason
+    message = _finalize(assessment=assessment, status=Assessment.Status.TERMINATED, reason="terminated", now=now)
+    assessment.save(update_fields=["ai_state"])
+    event_push_to_candidate(assessment=assessment, message=message)
+    return assessment
+
+
+def deadline_for(*, test: Test, started_at: datetime, time_multiplier: float) -> datetime:
+    """started_at + time limit times the accommodation, capped at the test's closing time."""
+    deadline = started_at + timedelta(minutes=test.time_limit_minutes * time_multiplier)
+    return min(deadline, test.closes_at) if test.closes_at else deadline
+
+
+@transaction.atomic
+def application_time_multiplier_set(*, application: CandidateApplication, time_multiplier: float) -> None:
+    """Change a candidate's accommodation; a running attempt's deadline moves with it, at once."""
+    application.time_multiplier = time_multiplier
+    application.full_clean()
+    application.save(update_fields=["time_multiplier", "updated_at"])
+    running = (
+        Assessment.objects.select_for_update(of=("self",))
+        .select_related("test")
+        .filter(
+            candidate_id=application.candidate_id, test_id=application.test_id, status=Assessment.Status.IN_PROGRESS
+        )
+        .first()
+    )
+    if running is None:
+        return
+    now = timezone.now()
+    if _expire_if_due(assessment=running, now=now):
+        return
+    running.deadline_at = deadline_for(
+        test=running.test, started_at=running.started_at, time_multiplier=time_multiplier
+    )
+    running.save(update_fields=["deadline_at"])
+    data = p.TimeExtended(
+        deadline=running.deadline_at,
+        time_remaining_seconds=seconds_left(deadline=running.deadline_at, now=now),
+        server_time=now,
+    )
+    event_push_to_candidate(
+        assessment=running, message=event_append(assessment=running, message_type="time_extended", data=data)
+    )

@@ -153,3 +153,30 @@ async def test_announcement_reaches_everyone_in_the_test_only(setup, ws_clients)
     (announcement,) = await client.expect("announcement")
     assert announcement["data"] == {"message": "Ten minutes left for everyone"}
     await outsider.nothing()
+
+
+async def test_termination_reaches_the_candidate_at_once(setup):
+    from assessments.services.attempts import assessment_terminate
+
+    _test, user, connect = setup
+    client, _, question = await connect(started=True)
+    assessment = await db(Assessment.objects.get)(candidate=user)
+    await db(assessment_terminate)(assessment_id=assessment.pk, reason="Caught sharing the screen")
+    (done,) = await client.expect("assessment_completed")
+    assert done["data"]["status"] == "terminated"
+    assert done["data"]["reason"] == "terminated"
+    await client.send("submit_answer", {"question_id": question["data"]["question_id"], "selected_option": 0})
+    await client.expect_error("assessment_finished")
+
+
+async def test_changing_the_accommodation_moves_a_running_deadline_at_once(setup):
+    from assessments.services.attempts import application_time_multiplier_set
+
+    _test, user, connect = setup
+    client, _, _ = await connect(started=True)
+    application = await db(CandidateApplication.objects.get)(candidate=user)
+    await db(application_time_multiplier_set)(application=application, time_multiplier=1.5)
+    (extended,) = await client.expect("time_extended")
+    assert extended["data"]["time_remaining_seconds"] > 44 * 60
+    assessment = await db(Assessment.objects.get)(candidate=user)
+    assert (assessment.deadline_at - assessment.started_at).total_seconds() == 45 * 60
