@@ -8,6 +8,8 @@ import os
 
 import pytest
 
+pytest_plugins = ["assessments.tests.fake_openai"]
+
 
 def _missing_services(item: pytest.Item) -> list[str]:
     needs_postgres = item.get_closest_marker("postgres") or item.get_closest_marker("live")

@@ -4,7 +4,7 @@ import pytest
 
 from assessments.ai.generation import item_generate
 from assessments.ai.providers import GenerationRequest, OpenAIQuestionGenerator
-from assessments.tests.fake_openai import FakeOpenAI, Reply, fake_openai  # noqa: F401
+from assessments.tests.fake_openai import FakeOpenAI, Reply
 
 pytestmark = pytest.mark.asyncio
 

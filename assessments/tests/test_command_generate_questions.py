@@ -3,7 +3,7 @@ from django.core.management import CommandError, call_command
 
 from assessments.models import Question
 from assessments.tests.factories import SkillFactory, TestFactory
-from assessments.tests.fake_openai import FakeOpenAI, Reply, fake_openai  # noqa: F401
+from assessments.tests.fake_openai import FakeOpenAI, Reply
 
 pytestmark = pytest.mark.django_db
 PROMPTS = [

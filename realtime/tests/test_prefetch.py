@@ -8,7 +8,7 @@ import pytest
 
 from assessments.models import Assessment, Question
 from assessments.tests.factories import enrolled_candidate, published_test_with_bank
-from assessments.tests.fake_openai import FakeOpenAI, Reply, fake_openai  # noqa: F401
+from assessments.tests.fake_openai import FakeOpenAI, Reply
 from realtime.tests.conftest import db, token_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -31,9 +31,10 @@ def generated_item(request: dict) -> Reply:
     )
 
 
-async def wait_for(predicate, timeout: float = 5.0):
-    async with asyncio.timeout(timeout):
-        while not (result := await db(predicate)()):
+async def wait_for(predicate, within: float = 5.0):
+    """Poll the database (another task writes it; there is no event to await) until `predicate` holds."""
+    async with asyncio.timeout(within):
+        while not (result := await db(predicate)()):  # noqa: ASYNC110
             await asyncio.sleep(0.05)
     return result
 

@@ -10,7 +10,7 @@ import pytest
 from assessments.ai.guard import REFUSAL, reply_leaks
 from assessments.models import Assessment, ChatMessage, Question
 from assessments.tests.factories import enrolled_candidate, published_test_with_bank
-from assessments.tests.fake_openai import FakeOpenAI, Reply, fake_openai  # noqa: F401
+from assessments.tests.fake_openai import FakeOpenAI, Reply
 from realtime.tests.conftest import db, token_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
