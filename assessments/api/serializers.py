@@ -6,7 +6,7 @@ from rest_framework import serializers
 
 from assessments.models import Assessment, Difficulty, Question, Skill, Test
 from assessments.selectors.access import blueprint_window_state
-from assessments.selectors.visibility import candidate_result_fields
+from assessments.selectors.visibility import candidate_result_fields, candidate_skill_breakdown
 from assessments.services.blueprints import (
     MAX_TIME_MULTIPLIER,
     MIN_TIME_MULTIPLIER,
@@ -252,11 +252,18 @@ RESULT_FIELDS = [
 class ResultSerializer(serializers.ModelSerializer[Assessment]):
     candidate = serializers.CharField(source="candidate.username", read_only=True)
     attempt = serializers.IntegerField(source="attempt_number", read_only=True)
+    ability = serializers.SerializerMethodField(
+        help_text="θ and its SE overall and per skill (with asked/correct counts); JSON only, not in the CSV."
+    )
 
     class Meta:
         model = Assessment
-        fields = RESULT_FIELDS
+        fields = [*RESULT_FIELDS, "ability"]
         read_only_fields = fields
+
+    def get_ability(self, instance: Assessment) -> dict[str, Any] | None:
+        ability: dict[str, Any] | None = instance.ai_state.get("ability")
+        return ability
 
 
 class MyTestSerializer(serializers.Serializer[Any]):
@@ -316,4 +323,5 @@ class MyAssessmentSerializer(serializers.ModelSerializer[Assessment]):
             data.pop(name, None)
         if instance.status != Assessment.Status.IN_PROGRESS:
             data.update(candidate_result_fields(assessment=instance))
+            data.update(candidate_skill_breakdown(assessment=instance))
         return data

@@ -19,3 +19,11 @@ def candidate_result_fields(*, assessment: Assessment) -> dict[str, Any]:
         "percentage_score": assessment.percentage_score,
         "passed": assessment.passed,
     }
+
+
+def candidate_skill_breakdown(*, assessment: Assessment) -> dict[str, Any]:
+    """Per skill, questions asked and answered correctly; θ and SE stay with recruiters."""
+    if not candidate_sees_score(test=assessment.test):
+        return {}
+    skills = assessment.ai_state.get("ability", {}).get("skills", {})
+    return {"skills": {name: {"asked": a["asked"], "correct": a["correct"]} for name, a in skills.items()}}

@@ -209,3 +209,21 @@ def test_an_attempt_in_progress_shows_no_score_yet(as_candidate, candidate):
 
 def test_my_assessments_needs_a_token(api_client, db):
     assert api_client.get(MY_ASSESSMENTS).status_code == 401
+
+
+@pytest.mark.parametrize(("mode", "sees_skills"), [("none", False), ("correctness", True), ("full", True)])
+def test_candidates_see_their_per_skill_counts_as_the_mode_allows_but_never_theta(
+    as_candidate, candidate, mode, sees_skills
+):
+    test = shortlisted(candidate, feedback_mode=mode)
+    ability = {
+        "overall": {"theta": 1.2, "se": 0.5, "asked": 2, "correct": 1},
+        "skills": {"SQL": {"theta": 1.2, "se": 0.5, "asked": 2, "correct": 1}},
+    }
+    finished(test, candidate, ai_state={"ability": ability})
+    (row,) = as_candidate.get("/api/my/assessments/").json()
+    if sees_skills:
+        assert row["skills"] == {"SQL": {"asked": 2, "correct": 1}}
+    else:
+        assert "skills" not in row
+    assert "theta" not in str(row)

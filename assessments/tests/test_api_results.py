@@ -87,7 +87,7 @@ def test_results_list_one_row_per_attempt_oldest_first(as_recruiter, attempted_t
         ("-ben", 1, "timed_out"),
         ("ann", 2, "in_progress"),
     ]
-    assert list(rows[0]) == HEADER
+    assert list(rows[0]) == [*HEADER, "ability"]
     assert (rows[0]["score"], rows[0]["max_score"], rows[0]["percentage_score"], rows[0]["passed"]) == (
         3,
         4,
@@ -173,3 +173,15 @@ def test_an_unknown_format_is_404(as_recruiter, attempted_test):
 
     assert response.status_code == 404
     assert response.json()["code"] == "not_found"
+
+
+def test_recruiters_see_theta_and_se_per_skill(as_recruiter, attempted_test):
+    ability = {"overall": {"theta": 0.8, "se": 0.6, "asked": 4, "correct": 3}, "skills": {"SQL": {"theta": 0.5}}}
+    models.Assessment.objects.filter(test=attempted_test, attempt_number=1, candidate__username="ann").update(
+        ai_state={"ability": ability}
+    )
+    rows = as_recruiter.get(results_url(attempted_test)).json()
+    assert rows[0]["ability"] == ability
+    assert rows[1]["ability"] is None
+    csv_header = as_recruiter.get(results_url(attempted_test), {"format": "csv"}).content.decode().splitlines()[0]
+    assert "ability" not in csv_header
