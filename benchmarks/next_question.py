@@ -129,7 +129,7 @@ def main() -> None:
         prepared = Response.objects.filter(question__source=Question.Source.GENERATED, position__gt=1).count()
         asked_after_first = Response.objects.filter(position__gt=1).count()
     model.stop()
-    p95 = latencies[max(0, int(round(0.95 * len(latencies))) - 1)]
+    p95 = latencies[max(0, round(0.95 * len(latencies)) - 1)]
     print(
         f"model: {args.model_seconds:.1f} s per call; reading time {args.reading:.1f} s; "
         f"{args.candidates} candidates x {args.questions} questions"
