@@ -11,3 +11,7 @@ from jatayu.settings import *  # noqa: F403
 
 # Hashing passwords properly costs ~0.5 s per user; tests need none of that strength.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Threads and live servers in tests must not keep connections open past their work, or the test
+# database cannot be dropped at the end of the session.
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405

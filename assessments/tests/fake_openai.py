@@ -118,7 +118,12 @@ def _completion(body: dict[str, Any], content: str) -> dict[str, Any]:
         "created": int(time.time()),
         "model": body.get("model", "fake"),
         "choices": [
-            {"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop", "logprobs": None}
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": content},
+                "finish_reason": "stop",
+                "logprobs": None,
+            }
         ],
         "usage": _usage(content),
     }

@@ -186,6 +186,18 @@ class Worker:
                 await writer.wait_closed()
                 return
 
+    async def launch(self, *, tries: int = 3) -> None:
+        """Start and wait until ready; on another port if the chosen one was taken in the meantime."""
+        for attempt in range(1, tries + 1):
+            self.start()
+            try:
+                await self.wait_ready()
+                return
+            except RuntimeError:
+                if self.running() or attempt == tries or "Address already in use" not in self.logs():
+                    raise
+                (self.port,) = free_ports(1)
+
     async def kill(self) -> None:
         """SIGKILL: a crash, with no chance to close sockets or release sessions."""
         if self.running():
@@ -348,9 +360,7 @@ async def live_cluster(log_dir: Path, *, count: int = 2) -> AsyncIterator[Cluste
     ]
     cluster = Cluster(workers=workers, env=env)
     try:
-        for worker in workers:
-            worker.start()
-        await asyncio.gather(*(worker.wait_ready() for worker in workers))
+        await asyncio.gather(*(worker.launch() for worker in workers))
         yield cluster
     finally:
         await cluster.stop()
