@@ -32,13 +32,15 @@ def run_attempt(test, *, answers_right: bool) -> Assessment:
     opened = connection_open(user=user, test_id=test.pk, channel_name="sim", worker="sim")
     conn = Connection(user=user, test_id=test.pk, connection_id=opened.claim.connection_id, epoch=opened.claim.epoch)
     outcome = assessment_start(conn=conn)
+    assessment_id = outcome.assessment_id
+    assert assessment_id is not None
     while not outcome.finished:
         question = next(m for m in outcome.messages if m["type"] == "question")["data"]
-        response = Response.objects.get(assessment_id=outcome.assessment_id, question_id=question["question_id"])
+        response = Response.objects.get(assessment_id=assessment_id, question_id=question["question_id"])
         key = response.option_order.index(response.question.correct_option)
         chosen = key if answers_right else (key + 1) % len(question["options"])
         outcome = answer_submit(conn=conn, question_id=question["question_id"], selected_option=chosen)
-    return Assessment.objects.get(pk=outcome.assessment_id)
+    return Assessment.objects.get(pk=assessment_id)
 
 
 def served_difficulties(assessment: Assessment) -> list[float]:

@@ -50,7 +50,7 @@ async def test_structured_output_is_parsed_into_an_item(fake_openai: FakeOpenAI)
 )
 async def test_invalid_items_are_rejected_and_retried(fake_openai: FakeOpenAI, bad, problem):
     fake_openai.script = [Reply(json_content=bad), Reply(json_content={**GOOD, "prompt": "What does 418 mean?"})]
-    known = [GOOD["prompt"]]
+    known = [str(GOOD["prompt"])]
     outcome = await item_generate(generator=OpenAIQuestionGenerator(), request=request(known), known_prompts=known)
     assert problem in outcome.rejections[0]
     assert outcome.accepted is not None
