@@ -8,3 +8,5 @@ urlpatterns = [
     path("api/docs/", SpectacularRedocView.as_view(url_name="schema"), name="docs"),
     path("api/", include("assessments.api.urls")),
 ]
+
+handler404 = "jatayu.views.not_found"

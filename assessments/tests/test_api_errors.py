@@ -96,3 +96,18 @@ def test_an_unsupported_method_on_the_api_is_405_in_the_error_shape(api_client, 
 
     assert response.status_code == 405
     assert response.json()["code"] == "method_not_allowed"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/api/tests/abc/", "/api/no-such-endpoint/"])
+def test_unrouted_api_urls_get_a_json_404(client, path):
+    response = client.get(path)
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
+
+
+@pytest.mark.django_db
+def test_unrouted_pages_keep_the_html_404(client):
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("text/html")
