@@ -25,6 +25,8 @@ application = ProtocolTypeRouter(
 
 # Thousands of long-lived connections make the default collector pause for 300-500 ms; moving
 # start-up objects out of its reach and collecting less often brought heartbeat p99 to ~11 ms.
-gc.collect()
-gc.freeze()
-gc.set_threshold(50_000, 50, 100)
+# JATAYU_GC_TUNING=0 turns this off (benchmarks/heartbeats.py compares the two).
+if os.environ.get("JATAYU_GC_TUNING", "1") != "0":
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 50, 100)
