@@ -326,23 +326,28 @@ def _assessment_start(*, conn: Connection, ref: str | None) -> Outcome:
     return Outcome(messages=messages, assessment_id=assessment.pk, deadline=deadline)
 
 
-@transaction.atomic
-def question_current(*, conn: Connection, ref: str | None = None) -> Outcome:
-    """The current unanswered question again (never a new one), or the result if the attempt is over."""
-    now = timezone.now()
+def _running_attempt(*, conn: Connection, now: datetime, ref: str | None) -> tuple[Assessment, Outcome | None]:
+    """The candidate's latest attempt, locked; with the Outcome to return instead when it has ended."""
     assessment = _latest_attempt_locked(conn=conn)
     if assessment is None:
         raise ApplicationError("no_active_assessment", "Start the assessment first (start_assessment).")
     _check_epoch(assessment=assessment, conn=conn)
     expired = _expire_if_due(assessment=assessment, now=now)
     if expired:
-        return Outcome(messages=[expired], assessment_id=assessment.pk, finished=True)
+        return assessment, Outcome(messages=[expired], assessment_id=assessment.pk, finished=True)
     if assessment.status != Assessment.Status.IN_PROGRESS:
-        return Outcome(
-            messages=[p.server_message("assessment_completed", _completed_data(assessment), ref=ref)],
-            assessment_id=assessment.pk,
-            finished=True,
-        )
+        result = p.server_message("assessment_completed", _completed_data(assessment), ref=ref)
+        return assessment, Outcome(messages=[result], assessment_id=assessment.pk, finished=True)
+    return assessment, None
+
+
+@transaction.atomic
+def question_current(*, conn: Connection, ref: str | None = None) -> Outcome:
+    """The current unanswered question again (never a new one), or the result if the attempt is over."""
+    now = timezone.now()
+    assessment, ended = _running_attempt(conn=conn, now=now, ref=ref)
+    if ended is not None:
+        return ended
     current = _current_response(assessment)
     messages = [p.server_message("question", question_payload(response=current, now=now), ref=ref)] if current else []
     return Outcome(messages=messages, assessment_id=assessment.pk, deadline=assessment.deadline_at)
@@ -439,19 +444,9 @@ def answer_submit(*, conn: Connection, question_id: int, selected_option: int | 
 def assessment_complete(*, conn: Connection, ref: str | None = None) -> Outcome:
     """The candidate hands in early; unanswered questions score nothing."""
     now = timezone.now()
-    assessment = _latest_attempt_locked(conn=conn)
-    if assessment is None:
-        raise ApplicationError("no_active_assessment", "There is no attempt to complete.")
-    _check_epoch(assessment=assessment, conn=conn)
-    expired = _expire_if_due(assessment=assessment, now=now)
-    if expired:
-        return Outcome(messages=[expired], assessment_id=assessment.pk, finished=True)
-    if assessment.status != Assessment.Status.IN_PROGRESS:
-        return Outcome(
-            messages=[p.server_message("assessment_completed", _completed_data(assessment), ref=ref)],
-            assessment_id=assessment.pk,
-            finished=True,
-        )
+    assessment, ended = _running_attempt(conn=conn, now=now, ref=ref)
+    if ended is not None:
+        return ended
     message = _finalize(assessment=assessment, status=Assessment.Status.COMPLETED, reason="submitted", now=now)
     return Outcome(messages=[message], assessment_id=assessment.pk, finished=True)
 

@@ -1,4 +1,5 @@
 from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -74,3 +75,28 @@ async def ws_clients() -> AsyncIterator[Callable[..., Client]]:
 
 
 db = database_sync_to_async
+
+
+@dataclass
+class Started:
+    client: Client
+    test: Any
+    user: Any
+    started: dict[str, Any]
+    question: dict[str, Any]
+
+
+async def start_attempt(
+    ws_clients: Callable[..., Client], *, questions: int = 6, total: int = 3, **test_fields: Any
+) -> Started:
+    """A published test with a bank, an enrolled candidate connected to it, and the attempt started."""
+    from assessments.tests.factories import enrolled_candidate, published_test_with_bank
+
+    test = await db(published_test_with_bank)(questions=questions, total_questions=total, **test_fields)
+    user = await db(enrolled_candidate)(test=test)
+    client = ws_clients(f"/ws/assessment/{test.pk}/")
+    await client.connect()
+    await client.auth(token_for(user))
+    await client.send("start_assessment", id="start")
+    started, question = await client.expect("assessment_started", "question")
+    return Started(client=client, test=test, user=user, started=started, question=question)

@@ -3,23 +3,14 @@
 import pytest
 
 from assessments.models import Assessment, ChatMessage, IntegrityEvent, Question, Response, Test
-from assessments.tests.factories import enrolled_candidate, published_test_with_bank
-from realtime.tests.conftest import db, token_for
+from realtime.tests.conftest import db, start_attempt, token_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-async def started_client(ws_clients, *, feedback_mode=Test.FeedbackMode.CORRECTNESS, total=3, bank=6, **test_fields):
-    test = await db(published_test_with_bank)(
-        questions=bank, total_questions=total, feedback_mode=feedback_mode, **test_fields
-    )
-    user = await db(enrolled_candidate)(test=test)
-    client = ws_clients(f"/ws/assessment/{test.pk}/")
-    await client.connect()
-    await client.auth(token_for(user))
-    await client.send("start_assessment", id="start")
-    started, question = await client.expect("assessment_started", "question")
-    return client, test, user, started, question
+async def started_client(ws_clients, *, feedback_mode=Test.FeedbackMode.CORRECTNESS, total=3, bank=6):
+    s = await start_attempt(ws_clients, questions=bank, total=total, feedback_mode=feedback_mode)
+    return s.client, s.test, s.user, s.started, s.question
 
 
 def served_index_of_key(question_message) -> int:

@@ -7,9 +7,8 @@ import json
 import pytest
 
 from assessments.models import Assessment, Question
-from assessments.tests.factories import enrolled_candidate, published_test_with_bank
 from assessments.tests.fake_openai import FakeOpenAI, Reply
-from realtime.tests.conftest import db, token_for
+from realtime.tests.conftest import db, start_attempt
 
 pytestmark = pytest.mark.django_db(transaction=True)
 counter = itertools.count()
@@ -41,13 +40,8 @@ async def wait_for(predicate, within: float = 5.0):
 
 async def test_next_question_comes_from_the_items_prepared_in_the_background(ws_clients, fake_openai: FakeOpenAI):
     fake_openai.responder = generated_item
-    test = await db(published_test_with_bank)(questions=6, total_questions=3)
-    user = await db(enrolled_candidate)(test=test)
-    client = ws_clients(f"/ws/assessment/{test.pk}/")
-    await client.connect()
-    await client.auth(token_for(user))
-    await client.send("start_assessment")
-    _, question = await client.expect("assessment_started", "question")
+    s = await start_attempt(ws_clients, questions=6, total=3)
+    client, user, question = s.client, s.user, s.question
 
     prepared = await wait_for(
         lambda: Assessment.objects.get(candidate=user).ai_state.get("prepared"),
@@ -65,13 +59,8 @@ async def test_next_question_comes_from_the_items_prepared_in_the_background(ws_
 
 async def test_a_failing_generator_leaves_the_bank_to_serve(ws_clients, fake_openai: FakeOpenAI):
     fake_openai.responder = lambda request: Reply(status=500)
-    test = await db(published_test_with_bank)(questions=6, total_questions=2)
-    user = await db(enrolled_candidate)(test=test)
-    client = ws_clients(f"/ws/assessment/{test.pk}/")
-    await client.connect()
-    await client.auth(token_for(user))
-    await client.send("start_assessment")
-    _, question = await client.expect("assessment_started", "question")
+    s = await start_attempt(ws_clients, questions=6, total=2)
+    client, question = s.client, s.question
     await wait_for(lambda: len(fake_openai.requests) >= 3)
     await client.send("submit_answer", {"question_id": question["data"]["question_id"], "selected_option": 0})
     _, _, following = await client.expect("answer_feedback", "progress_update", "question")

@@ -9,24 +9,17 @@ import pytest
 
 from assessments.ai.guard import REFUSAL, reply_leaks
 from assessments.models import Assessment, ChatMessage, Question
-from assessments.tests.factories import enrolled_candidate, published_test_with_bank
 from assessments.tests.fake_openai import FakeOpenAI, Reply
-from realtime.tests.conftest import db, token_for
+from realtime.tests.conftest import db, start_attempt
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 async def start(ws_clients):
-    test = await db(published_test_with_bank)(questions=4, total_questions=2)
-    user = await db(enrolled_candidate)(test=test)
-    client = ws_clients(f"/ws/assessment/{test.pk}/")
-    await client.connect()
-    await client.auth(token_for(user))
-    await client.send("start_assessment")
-    _, question = await client.expect("assessment_started", "question")
-    key = await db(Question.objects.get)(pk=question["data"]["question_id"])
-    served = question["data"]["options"]
-    return client, user, served, served.index(key.options[key.correct_option])
+    s = await start_attempt(ws_clients, questions=4, total=2)
+    key = await db(Question.objects.get)(pk=s.question["data"]["question_id"])
+    served = s.question["data"]["options"]
+    return s.client, s.user, served, served.index(key.options[key.correct_option])
 
 
 def tutor_only(reply) -> "Callable":
