@@ -87,7 +87,13 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "group_expiry": DAPHNE_WEBSOCKET_TIMEOUT, "capacity": 1500},
+            "CONFIG": {
+                # redis-py reads time out after 5 s by default, and channels_redis blocks on a read for
+                # 5 s waiting for messages: a quiet consumer then crashes. Give reads more room.
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 30}],
+                "group_expiry": DAPHNE_WEBSOCKET_TIMEOUT,
+                "capacity": 1500,
+            },
         }
     }
 else:

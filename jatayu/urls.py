@@ -7,6 +7,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularRedocView.as_view(url_name="schema"), name="docs"),
     path("api/", include("assessments.api.urls")),
+    path("", include("assessments.web.urls")),
 ]
 
 handler404 = "jatayu.views.not_found"

@@ -226,3 +226,16 @@ async def test_tokens_never_reach_the_worker_logs(cluster: Cluster) -> None:
         assert token not in logs
         assert signature not in logs
     assert "token=" not in logs
+
+
+async def test_a_quiet_connection_stays_open_and_still_hears_the_channel_layer(cluster: Cluster) -> None:
+    """redis-py times reads out after 5 s by default while channels_redis blocks 5 s waiting for
+    messages: without a longer socket timeout a consumer with nothing to hear crashed at ~5 s."""
+    test, candidate = await db(candidate_with_test)()
+    live, _, _ = await started_attempt(cluster, cluster.w1, test, token_for(candidate))
+    await asyncio.sleep(7)  # being idle for longer than the old timeout is the scenario itself
+    await live.send("heartbeat")
+    await live.expect("pong")
+    await db(session_claim)(user=candidate, test_id=test.pk, channel_name="elsewhere", worker="test-process")
+    await expect_kicked(live)
+    assert "Timeout reading" not in cluster.w1.logs()
