@@ -94,7 +94,8 @@ class AssessmentConsumer(AsyncJsonWebsocketConsumer):
         if message_type == "auth":
             if self.conn is not None:
                 raise ApplicationError(p.ErrorCode.ALREADY_AUTHENTICATED, "This connection is already authenticated.")
-            await self.authenticate(cast(p.AuthData, data).token)
+            auth = cast(p.AuthData, data)
+            await self.authenticate(auth.token, reconnecting_epoch=auth.epoch)
             return
         if self.conn is None:
             await self.send_error(
@@ -107,14 +108,18 @@ class AssessmentConsumer(AsyncJsonWebsocketConsumer):
 
     # ------------------------------------------------------------ authentication
 
-    async def authenticate(self, token: str) -> None:
+    async def authenticate(self, token: str, *, reconnecting_epoch: int | None = None) -> None:
         self._cancel_task("auth_timeout")
         try:
             auth = await database_sync_to_async(user_from_access_token)(token)
             test_id = self._requested_test_id()
             await self._join(user_group(auth.user.pk))
             opened = await database_sync_to_async(attempts.connection_open)(
-                user=auth.user, test_id=test_id, channel_name=self.channel_name, worker=WORKER_ID
+                user=auth.user,
+                test_id=test_id,
+                channel_name=self.channel_name,
+                worker=WORKER_ID,
+                reconnecting_epoch=reconnecting_epoch,
             )
         except ApplicationError as exc:
             await self.send_error(exc.code, exc.message, close=p.CLOSING_ERRORS.get(exc.code, p.CloseCode.AUTH_FAILED))

@@ -89,6 +89,9 @@ class ClientEnvelope(Strict):
 
 class AuthData(Strict):
     token: str = Field(min_length=1, max_length=4096)
+    # Sent by a client reconnecting on its own: the epoch its last connection held. If a newer
+    # connection is live, this one is refused (4008) instead of taking the session back.
+    epoch: int | None = Field(default=None, ge=1)
 
 
 class EmptyData(Strict):
@@ -163,6 +166,7 @@ class AssessmentSnapshot(Strict):
 class AuthSuccess(Strict):
     user_id: int
     connection_id: str
+    epoch: int
     server_time: datetime
     recovered: bool
     assessment: AssessmentSnapshot | None

@@ -228,7 +228,9 @@ class Opened:
     deadline: datetime | None
 
 
-def connection_open(*, user: User, test_id: int | None, channel_name: str, worker: str) -> Opened:
+def connection_open(
+    *, user: User, test_id: int | None, channel_name: str, worker: str, reconnecting_epoch: int | None = None
+) -> Opened:
     """Check access to the test, claim the session (kicking any older connection) and snapshot the attempt.
 
     An in-progress attempt may be resumed, and a finished one looked at, even after the window closed.
@@ -240,7 +242,13 @@ def connection_open(*, user: User, test_id: int | None, channel_name: str, worke
             test = blueprint_get(test_id=test_id)
             access = blueprint_access_evaluate(test=test, user=user)
             blueprint_access_check(access=access, now=now, new_attempt=access.attempts_used == 0)
-        claim = session_claim(user=user, test_id=test_id, channel_name=channel_name, worker=worker)
+        claim = session_claim(
+            user=user,
+            test_id=test_id,
+            channel_name=channel_name,
+            worker=worker,
+            reconnecting_epoch=reconnecting_epoch,
+        )
         if test_id is not None:
             conn = Connection(user=user, test_id=test_id, connection_id=claim.connection_id, epoch=claim.epoch)
             assessment = _latest_attempt_locked(conn=conn)
@@ -252,6 +260,7 @@ def connection_open(*, user: User, test_id: int | None, channel_name: str, worke
             p.AuthSuccess(
                 user_id=user.pk,
                 connection_id=claim.connection_id,
+                epoch=claim.epoch,
                 server_time=now,
                 recovered=in_progress,
                 assessment=_snapshot(assessment=assessment, now=now) if assessment else None,

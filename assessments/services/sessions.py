@@ -22,15 +22,21 @@ class SessionClaim:
 
 
 @transaction.atomic
-def session_claim(*, user: User, test_id: int | None, channel_name: str, worker: str) -> SessionClaim:
+def session_claim(
+    *, user: User, test_id: int | None, channel_name: str, worker: str, reconnecting_epoch: int | None = None
+) -> SessionClaim:
     """Take the next epoch for this candidate's connection; every older connection is now stale.
 
     The older connection, on whichever worker, hears `session.replace` on the user's group after
     commit. That delivery is at most once, so every write also checks the epoch (`session_check`).
+    A client reconnecting on its own (`reconnecting_epoch`) does not take over from a newer live one.
     """
     key = connection_id_for(user_id=user.pk, test_id=test_id)
     CandidateSession.objects.get_or_create(key=key, defaults={"candidate_id": user.pk, "test_id": test_id})
     session = CandidateSession.objects.select_for_update().get(key=key)
+    newer_is_live = session.epoch != reconnecting_epoch and session.disconnected_at is None
+    if reconnecting_epoch is not None and newer_is_live:
+        raise ApplicationError("session_replaced", "This assessment continues in another window.", status=409)
     session.epoch += 1
     session.channel_name = channel_name
     session.worker = worker

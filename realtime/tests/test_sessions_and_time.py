@@ -180,3 +180,30 @@ async def test_changing_the_accommodation_moves_a_running_deadline_at_once(setup
     assert extended["data"]["time_remaining_seconds"] > 44 * 60
     assessment = await db(Assessment.objects.get)(candidate=user)
     assert (assessment.deadline_at - assessment.started_at).total_seconds() == 45 * 60
+
+
+async def test_a_window_reconnecting_by_itself_does_not_grab_the_session_back(setup, ws_clients):
+    test, user, connect = setup
+    first, first_auth, _ = await connect(started=True)
+    old_epoch = first_auth["data"]["epoch"]
+    second, second_auth, _ = await connect()  # a new tab takes over
+    assert second_auth["data"]["epoch"] == old_epoch + 1
+    await first.expect("session_replaced")
+    await first.expect_error("session_replaced")
+    await first.expect_close(4008)
+
+    retry = ws_clients(f"/ws/assessment/{test.pk}/")  # the first window, reconnecting by itself
+    await retry.connect()
+    await retry.send("auth", {"token": token_for(user), "epoch": old_epoch})
+    await retry.expect_error("session_replaced")
+    await retry.expect_close(4008)
+    await second.send("heartbeat")
+    await second.expect("pong")
+    await second.nothing()
+
+    await second.ws.disconnect()  # once the newer window is gone, the old one may come back
+    back = ws_clients(f"/ws/assessment/{test.pk}/")
+    await back.connect()
+    await back.send("auth", {"token": token_for(user), "epoch": old_epoch})
+    (success,) = await back.expect("auth_success")
+    assert success["data"]["recovered"] is True

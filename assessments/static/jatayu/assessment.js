@@ -32,6 +32,7 @@
     authed: false,
     authSentAt: null,
     replaced: false,
+    epoch: null, // the session epoch this window holds (from auth_success)
     finished: false, // nothing more to do on this page: no reconnects
     lastError: null,
     authFailures: 0,
@@ -149,7 +150,10 @@
     ws.addEventListener("open", () => {
       if (ws !== state.ws) return;
       state.authSentAt = performance.now();
-      ws.send(JSON.stringify({ type: "auth", data: { token } }));
+      // Reconnecting by itself, this window names the epoch it held, so it cannot grab the session
+      // back from a newer window; a fresh page or "continue here" (no epoch) takes over.
+      const data = state.epoch ? { token, epoch: state.epoch } : { token };
+      ws.send(JSON.stringify({ type: "auth", data }));
     });
     ws.addEventListener("message", (event) => {
       if (ws !== state.ws) return;
@@ -333,6 +337,7 @@
   }
 
   function onAuthSuccess(data, receivedAt) {
+    state.epoch = data.epoch;
     J.clock.reset();
     J.clock.sample(data.server_time, state.authSentAt, receivedAt);
     state.authed = true;
@@ -820,6 +825,7 @@
 
   function takeBack() {
     state.replaced = false;
+    state.epoch = null; // taking over on purpose
     state.backoff = 0;
     // Back to what was on screen; the new connection's snapshot brings it up to date.
     const back = state.viewBeforeTakeover;

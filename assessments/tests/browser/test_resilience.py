@@ -256,6 +256,29 @@ async def test_a_second_window_takes_over_and_the_first_can_take_it_back(live: C
     assert second_tab.errors == []
 
 
+async def test_a_window_that_was_offline_during_a_takeover_does_not_grab_the_session_back(
+    live: Cluster, browser: Browser
+) -> None:
+    test, candidate, first_context, first_tab = await started(live, browser)
+    question = await first_tab.question_id()
+    await first_context.set_offline(True)  # the first window misses the takeover while offline
+    await expect(first_tab.page.locator("#connection")).to_have_attribute("data-state", "offline")
+
+    other = await browser.new_context(viewport={"width": 1100, "height": 850})
+    second_tab = await Candidate.open(other, live.w1, candidate.username)
+    await second_tab.sign_in()
+    await second_tab.open_assessment(test)
+    assert await second_tab.wait_for_question(position=1) == question
+
+    await first_context.set_offline(False)  # back online, the first window reconnects by itself
+    takeover = first_tab.page.get_by_role("heading", name="This assessment continues in another window")
+    await expect(takeover).to_be_visible()
+    await expect(second_tab.page.locator("#connection")).to_have_attribute("data-state", "online")
+    await answer_right(second_tab)
+    await expect(second_tab.page.locator("#progress-text")).to_have_text("1 of 3 answered")
+    assert second_tab.errors == []
+
+
 # ---------------------------------------------------------------- the clock
 
 
