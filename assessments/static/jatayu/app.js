@@ -550,8 +550,25 @@
           id: "result-hidden",
           text: "Your answers were submitted. The recruiter shares results for this test with you directly.",
         });
-    body.replaceChildren(summary, el("dl", { class: "facts" }, ...facts));
+    const parts = [summary, el("dl", { class: "facts" }, ...facts), skillBreakdown(attempt.skills)];
+    body.replaceChildren(...parts.filter(Boolean));
     body.hidden = false;
+  }
+
+  /** Per skill: questions answered correctly out of those asked (absent when the mode hides scores). */
+  function skillBreakdown(skills) {
+    const names = Object.keys(skills || {});
+    if (!names.length) return null;
+    const rows = names.map((name) =>
+      el("tr", {}, el("th", { scope: "row", text: name }), el("td", { text: `${skills[name].correct} of ${skills[name].asked}` })),
+    );
+    return el(
+      "table",
+      { class: "skills", id: "result-skills" },
+      el("caption", { text: "By skill" }),
+      el("thead", {}, el("tr", {}, el("th", { scope: "col", text: "Skill" }), el("th", { scope: "col", text: "Correct" }))),
+      el("tbody", {}, ...rows),
+    );
   }
 
   // ------------------------------------------------------------------ start

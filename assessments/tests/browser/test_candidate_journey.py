@@ -87,6 +87,10 @@ async def test_sign_in_start_answer_every_question_and_see_the_result_the_api_ag
     await expect(page.locator("#result-score")).to_have_text("2 / 3")
     await expect(page.locator("#result-percentage")).to_have_text("66.7%")
     await expect(page.locator("#result-passed")).to_have_text("Passed")
+    skill_rows = page.locator("#result-skills tbody tr")
+    await expect(skill_rows).to_have_count(2)  # the factory's test has two skills
+    counts = [await cell.inner_text() for cell in await skill_rows.locator("td").all()]
+    assert sum(int(count.split(" of ")[1]) for count in counts) == 3  # "correct of asked" per skill
     await tab.shot("07-result")
 
     # The recruiter's view through the API agrees with what the candidate saw.
@@ -195,6 +199,7 @@ async def test_under_feedback_mode_none_answers_move_on_and_no_score_is_shown(li
     await page.get_by_role("link", name="View your result").click()
     await expect(page.locator("#result-hidden")).to_contain_text("The recruiter shares results")
     await expect(page.locator("#result-score")).to_have_count(0)
+    await expect(page.locator("#result-skills")).to_have_count(0)
     assert (await db(attempt_of)(test=test)).score == 1
     assert tab.errors == []
 
