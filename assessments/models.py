@@ -309,3 +309,39 @@ class CandidateSession(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} (epoch {self.epoch})"
+
+
+class QuestionRegrade(models.Model):
+    """The audit record of one regrade: who voided a question, changed its key or re-scored it, and when.
+
+    A void is permanent: the question counts neither in the score nor in the max_score of any attempt
+    that saw it. `changes` lists every attempt re-scored, with its scores before and after;
+    `skipped_attempts` the ids of attempts still running then (re-score again once they have ended).
+    """
+
+    class Action(models.TextChoices):
+        VOID = "void", "Void the question"
+        REKEY = "rekey", "Change the key"
+        RESCORE = "rescore", "Re-score only"
+
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="regrades")
+    action = models.CharField(max_length=20, choices=Action.choices)
+    old_correct_option = models.PositiveSmallIntegerField(null=True, blank=True)
+    new_correct_option = models.PositiveSmallIntegerField(null=True, blank=True)
+    reason = models.TextField(blank=True)
+    performed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="regrades"
+    )
+    # The username as it was, kept when the account is deleted.
+    performed_by_username = models.CharField(max_length=150, blank=True)
+    performed_at = models.DateTimeField(auto_now_add=True)
+    attempts_rescored = models.PositiveIntegerField(default=0)
+    scores_changed = models.PositiveIntegerField(default=0)
+    changes = models.JSONField(default=list, blank=True)
+    skipped_attempts = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["-performed_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} of question {self.question_id}"

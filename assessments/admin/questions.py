@@ -1,0 +1,232 @@
+"""Questions: the bank and generated items (review, deactivate, promote to the bank), and regrading."""
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import Count, Exists, Model, OuterRef, QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import URLPattern, path, reverse
+
+from assessments.admin.forms import QuestionActiveForm, QuestionForm, RegradeForm
+from assessments.admin.scoping import RecruiterScopedAdmin, object_in_scope, page_context
+from assessments.errors import ApplicationError
+from assessments.models import Question, QuestionRegrade
+from assessments.roles import is_recruiter
+from assessments.services.backoffice import (
+    question_regrade_apply,
+    question_regrade_plan,
+    questions_active_set,
+    questions_promote,
+)
+
+
+class VoidFilter(admin.SimpleListFilter):
+    title = "void"
+    parameter_name = "void"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [("yes", "Void"), ("no", "Not void")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        if self.value() == "yes":
+            return queryset.filter(_void=True)
+        if self.value() == "no":
+            return queryset.filter(_void=False)
+        return queryset
+
+
+@admin.register(Question)
+class QuestionAdmin(RecruiterScopedAdmin):
+    form = QuestionForm
+    list_display = ("short_prompt", "test", "skill", "difficulty", "source", "active", "void", "times_asked")
+    list_filter = (
+        ("test", admin.RelatedOnlyFieldListFilter),
+        ("skill", admin.RelatedOnlyFieldListFilter),
+        "source",
+        "active",
+        VoidFilter,
+        "difficulty",
+    )
+    list_editable = ("active",)
+    search_fields = ("prompt", "explanation", "skill__name", "test__title")
+    list_select_related = ("test", "skill")
+    fields = (
+        "test",
+        "skill",
+        "prompt",
+        "options",
+        "correct_option",
+        "correct_answer",
+        "explanation",
+        "difficulty",
+        "active",
+        "source",
+        "provider",
+        "model_name",
+        "prompt_hash",
+        "created_at",
+    )
+    readonly_fields = ("correct_answer", "source", "provider", "model_name", "prompt_hash", "created_at")
+    actions = ("activate", "deactivate", "promote")
+
+    def get_urls(self) -> list[URLPattern]:
+        def regrade(request: HttpRequest, object_id: int) -> HttpResponse:
+            return regrade_view(self, request, object_id)
+
+        return [
+            path("<int:object_id>/regrade/", self.admin_site.admin_view(regrade), name="assessments_question_regrade"),
+            *super().get_urls(),
+        ]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        void = QuestionRegrade.objects.filter(question=OuterRef("pk"), action=QuestionRegrade.Action.VOID)
+        return super().get_queryset(request).annotate(_void=Exists(void), _asked=Count("responses"))
+
+    def get_changelist_form(self, request: HttpRequest, **kwargs: Any) -> type[forms.ModelForm]:
+        kwargs.setdefault("form", QuestionActiveForm)
+        return super().get_changelist_form(request, **kwargs)
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        extra = {
+            **(extra_context or {}),
+            "regrade_url": reverse("admin:assessments_question_regrade", args=[object_id]),
+        }
+        return super().change_view(request, object_id, form_url, extra)
+
+    @admin.display(description="prompt")
+    def short_prompt(self, obj: Question) -> str:
+        return obj.prompt if len(obj.prompt) <= 90 else obj.prompt[:89] + "…"
+
+    @admin.display(description="correct answer")
+    def correct_answer(self, obj: Question) -> str:
+        options = obj.options if isinstance(obj.options, list) else []
+        index = obj.correct_option
+        if index is None or not 0 <= index < len(options):
+            return "-"
+        return str(options[index])
+
+    @admin.display(description="void", boolean=True, ordering="_void")
+    def void(self, obj: Question) -> bool:
+        return bool(getattr(obj, "_void", False))
+
+    @admin.display(description="times asked", ordering="_asked")
+    def times_asked(self, obj: Question) -> int:
+        return int(getattr(obj, "_asked", 0))
+
+    @admin.action(description="Activate the selected questions (void ones stay off)", permissions=["change"])
+    def activate(self, request: HttpRequest, queryset: QuerySet[Question]) -> None:
+        changed = questions_active_set(questions=queryset, active=True)
+        self.message_user(request, f"Activated {changed} question(s).", messages.SUCCESS)
+
+    @admin.action(description="Deactivate the selected questions (never asked again)", permissions=["change"])
+    def deactivate(self, request: HttpRequest, queryset: QuerySet[Question]) -> None:
+        changed = questions_active_set(questions=queryset, active=False)
+        self.message_user(request, f"Deactivated {changed} question(s).", messages.SUCCESS)
+
+    @admin.action(description="Promote the selected generated questions to the bank", permissions=["change"])
+    def promote(self, request: HttpRequest, queryset: QuerySet[Question]) -> None:
+        promoted = questions_promote(questions=queryset)
+        self.message_user(request, f"Promoted {promoted} generated question(s) to the bank.", messages.SUCCESS)
+
+
+def regrade_view(model_admin: admin.ModelAdmin, request: HttpRequest, object_id: int) -> HttpResponse:
+    """Void a question or change its key: a dry run lists the attempts whose scores would change; apply
+    re-scores them and records who did it."""
+    question: Question = object_in_scope(model_admin, request, object_id, change=True)
+    plan = None
+    if request.method == "POST":
+        form = RegradeForm(request.POST, question=question)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                if "apply" in request.POST:
+                    record = question_regrade_apply(
+                        question=question,
+                        action=data["action"],
+                        new_correct_option=data.get("new_correct_option"),
+                        reason=data.get("reason", ""),
+                        by=request.user,  # type: ignore[arg-type]
+                    )
+                    messages.success(
+                        request,
+                        f"{record.get_action_display()}: {record.attempts_rescored} attempt(s) re-scored, "
+                        f"{record.scores_changed} score(s) changed"
+                        + (
+                            f", {len(record.skipped_attempts)} running attempt(s) to re-score once they end."
+                            if record.skipped_attempts
+                            else "."
+                        ),
+                    )
+                    return HttpResponseRedirect(reverse("admin:assessments_question_regrade", args=[question.pk]))
+                plan = question_regrade_plan(
+                    question=question, action=data["action"], new_correct_option=data.get("new_correct_option")
+                )
+            except ApplicationError as exc:
+                form.add_error(None, exc.message)
+    else:
+        form = RegradeForm(question=question)
+    options = question.options if isinstance(question.options, list) else []
+    context = page_context(
+        model_admin,
+        request,
+        title=f"Regrade question {question.pk}",
+        obj=question,
+        question=question,
+        options=list(enumerate(options)),
+        form=form,
+        plan=plan,
+        history=QuestionRegrade.objects.filter(question=question).select_related("performed_by"),
+        void=QuestionRegrade.objects.filter(question=question, action=QuestionRegrade.Action.VOID).exists(),
+    )
+    return render(request, "admin/assessments/question/regrade.html", context)
+
+
+@admin.register(QuestionRegrade)
+class QuestionRegradeAdmin(RecruiterScopedAdmin):
+    """The regrade audit trail: read-only, written by the regrade page only."""
+
+    owner_lookup = "question__test__created_by"
+    list_display = (
+        "performed_at",
+        "question",
+        "action",
+        "performed_by_username",
+        "attempts_rescored",
+        "scores_changed",
+    )
+    list_filter = ("action", ("question__test", admin.RelatedOnlyFieldListFilter))
+    search_fields = ("question__prompt", "performed_by_username", "reason")
+    list_select_related = ("question",)
+    fields = (
+        "question",
+        "action",
+        "old_correct_option",
+        "new_correct_option",
+        "reason",
+        "performed_by_username",
+        "performed_at",
+        "attempts_rescored",
+        "scores_changed",
+        "changes",
+        "skipped_attempts",
+    )
+    readonly_fields = fields
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return is_recruiter(request.user)
+
+    def has_view_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return is_recruiter(request.user)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
