@@ -1,6 +1,12 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class AssessmentsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "assessments"
+
+    def ready(self) -> None:
+        from assessments.roles import recruiters_group_sync
+
+        post_migrate.connect(recruiters_group_sync, sender=self, dispatch_uid="recruiters_group_sync")

@@ -27,6 +27,7 @@ from assessments.models import (
     Test,
 )
 from assessments.selectors.access import blueprint_access_check, blueprint_access_evaluate, blueprint_get
+from assessments.selectors.regrades import blueprint_voided_question_ids
 from assessments.selectors.visibility import candidate_result_fields
 from assessments.services.events import event_append, event_push_to_candidate, events_after
 from assessments.services.selection import attempt_abilities, option_order_shuffled, question_pick_next
@@ -143,7 +144,17 @@ def _finalize(
     answered: Response | None = None,
 ) -> dict[str, Any]:
     """End the attempt, score it, and log `assessment_completed`."""
-    assessment.score = assessment.responses.filter(answered_at__isnull=False, is_correct=True).count()
+    # A question voided by a regrade while the attempt ran counts neither in the score nor the max.
+    voided = blueprint_voided_question_ids(test_id=assessment.test_id)
+    responses = assessment.responses.all()
+    assessment.score = (
+        responses.filter(answered_at__isnull=False, is_correct=True).exclude(question_id__in=voided).count()
+    )
+    voided_asked = responses.filter(question_id__in=voided).count()
+    if voided_asked:
+        # Later regrades count from the max_score before any void (see services.backoffice).
+        assessment.ai_state.setdefault("regrade", {}).setdefault("original_max_score", assessment.max_score)
+        assessment.max_score = max(assessment.max_score - voided_asked, 0)
     assessment.percentage_score = (
         round(100.0 * assessment.score / assessment.max_score, 2) if assessment.max_score else 0.0
     )
@@ -151,7 +162,18 @@ def _finalize(
     assessment.status = status
     assessment.end_reason = reason
     assessment.ended_at = now
-    assessment.save(update_fields=["score", "percentage_score", "passed", "status", "end_reason", "ended_at"])
+    assessment.save(
+        update_fields=[
+            "score",
+            "max_score",
+            "percentage_score",
+            "passed",
+            "status",
+            "end_reason",
+            "ended_at",
+            "ai_state",
+        ]
+    )
     return event_append(
         assessment=assessment,
         message_type="assessment_completed",
@@ -630,6 +652,7 @@ def deadline_for(*, test: Test, started_at: datetime, time_multiplier: float) ->
 @transaction.atomic
 def application_time_multiplier_set(*, application: CandidateApplication, time_multiplier: float) -> None:
     """Change a candidate's accommodation; a running attempt's deadline moves with it, at once."""
+    previous = application.time_multiplier
     application.time_multiplier = time_multiplier
     application.full_clean()
     application.save(update_fields=["time_multiplier", "updated_at"])
@@ -646,9 +669,10 @@ def application_time_multiplier_set(*, application: CandidateApplication, time_m
     now = timezone.now()
     if _expire_if_due(assessment=running, now=now):
         return
-    running.deadline_at = deadline_for(
-        test=running.test, started_at=running.started_at, time_multiplier=time_multiplier
-    )
+    # Move the deadline by the difference only, so any extension already granted is kept.
+    running.deadline_at += timedelta(minutes=running.test.time_limit_minutes * (time_multiplier - previous))
+    if running.test.closes_at:
+        running.deadline_at = min(running.deadline_at, running.test.closes_at)
     running.save(update_fields=["deadline_at"])
     data = p.TimeExtended(
         deadline=running.deadline_at,

@@ -45,6 +45,7 @@ from assessments.models import (
     Test,
 )
 from assessments.roles import is_recruiter
+from assessments.selectors.regrades import blueprint_voided_question_ids, question_is_void
 from assessments.services.attempts import assessment_terminate
 
 logger = logging.getLogger(__name__)
@@ -122,18 +123,6 @@ def blueprint_archive(*, test: Test) -> Test:
 
 
 # ---------------------------------------------------------------- questions
-
-
-def blueprint_voided_question_ids(*, test_id: int) -> set[int]:
-    return set(
-        QuestionRegrade.objects.filter(question__test_id=test_id, action=QuestionRegrade.Action.VOID).values_list(
-            "question_id", flat=True
-        )
-    )
-
-
-def question_is_void(*, question: Question) -> bool:
-    return QuestionRegrade.objects.filter(question=question, action=QuestionRegrade.Action.VOID).exists()
 
 
 @transaction.atomic

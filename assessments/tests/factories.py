@@ -1,3 +1,4 @@
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -6,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from assessments.models import Assessment, CandidateApplication, Difficulty, Question, Skill, Test
+from assessments.models import Assessment, CandidateApplication, Difficulty, Question, Response, Skill, Test
 from assessments.roles import RECRUITERS_GROUP
 
 User = get_user_model()
@@ -113,3 +114,28 @@ def enrolled_candidate(*, test: Test, **application_fields: object) -> Any:
     """A candidate with a shortlisted application to `test`."""
     application = ApplicationFactory(test=test, **application_fields)
     return application.candidate
+
+
+def attempt_play(*, test: Test, user: Any, choose: Callable[[Response, int], int]) -> Assessment:
+    """Run one whole attempt through the services; `choose(response, n)` gives the served index to answer
+    the n-th question (from 0) with."""
+    from assessments.services.attempts import Connection, answer_submit, assessment_start, connection_open
+
+    opened = connection_open(user=user, test_id=test.pk, channel_name="factory", worker="factory")
+    conn = Connection(user=user, test_id=test.pk, connection_id=opened.claim.connection_id, epoch=opened.claim.epoch)
+    outcome = assessment_start(conn=conn)
+    assessment_id = outcome.assessment_id
+    if assessment_id is None:
+        raise RuntimeError("the attempt did not start")
+    n = 0
+    while not outcome.finished:
+        question_id = next(m for m in outcome.messages if m["type"] == "question")["data"]["question_id"]
+        response = Response.objects.get(assessment_id=assessment_id, question_id=question_id)
+        outcome = answer_submit(conn=conn, question_id=question_id, selected_option=choose(response, n))
+        n += 1
+    return Assessment.objects.get(pk=assessment_id)
+
+
+def served_key(response: Response) -> int:
+    """The index, as served to the candidate, of the response's correct option."""
+    return response.option_order.index(response.question.correct_option)

@@ -7,8 +7,14 @@ import pytest
 
 from assessments.ai.ability import ability_estimate, difficulty_logit
 from assessments.models import Assessment, Difficulty, Response
-from assessments.services.attempts import Connection, answer_submit, assessment_start, connection_open
-from assessments.tests.factories import QuestionFactory, SkillFactory, TestFactory, enrolled_candidate
+from assessments.tests.factories import (
+    QuestionFactory,
+    SkillFactory,
+    TestFactory,
+    attempt_play,
+    enrolled_candidate,
+    served_key,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -28,19 +34,11 @@ def adaptive_test():
 
 
 def run_attempt(test, *, answers_right: bool) -> Assessment:
-    user = enrolled_candidate(test=test)
-    opened = connection_open(user=user, test_id=test.pk, channel_name="sim", worker="sim")
-    conn = Connection(user=user, test_id=test.pk, connection_id=opened.claim.connection_id, epoch=opened.claim.epoch)
-    outcome = assessment_start(conn=conn)
-    assessment_id = outcome.assessment_id
-    assert assessment_id is not None
-    while not outcome.finished:
-        question = next(m for m in outcome.messages if m["type"] == "question")["data"]
-        response = Response.objects.get(assessment_id=assessment_id, question_id=question["question_id"])
-        key = response.option_order.index(response.question.correct_option)
-        chosen = key if answers_right else (key + 1) % len(question["options"])
-        outcome = answer_submit(conn=conn, question_id=question["question_id"], selected_option=chosen)
-    return Assessment.objects.get(pk=assessment_id)
+    def choose(response: Response, n: int) -> int:
+        key = served_key(response)
+        return key if answers_right else (key + 1) % len(response.option_order)
+
+    return attempt_play(test=test, user=enrolled_candidate(test=test), choose=choose)
 
 
 def served_difficulties(assessment: Assessment) -> list[float]:

@@ -11,7 +11,6 @@ from django.urls import reverse
 from django.utils import timezone
 from pytest_django import Settings
 
-from assessments.management.commands.seed_demo import recruiters_group_sync
 from assessments.models import (
     Assessment,
     AssessmentEvent,
@@ -23,6 +22,7 @@ from assessments.models import (
     Skill,
     Test,
 )
+from assessments.roles import recruiters_group_sync
 from assessments.tests.factories import (
     ApplicationFactory,
     AssessmentFactory,
@@ -480,3 +480,13 @@ def test_bank_inline_lists_bank_questions_only(admin_client: Client) -> None:
     assert "Bank question here?" in page
     assert "Generated question here?" not in page
     assert Skill.objects.filter(pk=skill.pk).exists()
+
+
+def test_migrate_alone_gives_the_recruiters_group_its_permissions(db):
+    """No seeding needed in production: the group and its permissions exist after `migrate`."""
+    from django.contrib.auth.models import Group
+
+    group = Group.objects.get(name="recruiters")
+    codenames = set(group.permissions.values_list("codename", flat=True))
+    assert {"add_test", "change_question", "view_assessment", "view_questionregrade"} <= codenames
+    assert "change_assessment" not in codenames

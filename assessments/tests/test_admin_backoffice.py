@@ -13,7 +13,6 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from assessments.management.commands.seed_demo import recruiters_group_sync
 from assessments.models import (
     Assessment,
     CandidateApplication,
@@ -24,6 +23,7 @@ from assessments.models import (
     QuestionRegrade,
     Test,
 )
+from assessments.roles import recruiters_group_sync
 from assessments.services.backoffice import MAX_INVITES
 from assessments.tests.backoffice_factories import (
     XSS,

@@ -247,7 +247,7 @@ def test_regrade_page_rekey_needs_a_key_and_reports_domain_errors(admin_client: 
 
 
 def test_the_regrade_audit_is_read_only_and_scoped(client: Client, graded: dict[str, Any]) -> None:
-    from assessments.management.commands.seed_demo import recruiters_group_sync
+    from assessments.roles import recruiters_group_sync
 
     recruiters_group_sync()
     owner = RecruiterFactory.create()
@@ -270,3 +270,40 @@ def test_the_regrade_audit_is_read_only_and_scoped(client: Client, graded: dict[
     client.force_login(stranger)
     assert len(client.get(reverse("admin:assessments_questionregrade_changelist")).context["cl"].result_list) == 0
     assert client.get(regrade_url(graded["q"][0])).status_code == 404
+
+
+def test_a_question_voided_while_an_attempt_runs_is_left_out_when_it_ends(db) -> None:
+    from assessments.tests.factories import attempt_play, enrolled_candidate, published_test_with_bank, served_key
+
+    test = published_test_with_bank(questions=3, total_questions=3)
+    asked: list[Response] = []
+
+    def choose(response: Response, n: int) -> int:
+        if n == 1:  # the first question is answered; void it while the attempt still runs
+            question_regrade_apply(question=asked[0].question, action=VOID, by=None)
+        asked.append(response)
+        return 0 if n == 0 else served_key(response)
+
+    finished = attempt_play(test=test, user=enrolled_candidate(test=test), choose=choose)
+    assert (finished.score, finished.max_score, finished.percentage_score) == (2, 2, 100.0)
+
+    # A later regrade of another question counts from the max_score before the void, not twice.
+    question_regrade_apply(question=asked[1].question, action=VOID, by=None)
+    finished.refresh_from_db()
+    assert (finished.score, finished.max_score) == (1, 1)
+
+
+def test_changing_the_accommodation_keeps_an_extension_already_granted(db) -> None:
+    from datetime import timedelta
+
+    from assessments.models import CandidateApplication
+    from assessments.services.attempts import application_time_multiplier_set, assessment_extend
+    from assessments.tests.factories import AssessmentFactory, published_test_with_bank
+
+    test = published_test_with_bank(time_limit_minutes=30)
+    running = AssessmentFactory(test=test)
+    application = CandidateApplication.objects.create(candidate=running.candidate, test=test)
+    assessment_extend(assessment_id=running.pk, minutes=10)
+    application_time_multiplier_set(application=application, time_multiplier=1.5)
+    running.refresh_from_db()
+    assert running.deadline_at - running.started_at == timedelta(minutes=30 + 10 + 15)

@@ -18,9 +18,8 @@ from rest_framework_simplejwt.tokens import AccessToken
 
 from assessments import demo_data
 from assessments.management.commands.issue_token import Command as IssueTokenCommand
-from assessments.management.commands.seed_demo import RECRUITER_PERMISSIONS
 from assessments.models import CandidateApplication, Question, Skill, Test
-from assessments.roles import RECRUITERS_GROUP, is_recruiter
+from assessments.roles import RECRUITERS_GROUP, is_recruiter, recruiter_permissions
 from assessments.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -96,7 +95,7 @@ def test_seed_demo_gives_recruiters_their_admin_permissions() -> None:
     for model in ("assessment", "response", "chatmessage", "assessmentevent", "integrityevent"):
         assert f"view_{model}" in granted
         assert not {f"{action}_{model}" for action in ("add", "change", "delete")} & granted
-    assert len(granted) == sum(len(actions) for actions in RECRUITER_PERMISSIONS.values())
+    assert len(granted) == sum(len(actions) for actions in recruiter_permissions().values())
 
 
 def test_seed_demo_creates_two_open_published_tests() -> None:

@@ -9,12 +9,9 @@ from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.apps import apps
 from django.conf import settings
-from django.contrib.auth import get_permission_codename, get_user_model
-from django.contrib.auth.management import create_permissions
-from django.contrib.auth.models import Group, Permission
-from django.contrib.contenttypes.models import ContentType
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import models, transaction
@@ -22,46 +19,14 @@ from django.utils import timezone
 
 from assessments import demo_data
 from assessments.models import (
-    Assessment,
-    AssessmentEvent,
     CandidateApplication,
-    ChatMessage,
-    IntegrityEvent,
     Question,
-    Response,
     Skill,
     Test,
 )
-from assessments.roles import RECRUITERS_GROUP
+from assessments.roles import recruiters_group_sync
 
 User = get_user_model()
-
-# What a recruiter may do in the admin. Attempt records are written by the services only.
-RECRUITER_PERMISSIONS: dict[type[models.Model], tuple[str, ...]] = {
-    Test: ("view", "add", "change", "delete"),
-    Skill: ("view", "add", "change", "delete"),
-    Question: ("view", "add", "change", "delete"),
-    CandidateApplication: ("view", "add", "change", "delete"),
-    Assessment: ("view",),
-    Response: ("view",),
-    ChatMessage: ("view",),
-    AssessmentEvent: ("view",),
-    IntegrityEvent: ("view",),
-}
-
-
-def recruiters_group_sync() -> Group:
-    """The recruiters group, holding (at least) RECRUITER_PERMISSIONS. Permissions added by hand are kept."""
-    create_permissions(apps.get_app_config("assessments"), verbosity=0)
-    group, _ = Group.objects.get_or_create(name=RECRUITERS_GROUP)
-    wanted = []
-    for model, actions in RECRUITER_PERMISSIONS.items():
-        content_type = ContentType.objects.get_for_model(model)
-        for action in actions:
-            codename = get_permission_codename(action, model._meta)
-            wanted.append(Permission.objects.get(content_type=content_type, codename=codename))
-    group.permissions.add(*wanted)
-    return group
 
 
 def demo_user_sync(*, spec: demo_data.DemoUser, recruiters: Group) -> Any:
