@@ -100,6 +100,8 @@ class Question(models.Model):
     provider = models.CharField(max_length=50, blank=True)
     model_name = models.CharField(max_length=100, blank=True)
     prompt_hash = models.CharField(max_length=64, blank=True)
+    # For generated items: the checks passed and the replies rejected before this one was accepted.
+    validation = models.JSONField(default=dict, blank=True)
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -66,9 +66,18 @@ class QuestionAdmin(RecruiterScopedAdmin):
         "provider",
         "model_name",
         "prompt_hash",
+        "validation",
         "created_at",
     )
-    readonly_fields = ("correct_answer", "source", "provider", "model_name", "prompt_hash", "created_at")
+    readonly_fields = (
+        "correct_answer",
+        "source",
+        "provider",
+        "model_name",
+        "prompt_hash",
+        "validation",
+        "created_at",
+    )
     actions = ("activate", "deactivate", "promote")
 
     def get_urls(self) -> list[URLPattern]:

@@ -11,11 +11,19 @@ from assessments.ai.validation import item_validate
 logger = logging.getLogger(__name__)
 
 
+CHECKS = ["2 to 6 options", "options distinct", "key in range", "prompt not empty", "no near-duplicate"]
+
+
 @dataclass
 class GenerationOutcome:
     accepted: Generated | None
     rejections: list[str] = field(default_factory=list)
     usage: Usage = field(default_factory=Usage)
+
+    def validation_record(self) -> dict[str, object]:
+        """What an accepted item passed, for its provenance."""
+        checks = [*CHECKS, "independent solver agreed"] if settings.JATAYU_AI_VERIFY else list(CHECKS)
+        return {"passed": checks, "rejected_before": self.rejections}
 
 
 async def item_generate(

@@ -28,5 +28,4 @@ async def next_question_prepare(*, generator: QuestionGenerator, assessment_id: 
         usage.merge(outcome.usage)
         if outcome.rejections:
             logger.info("prepared item rejected: %s", "; ".join(outcome.rejections))
-    accepted = [o.accepted for o in outcomes if o.accepted is not None]
-    return await database_sync_to_async(prepared_store)(plan=plan, generated=accepted, usage=usage)
+    return await database_sync_to_async(prepared_store)(plan=plan, outcomes=list(outcomes), usage=usage)

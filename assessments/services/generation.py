@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from assessments.ai.ability import ability_estimate, difficulty_label, difficulty_logit
+from assessments.ai.generation import GenerationOutcome
 from assessments.ai.providers import Generated, GenerationRequest, Usage
 from assessments.models import Assessment, Question, Skill, Test
 from assessments.services.attempts import usage_record_into
@@ -21,7 +22,7 @@ def known_prompts_for(*, test: Test, assessment: Assessment | None = None) -> li
 
 
 @transaction.atomic
-def generated_store(*, skill: Skill, generated: Generated) -> Question:
+def generated_store(*, skill: Skill, generated: Generated, validation: dict[str, object]) -> Question:
     """Keep an accepted item as an active Question with its provenance; recruiters review it later."""
     draft = generated.draft
     question = Question(
@@ -36,6 +37,7 @@ def generated_store(*, skill: Skill, generated: Generated) -> Question:
         provider=generated.provider,
         model_name=generated.model,
         prompt_hash=generated.prompt_hash,
+        validation=validation,
         active=True,
     )
     question.full_clean()
@@ -101,9 +103,13 @@ def preparation_plan(*, assessment_id: int) -> PreparationPlan | None:
 
 
 @transaction.atomic
-def prepared_store(*, plan: PreparationPlan, generated: list[Generated], usage: Usage) -> list[int]:
-    """Store prepared items and remember them, so the next pick prefers them over the bank."""
-    ids = [generated_store(skill=plan.skill, generated=item).pk for item in generated]
+def prepared_store(*, plan: PreparationPlan, outcomes: list[GenerationOutcome], usage: Usage) -> list[int]:
+    """Store accepted items and remember them, so the next pick prefers them over the bank."""
+    ids = [
+        generated_store(skill=plan.skill, generated=o.accepted, validation=o.validation_record()).pk
+        for o in outcomes
+        if o.accepted is not None
+    ]
     assessment = Assessment.objects.select_for_update().get(pk=plan.assessment_id)
     assessment.ai_state["prepared"] = [*assessment.ai_state.get("prepared", []), *ids]
     usage_record_into(state=assessment.ai_state, usage=usage)

@@ -54,7 +54,7 @@ class Command(BaseCommand):
             )
             rejections.update(outcome.rejections)
             if outcome.accepted is not None:
-                generated_store(skill=target, generated=outcome.accepted)
+                generated_store(skill=target, generated=outcome.accepted, validation=outcome.validation_record())
                 accepted += 1
         self.stdout.write(f"accepted {accepted} of {count} item(s) for test {test.pk} ({test.title})")
         for reason, times in rejections.most_common():
