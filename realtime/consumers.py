@@ -72,7 +72,7 @@ class AssessmentConsumer(AsyncJsonWebsocketConsumer):
             return
         try:
             raw = json.loads(text_data)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
             await self.send_error(p.ErrorCode.INVALID_JSON, "The message is not valid JSON.")
             return
         try:

@@ -403,7 +403,12 @@ def answer_submit(*, conn: Connection, question_id: int, selected_option: int | 
     if assessment is None:
         raise ApplicationError("no_active_assessment", "Start the assessment first (start_assessment).")
     if ref:
-        replay = list(assessment.events.filter(ref=ref).order_by("seq").values_list("payload", flat=True))
+        # Only the events of an answer to this same question: an id reused elsewhere replays nothing.
+        replay = list(
+            assessment.events.filter(ref=ref, response__question_id=question_id)
+            .order_by("seq")
+            .values_list("payload", flat=True)
+        )
         if replay:
             return Outcome(messages=replay, assessment_id=assessment.pk)
     response = (

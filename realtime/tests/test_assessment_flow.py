@@ -279,3 +279,14 @@ async def test_no_message_ever_carries_the_key_of_an_unanswered_question(ws_clie
         assert "explanation" not in data
         assert "correct" not in data
         assert not any(e in str(data) for e in explanations)
+
+
+async def test_a_client_id_reused_from_another_message_still_records_the_answer(ws_clients):
+    client, _test, user, _, question = await started_client(ws_clients)
+    await client.send(
+        "submit_answer", {"question_id": question["data"]["question_id"], "selected_option": 0}, id="start"
+    )
+    feedback, *_ = await client.expect("answer_feedback", "progress_update", "question")
+    assert feedback["data"]["question_id"] == question["data"]["question_id"]
+    answered = await db(Response.objects.filter(assessment__candidate=user, answered_at__isnull=False).count)()
+    assert answered == 1

@@ -31,6 +31,7 @@ async def still_open(client) -> None:
     ("frame", "code"),
     [
         ("{not json", "invalid_json"),
+        ("[" * 60000, "invalid_json"),
         ("[1, 2, 3]", "invalid_message"),
         ('"just a string"', "invalid_message"),
         (json.dumps({"data": {}}), "invalid_message"),
