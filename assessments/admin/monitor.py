@@ -6,6 +6,9 @@ attempts), so it shows connections on every worker. The actions go through the a
 which push to the candidate over the channel layer after commit, on whichever worker they are.
 """
 
+from collections.abc import Callable
+from typing import Any
+
 from django.contrib import admin, messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
@@ -64,70 +67,79 @@ def monitor_data_view(model_admin: admin.ModelAdmin, request: HttpRequest, objec
     return JsonResponse(blueprint_live_state(test=test))
 
 
-def _running_attempt_of(test: Test, assessment_id: int) -> Assessment | None:
-    return Assessment.objects.filter(pk=assessment_id, test=test).select_related("candidate").first()
+def _attempt_in(test: Test, assessment_id: int) -> Assessment:
+    assessment = Assessment.objects.filter(pk=assessment_id, test=test).select_related("candidate").first()
+    if assessment is None:
+        raise ApplicationError("assessment_not_found", "that attempt is not part of this test.", status=404)
+    return assessment
 
 
-def _form_errors(form: ExtendForm | TerminateForm | AnnounceForm) -> str:
+ActionForm = ExtendForm | TerminateForm | AnnounceForm
+
+
+def _form_errors(form: ActionForm) -> str:
     return "; ".join(f"{name}: {' '.join(str(e) for e in errors)}" for name, errors in form.errors.items())
+
+
+def _monitor_action(
+    model_admin: admin.ModelAdmin,
+    request: HttpRequest,
+    object_id: int,
+    *,
+    form_class: type[ActionForm],
+    refused: str,
+    act: Callable[[Test, dict[str, Any]], str],
+) -> HttpResponse:
+    """A monitor action: `act(test, cleaned_data)` returns what to tell the recruiter; back to the monitor.
+
+    An invalid form or an `ApplicationError` becomes an error message that starts with `refused`.
+    """
+    test: Test = object_in_scope(model_admin, request, object_id, change=True)
+    form = form_class(request.POST)
+    if not form.is_valid():
+        messages.error(request, f"{refused}: {_form_errors(form)}")
+        return HttpResponseRedirect(_monitor_url(test))
+    try:
+        done = act(test, form.cleaned_data)
+    except ApplicationError as exc:
+        messages.error(request, f"{refused}: {exc.message}")
+    else:
+        messages.success(request, done)
+    return HttpResponseRedirect(_monitor_url(test))
+
+
+def _extend(test: Test, data: dict[str, Any]) -> str:
+    assessment = _attempt_in(test, data["assessment"])
+    extended = assessment_extend(assessment_id=assessment.pk, minutes=data["minutes"])
+    return (
+        f"Gave {assessment.candidate.get_username()} {data['minutes']} more minute(s); "
+        f"the attempt now ends at {extended.deadline_at:%H:%M:%S} UTC."
+    )
+
+
+def _terminate(test: Test, data: dict[str, Any]) -> str:
+    assessment = _attempt_in(test, data["assessment"])
+    assessment_terminate(assessment_id=assessment.pk, reason=data["reason"])
+    return f"Terminated the attempt of {assessment.candidate.get_username()}."
+
+
+def _announce(test: Test, data: dict[str, Any]) -> str:
+    blueprint_announce(test=test, message=data["message"])
+    return "Announcement sent to everyone connected to this test."
 
 
 @only("POST")
 def monitor_extend_view(model_admin: admin.ModelAdmin, request: HttpRequest, object_id: int) -> HttpResponse:
-    test: Test = object_in_scope(model_admin, request, object_id, change=True)
-    form = ExtendForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, f"Not extended: {_form_errors(form)}")
-        return HttpResponseRedirect(_monitor_url(test))
-    assessment = _running_attempt_of(test, form.cleaned_data["assessment"])
-    if assessment is None:
-        messages.error(request, "Not extended: that attempt is not part of this test.")
-        return HttpResponseRedirect(_monitor_url(test))
-    minutes = form.cleaned_data["minutes"]
-    try:
-        extended = assessment_extend(assessment_id=assessment.pk, minutes=minutes)
-    except ApplicationError as exc:
-        messages.error(request, f"Not extended: {exc.message}")
-    else:
-        messages.success(
-            request,
-            f"Gave {assessment.candidate.get_username()} {minutes} more minute(s); "
-            f"the attempt now ends at {extended.deadline_at:%H:%M:%S} UTC.",
-        )
-    return HttpResponseRedirect(_monitor_url(test))
+    return _monitor_action(model_admin, request, object_id, form_class=ExtendForm, refused="Not extended", act=_extend)
 
 
 @only("POST")
 def monitor_terminate_view(model_admin: admin.ModelAdmin, request: HttpRequest, object_id: int) -> HttpResponse:
-    test: Test = object_in_scope(model_admin, request, object_id, change=True)
-    form = TerminateForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, f"Not terminated: {_form_errors(form)}")
-        return HttpResponseRedirect(_monitor_url(test))
-    assessment = _running_attempt_of(test, form.cleaned_data["assessment"])
-    if assessment is None:
-        messages.error(request, "Not terminated: that attempt is not part of this test.")
-        return HttpResponseRedirect(_monitor_url(test))
-    try:
-        assessment_terminate(assessment_id=assessment.pk, reason=form.cleaned_data["reason"])
-    except ApplicationError as exc:
-        messages.error(request, f"Not terminated: {exc.message}")
-    else:
-        messages.success(request, f"Terminated the attempt of {assessment.candidate.get_username()}.")
-    return HttpResponseRedirect(_monitor_url(test))
+    return _monitor_action(
+        model_admin, request, object_id, form_class=TerminateForm, refused="Not terminated", act=_terminate
+    )
 
 
 @only("POST")
 def monitor_announce_view(model_admin: admin.ModelAdmin, request: HttpRequest, object_id: int) -> HttpResponse:
-    test: Test = object_in_scope(model_admin, request, object_id, change=True)
-    form = AnnounceForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, f"Not sent: {_form_errors(form)}")
-        return HttpResponseRedirect(_monitor_url(test))
-    try:
-        blueprint_announce(test=test, message=form.cleaned_data["message"])
-    except ApplicationError as exc:
-        messages.error(request, f"Not sent: {exc.message}")
-    else:
-        messages.success(request, "Announcement sent to everyone connected to this test.")
-    return HttpResponseRedirect(_monitor_url(test))
+    return _monitor_action(model_admin, request, object_id, form_class=AnnounceForm, refused="Not sent", act=_announce)

@@ -170,18 +170,7 @@ class TestSerializer(serializers.ModelSerializer[Test]):
         model = Test
         fields = [
             "id",
-            "title",
-            "description",
-            "job_description",
-            "total_questions",
-            "time_limit_minutes",
-            "opens_at",
-            "closes_at",
-            "max_attempts",
-            "pass_percentage",
-            "feedback_mode",
-            "requires_application",
-            "status",
+            *TestFields.__annotations__,  # what TestWriteSerializer writes, in the same order
             "window",
             "skills",
             "active_question_count",

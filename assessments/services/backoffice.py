@@ -47,6 +47,7 @@ from assessments.models import (
 from assessments.roles import is_recruiter
 from assessments.selectors.regrades import blueprint_voided_question_ids, question_is_void
 from assessments.services.attempts import assessment_terminate
+from assessments.services.blueprints import TestFields
 
 logger = logging.getLogger(__name__)
 
@@ -59,19 +60,8 @@ COPY_PREFIX = "Copy of "
 # ---------------------------------------------------------------- tests
 
 
-_COPIED_TEST_FIELDS = (
-    "description",
-    "job_description",
-    "total_questions",
-    "time_limit_minutes",
-    "opens_at",
-    "closes_at",
-    "max_attempts",
-    "pass_percentage",
-    "feedback_mode",
-    "requires_application",
-    "se_target",
-)
+# Every setting a recruiter may write but the title and status, and the adaptive stopping rule.
+_COPIED_TEST_FIELDS = (*(f for f in TestFields.__annotations__ if f not in {"title", "status"}), "se_target")
 
 
 @transaction.atomic

@@ -22,7 +22,6 @@ from assessments.models import (
     Skill,
     Test,
 )
-from assessments.roles import recruiters_group_sync
 from assessments.tests.factories import (
     ApplicationFactory,
     AssessmentFactory,
@@ -90,14 +89,6 @@ def object_of(model: type[Model], attempt: Assessment) -> Model:
     obj = objects[model]
     assert obj is not None
     return obj
-
-
-@pytest.fixture
-def recruiter_client(client: Client) -> tuple[Client, object]:
-    recruiters_group_sync()
-    recruiter = RecruiterFactory.create()
-    client.force_login(recruiter)
-    return client, recruiter
 
 
 # --- smoke -------------------------------------------------------------------------------------

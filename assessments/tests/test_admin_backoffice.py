@@ -6,7 +6,6 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from channels.layers import get_channel_layer
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
@@ -23,7 +22,6 @@ from assessments.models import (
     QuestionRegrade,
     Test,
 )
-from assessments.roles import recruiters_group_sync
 from assessments.services.backoffice import MAX_INVITES
 from assessments.tests.backoffice_factories import (
     XSS,
@@ -58,27 +56,6 @@ def action(client: Client, model: str, name: str, ids: list[int], **params: Any)
 
 def csv_rows(content: bytes) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(content.decode("utf-8"))))
-
-
-@pytest.fixture
-def group_sends(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, dict[str, Any]]]:
-    """What is sent to channel-layer groups (run on commit: use django_capture_on_commit_callbacks)."""
-    layer = get_channel_layer()
-    sent: list[tuple[str, dict[str, Any]]] = []
-
-    async def record(group: str, message: dict[str, Any]) -> None:
-        sent.append((group, message))
-
-    monkeypatch.setattr(layer, "group_send", record)
-    return sent
-
-
-@pytest.fixture
-def recruiter_client(client: Client) -> tuple[Client, Any]:
-    recruiters_group_sync()
-    recruiter = RecruiterFactory.create()
-    client.force_login(recruiter)
-    return client, recruiter
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from channels.layers import get_channel_layer
 from django.contrib.auth.models import Permission
 from django.test import Client
 from django.urls import reverse
@@ -15,19 +14,6 @@ from assessments.tests.backoffice_factories import attempt_with_answers
 from assessments.tests.factories import UserFactory, published_test_with_bank
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def group_sends(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, dict[str, Any]]]:
-    """What is sent to channel-layer groups (on commit: use django_capture_on_commit_callbacks)."""
-    layer = get_channel_layer()
-    sent: list[tuple[str, dict[str, Any]]] = []
-
-    async def record(group: str, message: dict[str, Any]) -> None:
-        sent.append((group, message))
-
-    monkeypatch.setattr(layer, "group_send", record)
-    return sent
 
 
 def url(name: str, test: Test) -> str:

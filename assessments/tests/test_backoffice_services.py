@@ -1,24 +1,63 @@
 """Back-office services: parsing invitation lists, inviting, resetting an attempt."""
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
-from channels.layers import get_channel_layer
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from assessments.errors import ApplicationError
-from assessments.models import Assessment, CandidateApplication, ChatMessage, Response
+from assessments.models import Assessment, CandidateApplication, ChatMessage, Response, Test
 from assessments.services.backoffice import (
     InviteRow,
     applications_status_set,
     assessment_reset,
+    blueprint_duplicate,
     candidates_invite,
     invite_rows_parse,
 )
 from assessments.tests.backoffice_factories import attempt_with_answers, attempt_with_record, first_question
-from assessments.tests.factories import UserFactory, published_test_with_bank
+from assessments.tests.factories import RecruiterFactory, UserFactory, published_test_with_bank
 
 pytestmark = pytest.mark.django_db
+
+
+def test_duplicate_copies_every_setting_but_the_title_and_the_status() -> None:
+    opens = timezone.now().replace(microsecond=0) + timedelta(days=2)
+    test = published_test_with_bank(
+        description="Only the copy's description",
+        job_description="Run the payments service.",
+        total_questions=4,
+        time_limit_minutes=17,
+        opens_at=opens,
+        closes_at=opens + timedelta(hours=5),
+        max_attempts=3,
+        pass_percentage=72.5,
+        feedback_mode=Test.FeedbackMode.FULL,
+        requires_application=False,
+        se_target=0.35,
+    )
+    by = RecruiterFactory.create()
+
+    copy = blueprint_duplicate(test=test, by=by)
+
+    settings = [
+        "description",
+        "job_description",
+        "total_questions",
+        "time_limit_minutes",
+        "opens_at",
+        "closes_at",
+        "max_attempts",
+        "pass_percentage",
+        "feedback_mode",
+        "requires_application",
+        "se_target",
+    ]
+    copy.refresh_from_db()
+    assert {name: getattr(copy, name) for name in settings} == {name: getattr(test, name) for name in settings}
+    assert (copy.title, copy.status, copy.created_by) == (f"Copy of {test.title}", Test.Status.DRAFT, by)
 
 
 @pytest.mark.parametrize(
@@ -65,18 +104,6 @@ def test_inviting_twice_changes_nothing_the_second_time() -> None:
 def test_applications_status_set_refuses_an_unknown_status() -> None:
     with pytest.raises(ApplicationError):
         applications_status_set(applications=CandidateApplication.objects.all(), status="hired")
-
-
-@pytest.fixture
-def group_sends(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, dict[str, Any]]]:
-    layer = get_channel_layer()
-    sent: list[tuple[str, dict[str, Any]]] = []
-
-    async def record(group: str, message: dict[str, Any]) -> None:
-        sent.append((group, message))
-
-    monkeypatch.setattr(layer, "group_send", record)
-    return sent
 
 
 def test_reset_deletes_a_finished_attempt_and_its_record() -> None:
