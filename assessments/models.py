@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 
 class Difficulty(models.TextChoices):
@@ -239,7 +240,13 @@ class ChatMessage(models.Model):
         CANDIDATE = "candidate", "Candidate"
         TUTOR = "tutor", "Tutor"
 
-    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="chat_messages")
+    # A message belongs to an attempt, or, in a general chat outside any attempt, to its candidate.
+    assessment = models.ForeignKey(
+        Assessment, null=True, blank=True, on_delete=models.CASCADE, related_name="chat_messages"
+    )
+    candidate = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="general_chat"
+    )
     role = models.CharField(max_length=20, choices=Role.choices)
     content = models.TextField()
     # A tutor reply that would have revealed the answer and was replaced by a refusal.
@@ -248,6 +255,14 @@ class ChatMessage(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(assessment__isnull=False, candidate__isnull=True)
+                | Q(assessment__isnull=True, candidate__isnull=False),
+                name="chat_message_of_an_attempt_or_a_candidate",
+            )
+        ]
+        indexes = [models.Index(fields=["candidate", "created_at"], name="general_chat_by_time")]
 
     def __str__(self) -> str:
         return f"{self.role}: {self.content[:60]}"
@@ -298,6 +313,10 @@ class CandidateSession(models.Model):
 
     `epoch` is the fencing token of the single-session rule: each new connection takes the next one
     under a row lock, and any connection holding an older epoch may no longer write.
+
+    `last_seen_at` is set on connect and refreshed by the connection's heartbeats. A worker that is
+    killed never releases its rows, so "connected" also needs a recent `last_seen_at`: see
+    `assessments.services.sessions.session_live_q`.
     """
 
     key = models.CharField(max_length=64, unique=True)
@@ -308,6 +327,7 @@ class CandidateSession(models.Model):
     worker = models.CharField(max_length=100, blank=True)
     connected_at = models.DateTimeField(null=True, blank=True)
     disconnected_at = models.DateTimeField(null=True, blank=True)
+    last_seen_at = models.DateTimeField(null=True, blank=True, default=timezone.now)
 
     def __str__(self) -> str:
         return f"{self.key} (epoch {self.epoch})"

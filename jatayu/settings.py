@@ -162,6 +162,8 @@ JATAYU_AI_MAX_RETRIES = env_int("JATAYU_AI_MAX_RETRIES", 1)
 JATAYU_AI_GENERATION_ATTEMPTS = env_int("JATAYU_AI_GENERATION_ATTEMPTS", 3)
 JATAYU_AI_VERIFY = env_bool("JATAYU_AI_VERIFY", default=False)
 JATAYU_CHAT_LIMIT = env_int("JATAYU_CHAT_LIMIT", 20)  # chat messages per attempt
+JATAYU_GENERAL_CHAT_LIMIT = env_int("JATAYU_GENERAL_CHAT_LIMIT", 20)  # /ws/chat/ messages per user per 24 h
+JATAYU_AI_TUTOR_MAX_TOKENS = env_int("JATAYU_AI_TUTOR_MAX_TOKENS", 400)  # per tutor reply
 # USD per million tokens, for the per-attempt cost estimate.
 JATAYU_AI_PRICE_INPUT_PER_MTOK = float(env_str("JATAYU_AI_PRICE_INPUT_PER_MTOK", "0.15"))
 JATAYU_AI_PRICE_OUTPUT_PER_MTOK = float(env_str("JATAYU_AI_PRICE_OUTPUT_PER_MTOK", "0.60"))

@@ -1,6 +1,6 @@
 """The candidate's WebSocket. Thin: authenticate, validate against `realtime.protocol`, call one
 service, send what it returns. State that matters lives in the database; what is kept here (timers,
-rate window, highest seq sent) only serves this one connection."""
+rate window, highest seq sent of each attempt) only serves this one connection."""
 
 import asyncio
 import json
@@ -23,7 +23,7 @@ from assessments.ai.tutoring import tutor_reply
 from assessments.errors import ApplicationError
 from assessments.services import attempts
 from assessments.services.attempts import Connection, Outcome
-from assessments.services.sessions import session_release
+from assessments.services.sessions import TOUCH_EVERY, session_release, session_touch
 from realtime import protocol as p
 from realtime.auth import user_from_access_token
 from realtime.groups import test_group, user_group
@@ -39,7 +39,7 @@ class AssessmentConsumer(AsyncJsonWebsocketConsumer):
 
     async def connect(self) -> None:
         self.conn = None
-        self.last_sent_seq = 0
+        self.sent_seq: dict[int, int] = {}  # assessment id -> highest seq sent; each attempt counts from 1
         self.tasks: dict[str, asyncio.Task[None]] = {}
         self.groups_joined: list[str] = []
         self.rate_window_start = time.monotonic()
@@ -124,6 +124,7 @@ class AssessmentConsumer(AsyncJsonWebsocketConsumer):
         except ApplicationError as exc:
             await self.send_error(exc.code, exc.message, close=p.CLOSING_ERRORS.get(exc.code, p.CloseCode.AUTH_FAILED))
             return
+        self.touched_at = time.monotonic()  # the claim has just set last_seen_at
         self.conn = Connection(
             user=auth.user, test_id=test_id, connection_id=opened.claim.connection_id, epoch=opened.claim.epoch
         )
@@ -132,9 +133,10 @@ class AssessmentConsumer(AsyncJsonWebsocketConsumer):
         await self.send_message(opened.auth_success)
         # The snapshot stands for every event up to its last_seq; later ones come as pushes or by `resume`.
         snapshot = opened.auth_success["data"]["assessment"]
-        self.last_sent_seq = snapshot["last_seq"] if snapshot else 0
+        if snapshot:
+            self.sent_seq[snapshot["assessment_id"]] = snapshot["last_seq"]
         self._start_task("token_expiry", self._expire_token_at(auth.expires_at))
-        self._watch_deadline(opened.deadline)
+        self._watch_deadline(opened.assessment_id, opened.deadline)
 
     def _requested_test_id(self) -> int | None:
         kwargs = self.scope["url_route"]["kwargs"]
@@ -168,6 +170,12 @@ class AssessmentConsumer(AsyncJsonWebsocketConsumer):
     async def on_heartbeat(self, data: p.Strict, ref: str | None) -> None:
         now = timezone.now()
         await self.send_message(p.server_message("pong", p.Pong(timestamp=now, server_time=now), ref=ref))
+        # After the pong, so its latency has no database in it; and only every TOUCH_EVERY, so most
+        # heartbeats cost no query at all.
+        if time.monotonic() - self.touched_at >= TOUCH_EVERY.total_seconds():
+            self.touched_at = time.monotonic()
+            conn = self.connection
+            await database_sync_to_async(session_touch)(connection_id=conn.connection_id, epoch=conn.epoch)
 
     async def on_start_assessment(self, data: p.Strict, ref: str | None) -> None:
         test_id = cast(p.StartAssessmentData, data).test_id
@@ -210,13 +218,13 @@ class AssessmentConsumer(AsyncJsonWebsocketConsumer):
             attempts.chat_finish, ref, turn=turn, reply=reply, blocked_leak=blocked, usage=tutor.usage
         )
         if final is not None:
-            await self.send_message(final)
+            await self.send_message(final, assessment_id=turn.assessment_id)
 
     async def on_resume(self, data: p.Strict, ref: str | None) -> None:
         last_seq = cast(p.ResumeData, data).last_seq
         outcome = await database_sync_to_async(attempts.events_replay)(conn=self.connection, last_seq=last_seq)
         for message in outcome.messages:
-            await self.send_message(message)
+            await self.send_message(message, assessment_id=outcome.assessment_id)
 
     async def on_integrity_event(self, data: p.Strict, ref: str | None) -> None:
         await self._run(attempts.integrity_record, ref, kind=cast(p.IntegrityEventData, data).kind)
@@ -240,13 +248,13 @@ class AssessmentConsumer(AsyncJsonWebsocketConsumer):
         if outcome is None:
             return
         for message in outcome.messages:
-            await self.send_message(message)
+            await self.send_message(message, assessment_id=outcome.assessment_id)
         if outcome.assessment_id and any(m["type"] == "question" for m in outcome.messages):
             self._prepare_next_question(outcome.assessment_id)
         if outcome.finished:
             self._cancel_task("deadline")
-        elif outcome.deadline is not None and "deadline" not in self.tasks:
-            self._watch_deadline(outcome.deadline)
+        elif not self._task_running("deadline"):  # a timer that already fired belongs to an earlier attempt
+            self._watch_deadline(outcome.assessment_id, outcome.deadline)
 
     async def _call(
         self, service: Callable[..., T], ref: str | None, *, close_on_access_error: bool = False, **kwargs: Any
@@ -256,9 +264,7 @@ class AssessmentConsumer(AsyncJsonWebsocketConsumer):
             return await database_sync_to_async(service)(conn=self.connection, ref=ref, **kwargs)
         except ApplicationError as exc:
             close = p.CLOSING_ERRORS.get(exc.code)
-            if exc.code == p.ErrorCode.SESSION_REPLACED:
-                await self.send_message(p.server_message("session_replaced", p.SessionReplaced()))
-            elif not close_on_access_error and close == p.CloseCode.FORBIDDEN:
+            if not close_on_access_error and close == p.CloseCode.FORBIDDEN:
                 close = None
             await self.send_error(exc.code, exc.message, ref=ref, close=close)
             return None
@@ -281,19 +287,18 @@ class AssessmentConsumer(AsyncJsonWebsocketConsumer):
         """A logged message of this candidate's attempt, pushed by a service on any worker."""
         if self.conn is None or event.get("test_id") != self.conn.test_id:
             return
-        message = event["message"]
-        if message.get("seq", 0) <= self.last_sent_seq:
+        message, assessment_id = event["message"], event["assessment_id"]
+        if message.get("seq", 0) <= self.sent_seq.get(assessment_id, 0):
             return
-        await self.send_message(message)
+        await self.send_message(message, assessment_id=assessment_id)
         if message["type"] == "assessment_completed":
             self._cancel_task("deadline")
         elif message["type"] == "time_extended":
-            self._watch_deadline(datetime.fromisoformat(message["data"]["deadline"]))
+            self._watch_deadline(assessment_id, datetime.fromisoformat(message["data"]["deadline"]))
 
     async def session_replace(self, event: dict[str, Any]) -> None:
         if self.conn is None or event["connection_id"] != self.conn.connection_id or event["epoch"] <= self.conn.epoch:
             return
-        await self.send_message(p.server_message("session_replaced", p.SessionReplaced()))
         await self.send_error(
             p.ErrorCode.SESSION_REPLACED,
             "This assessment continues in another window.",
@@ -306,34 +311,42 @@ class AssessmentConsumer(AsyncJsonWebsocketConsumer):
 
     # ------------------------------------------------------------ timer
 
-    def _watch_deadline(self, deadline: datetime | None) -> None:
+    def _watch_deadline(self, assessment_id: int | None, deadline: datetime | None) -> None:
         self._cancel_task("deadline")
-        if deadline is not None:
-            self._start_task("deadline", self._deadline_timer(deadline))
+        if assessment_id is not None and deadline is not None:
+            self._start_task("deadline", self._deadline_timer(assessment_id, deadline))
 
-    async def _deadline_timer(self, deadline: datetime) -> None:
+    async def _deadline_timer(self, assessment_id: int, deadline: datetime) -> None:
         """The fast path to `timed_out`: `expire_assessments` and lazy checks cover a dead connection."""
         for warn_at in WARNINGS_AT_SECONDS:
             wait = (deadline - timezone.now()).total_seconds() - warn_at
             if wait > 0:
                 await asyncio.sleep(wait)
                 await self.send_message(p.server_message("time_warning", p.TimeWarning(seconds_left=warn_at)))
-        await asyncio.sleep(max(0.0, (deadline - timezone.now()).total_seconds()))
+        # The event loop's clock may wake a hair before the wall clock says the deadline has come.
+        await asyncio.sleep(max(0.0, (deadline - timezone.now()).total_seconds()) + 0.05)
         outcome = await database_sync_to_async(attempts.events_replay)(
-            conn=self.connection, last_seq=self.last_sent_seq
+            conn=self.connection, last_seq=self.sent_seq.get(assessment_id, 0)
         )
+        if outcome.assessment_id != assessment_id:  # the latest attempt is another one: not ours to replay
+            return
         for message in outcome.messages:
-            await self.send_message(message)
+            await self.send_message(message, assessment_id=assessment_id)
 
     # ------------------------------------------------------------ sending
 
-    async def send_message(self, message: dict[str, Any]) -> None:
+    async def send_message(self, message: dict[str, Any], *, assessment_id: int | None = None) -> None:
+        """Send one message; one from an attempt's log (with `seq`) raises that attempt's high-water mark."""
         seq = message.get("seq")
-        if seq is not None:
-            self.last_sent_seq = max(self.last_sent_seq, seq)
+        if seq is not None and assessment_id is not None:
+            self.sent_seq[assessment_id] = max(self.sent_seq.get(assessment_id, 0), seq)
         await self.send_json(message)
 
     async def send_error(self, code: str, message: str, *, ref: str | None = None, close: int | None = None) -> None:
+        """Send an `error` (and close if asked). A `session_replaced` error, on any path, comes after a
+        `session_replaced` message, so clients can rely on that message alone."""
+        if code == p.ErrorCode.SESSION_REPLACED:
+            await self.send_json(p.server_message("session_replaced", p.SessionReplaced()))
         await self.send_json(p.error_message(str(code), message, ref=ref))
         if close is not None:
             await self.close(code=int(close))
@@ -369,6 +382,10 @@ class AssessmentConsumer(AsyncJsonWebsocketConsumer):
     def _start_task(self, name: str, coro: Awaitable[None]) -> None:
         self._cancel_task(name)
         self.tasks[name] = asyncio.ensure_future(coro)
+
+    def _task_running(self, name: str) -> bool:
+        task = self.tasks.get(name)
+        return task is not None and not task.done()
 
     def _cancel_task(self, name: str) -> None:
         task = self.tasks.pop(name, None)

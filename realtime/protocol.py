@@ -55,6 +55,7 @@ class ErrorCode(StrEnum):
     BANK_EMPTY = "bank_empty"
     CHAT_LIMIT = "chat_limit"
     CHAT_BUSY = "chat_busy"
+    ASSESSMENT_IN_PROGRESS = "assessment_in_progress"
     INTERNAL_ERROR = "internal_error"
 
 

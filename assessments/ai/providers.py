@@ -140,7 +140,7 @@ class OfflineTutor:
 # ---------------------------------------------------------------- openai
 
 
-def _chat_model(*, model: str, streaming: bool = False) -> Any:
+def _chat_model(*, model: str, streaming: bool = False, max_tokens: int | None = None) -> Any:
     from langchain_openai import ChatOpenAI
 
     return ChatOpenAI(
@@ -152,6 +152,7 @@ def _chat_model(*, model: str, streaming: bool = False) -> Any:
         temperature=0.7,
         streaming=streaming,
         stream_usage=True,
+        max_tokens=max_tokens,  # type: ignore[call-arg]
     )
 
 
@@ -204,9 +205,9 @@ class OpenAITutor:
             f"Skill: {context.skill}\nQuestion: {context.question_prompt or '(none on screen)'}\nOptions:\n{options}"
         )
         usage_metadata = None
-        async for chunk in _chat_model(model=self.model, streaming=True).astream(
-            [("system", system), ("human", message)]
-        ):
+        async for chunk in _chat_model(
+            model=self.model, streaming=True, max_tokens=settings.JATAYU_AI_TUTOR_MAX_TOKENS
+        ).astream([("system", system), ("human", message)]):
             if getattr(chunk, "usage_metadata", None):
                 usage_metadata = chunk.usage_metadata
             if isinstance(chunk.content, str) and chunk.content:

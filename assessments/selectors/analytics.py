@@ -54,6 +54,7 @@ from assessments.models import (
     Response,
     Test,
 )
+from assessments.services.sessions import STALE_AFTER, session_live_q
 
 FACILITY_LOW = 0.1
 FACILITY_HIGH = 0.95
@@ -352,14 +353,11 @@ def seconds_until(deadline: datetime, now: datetime) -> int:
 def blueprint_live_state(*, test: Test, now: datetime | None = None) -> dict[str, Any]:
     """Who is connected to `test` now, the running attempts, and the latest integrity events.
 
-    Connections come from CandidateSession, which every worker writes: a row with no
-    `disconnected_at` is a live connection, whichever process holds it.
+    Connections come from CandidateSession, which every worker writes (`live_sessions`), whichever
+    process holds them; the rows of a worker that died stop counting once they go stale.
     """
     now = now or timezone.now()
-    sessions = {
-        s.candidate_id: s
-        for s in CandidateSession.objects.filter(test=test, disconnected_at__isnull=True).select_related("candidate")
-    }
+    sessions = {s.candidate_id: s for s in live_sessions(now=now).filter(test=test).select_related("candidate")}
     running = list(
         Assessment.objects.filter(test=test, status=Assessment.Status.IN_PROGRESS)
         .select_related("candidate")
@@ -449,25 +447,52 @@ def blueprint_live_state(*, test: Test, now: datetime | None = None) -> dict[str
 # ---------------------------------------------------------------- connections, for operators
 
 
+def live_sessions(*, now: datetime | None = None) -> QuerySet[CandidateSession]:
+    """The connected sessions: not released, and seen (connect or heartbeat) within STALE_AFTER."""
+    return CandidateSession.objects.filter(session_live_q(now=now or timezone.now()))
+
+
+def stale_sessions(*, now: datetime | None = None) -> QuerySet[CandidateSession]:
+    """Sessions never released but not seen for STALE_AFTER: their worker died without releasing them."""
+    return CandidateSession.objects.filter(disconnected_at__isnull=True).exclude(
+        session_live_q(now=now or timezone.now())
+    )
+
+
 @dataclass(frozen=True)
 class ConnectionCounts:
     total: int
     per_worker: list[tuple[str, int]]
     per_test: list[tuple[int | None, str, int]]  # test id (None: general chat), title, count
+    stale: int  # not counted in total: see `stale_sessions`
+    stale_per_worker: list[tuple[str, int]]
+    stale_after_seconds: int
 
 
-def live_connection_counts() -> ConnectionCounts:
-    """Open connections per worker and per test, from the sessions table every worker shares."""
-    live = CandidateSession.objects.filter(disconnected_at__isnull=True)
-    per_worker = [
+def _per_worker(sessions: QuerySet[CandidateSession]) -> list[tuple[str, int]]:
+    return [
         (row["worker"] or "?", row["n"])
-        for row in live.values("worker").annotate(n=Count("pk")).order_by("-n", "worker")
+        for row in sessions.values("worker").annotate(n=Count("pk")).order_by("-n", "worker")
     ]
+
+
+def live_connection_counts(*, now: datetime | None = None) -> ConnectionCounts:
+    """Connections per worker and per test, from the sessions table every worker shares; stale rows apart."""
+    now = now or timezone.now()
+    live = live_sessions(now=now)
+    stale = stale_sessions(now=now)
     per_test = [
         (row["test_id"], row["test__title"] or "(no test: chat only)", row["n"])
         for row in live.values("test_id", "test__title").annotate(n=Count("pk")).order_by("-n", "test_id")
     ]
-    return ConnectionCounts(total=live.count(), per_worker=per_worker, per_test=per_test)
+    return ConnectionCounts(
+        total=live.count(),
+        per_worker=_per_worker(live),
+        per_test=per_test,
+        stale=stale.count(),
+        stale_per_worker=_per_worker(stale),
+        stale_after_seconds=int(STALE_AFTER.total_seconds()),
+    )
 
 
 def duration_label(seconds: float | int | timedelta | None) -> str:

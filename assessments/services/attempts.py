@@ -490,8 +490,6 @@ def assessment_complete(*, conn: Connection, ref: str | None = None) -> Outcome:
 @transaction.atomic
 def events_replay(*, conn: Connection, last_seq: int) -> Outcome:
     """Every logged event of the candidate's latest attempt after `last_seq`, in order."""
-    if conn.test_id is None:
-        return Outcome()
     assessment = _latest_attempt_locked(conn=conn)
     if assessment is None:
         return Outcome()
@@ -509,14 +507,23 @@ class ChatTurn:
     assessment_id: int | None
 
 
+GENERAL_CONTEXT = TutorContext(skill="general", job_description="", question_prompt=None, options=[])
+
+
 @transaction.atomic
 def chat_begin(*, conn: Connection, message: str, ref: str | None = None) -> ChatTurn:
-    """Store the candidate's message (within the chat limit) and gather the tutor's context."""
+    """Store the candidate's message (within the chat limit) and gather the tutor's context.
+
+    With an attempt running on this connection the message counts against the attempt's limit and
+    the reply is checked against the question on screen. Anywhere else it is a general chat.
+    """
     assessment = _latest_attempt_locked(conn=conn) if conn.test_id is not None else None
+    if assessment is not None:
+        _check_epoch(assessment=assessment, conn=conn)
+        _expire_if_due(assessment=assessment, now=timezone.now())
     if assessment is None or assessment.status != Assessment.Status.IN_PROGRESS:
-        context = TutorContext(skill="general", job_description="", question_prompt=None, options=[])
-        return ChatTurn(context=context, options=[], correct_index=None, assessment_id=None)
-    _check_epoch(assessment=assessment, conn=conn)
+        _general_chat_store(user=conn.user, message=message)
+        return ChatTurn(context=GENERAL_CONTEXT, options=[], correct_index=None, assessment_id=None)
     used = assessment.chat_messages.filter(role=ChatMessage.Role.CANDIDATE).count()
     if used >= settings.JATAYU_CHAT_LIMIT:
         raise ApplicationError("chat_limit", f"The chat allows {settings.JATAYU_CHAT_LIMIT} messages per attempt.")
@@ -543,6 +550,31 @@ def chat_begin(*, conn: Connection, message: str, ref: str | None = None) -> Cha
     )
 
 
+def _general_chat_store(*, user: User, message: str) -> None:
+    """A chat outside a running attempt: refused while one runs elsewhere, limited per user per 24 hours.
+
+    The user's row lock makes the count and the insert one step, whichever worker serves the message.
+    """
+    now = timezone.now()
+    User.objects.select_for_update().filter(pk=user.pk).first()
+    running = Assessment.objects.filter(
+        candidate_id=user.pk, status=Assessment.Status.IN_PROGRESS, deadline_at__gt=now
+    ).first()
+    if running is not None:
+        raise ApplicationError(
+            "assessment_in_progress",
+            f"Your assessment for test {running.test_id} is running: use the chat on its page, "
+            "where the tutor can see the question.",
+        )
+    limit = settings.JATAYU_GENERAL_CHAT_LIMIT
+    used = ChatMessage.objects.filter(
+        candidate_id=user.pk, role=ChatMessage.Role.CANDIDATE, created_at__gte=now - timedelta(hours=24)
+    ).count()
+    if used >= limit:
+        raise ApplicationError("chat_limit", f"The general chat allows {limit} messages in 24 hours.")
+    ChatMessage.objects.create(candidate=user, role=ChatMessage.Role.CANDIDATE, content=message)
+
+
 @transaction.atomic
 def chat_finish(
     *, conn: Connection, turn: ChatTurn, reply: str, blocked_leak: bool, usage: Usage, ref: str | None = None
@@ -550,8 +582,10 @@ def chat_finish(
     """Store the tutor's (checked) reply and its cost; log it as the attempt's `system_message`."""
     data = p.SystemMessage(message=reply)
     if turn.assessment_id is None:
+        ChatMessage.objects.create(candidate=conn.user, role=ChatMessage.Role.TUTOR, content=reply)
         return p.server_message("system_message", data, ref=ref)
     assessment = Assessment.objects.select_for_update().get(pk=turn.assessment_id)
+    _check_epoch(assessment=assessment, conn=conn)
     ChatMessage.objects.create(
         assessment=assessment, role=ChatMessage.Role.TUTOR, content=reply, blocked_leak=blocked_leak
     )
@@ -573,10 +607,15 @@ def usage_record_into(*, state: dict[str, Any], usage: Usage) -> None:
 
 @transaction.atomic
 def integrity_record(*, conn: Connection, kind: str, ref: str | None = None) -> Outcome:
-    assessment = _latest_attempt_locked(conn=conn) if conn.test_id is not None else None
-    if assessment is None or assessment.status != Assessment.Status.IN_PROGRESS:
+    assessment = _latest_attempt_locked(conn=conn)
+    if assessment is None:
         raise ApplicationError("no_active_assessment", "Integrity events belong to a running attempt.")
     _check_epoch(assessment=assessment, conn=conn)
+    expired = _expire_if_due(assessment=assessment, now=timezone.now())
+    if expired:
+        return Outcome(messages=[expired], assessment_id=assessment.pk, finished=True)
+    if assessment.status != Assessment.Status.IN_PROGRESS:
+        raise ApplicationError("no_active_assessment", "Integrity events belong to a running attempt.")
     IntegrityEvent.objects.create(assessment=assessment, kind=kind)
     return Outcome(messages=[p.server_message("ack", p.Ack(), ref=ref)])
 
@@ -614,15 +653,7 @@ def assessment_extend(*, assessment_id: int, minutes: int) -> Assessment:
     if assessment.status != Assessment.Status.IN_PROGRESS:
         raise ApplicationError("assessment_finished", "Only a running attempt can be extended.", status=409)
     assessment.deadline_at += timedelta(minutes=minutes)
-    assessment.save(update_fields=["deadline_at"])
-    data = p.TimeExtended(
-        deadline=assessment.deadline_at,
-        time_remaining_seconds=seconds_left(deadline=assessment.deadline_at, now=now),
-        server_time=now,
-    )
-    event_push_to_candidate(
-        assessment=assessment, message=event_append(assessment=assessment, message_type="time_extended", data=data)
-    )
+    _deadline_moved(assessment=assessment, now=now)
     return assessment
 
 
@@ -678,12 +709,17 @@ def application_time_multiplier_set(*, application: CandidateApplication, time_m
     running.deadline_at += timedelta(minutes=running.test.time_limit_minutes * (time_multiplier - previous))
     if running.test.closes_at:
         running.deadline_at = min(running.deadline_at, running.test.closes_at)
-    running.save(update_fields=["deadline_at"])
+    _deadline_moved(assessment=running, now=now)
+
+
+def _deadline_moved(*, assessment: Assessment, now: datetime) -> None:
+    """Save a running attempt's new deadline; its candidate hears `time_extended` after commit."""
+    assessment.save(update_fields=["deadline_at"])
     data = p.TimeExtended(
-        deadline=running.deadline_at,
-        time_remaining_seconds=seconds_left(deadline=running.deadline_at, now=now),
+        deadline=assessment.deadline_at,
+        time_remaining_seconds=seconds_left(deadline=assessment.deadline_at, now=now),
         server_time=now,
     )
     event_push_to_candidate(
-        assessment=running, message=event_append(assessment=running, message_type="time_extended", data=data)
+        assessment=assessment, message=event_append(assessment=assessment, message_type="time_extended", data=data)
     )

@@ -57,7 +57,10 @@ class PreparationPlan:
 @transaction.atomic
 def preparation_plan(*, assessment_id: int) -> PreparationPlan | None:
     """What to generate for the question after the current one, for either answer the candidate may give."""
-    assessment = Assessment.objects.select_related("test").filter(pk=assessment_id).first()
+    # Locked: ai_state is read, changed and written back, and answers write it too.
+    assessment = (
+        Assessment.objects.select_for_update(of=("self",)).select_related("test").filter(pk=assessment_id).first()
+    )
     if assessment is None or assessment.status != Assessment.Status.IN_PROGRESS:
         return None
     current = assessment.responses.filter(answered_at__isnull=True).select_related("question").first()

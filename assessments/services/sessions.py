@@ -1,14 +1,32 @@
-"""The single-session rule: one live connection per candidate and endpoint, fenced by an epoch."""
+"""The single-session rule: one live connection per candidate and endpoint, fenced by an epoch.
+
+A session row says "connected" from claim to release. A worker that is killed never releases its
+rows, so liveness also needs a recent `last_seen_at`, which the connection's heartbeats refresh.
+"""
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from assessments.errors import ApplicationError
 from assessments.models import Assessment, CandidateSession
 from realtime.groups import send_to_group_on_commit, user_group
+
+# Clients send a heartbeat every 15 s (HEARTBEAT_MS in assessment.js). A heartbeat writes
+# last_seen_at only once it is older than TOUCH_EVERY, so a live connection's last_seen_at is at most
+# about 45 s old. STALE_AFTER leaves room for a late or lost heartbeat on top of that; a row not seen
+# for longer belongs to a worker that is gone.
+TOUCH_EVERY = timedelta(seconds=30)
+STALE_AFTER = timedelta(seconds=90)
+
+
+def session_live_q(*, now: datetime) -> Q:
+    """The one definition of a connected session: not released, and seen within STALE_AFTER."""
+    return Q(disconnected_at__isnull=True, last_seen_at__gte=now - STALE_AFTER)
 
 
 def connection_id_for(*, user_id: int, test_id: int | None) -> str:
@@ -29,20 +47,24 @@ def session_claim(
 
     The older connection, on whichever worker, hears `session.replace` on the user's group after
     commit. That delivery is at most once, so every write also checks the epoch (`session_check`).
-    A client reconnecting on its own (`reconnecting_epoch`) does not take over from a newer live one.
+    A client reconnecting on its own (`reconnecting_epoch`) does not take over from a newer live one;
+    a newer one whose worker died (not seen for STALE_AFTER) does not hold it back.
     """
+    now = timezone.now()
     key = connection_id_for(user_id=user.pk, test_id=test_id)
     CandidateSession.objects.get_or_create(key=key, defaults={"candidate_id": user.pk, "test_id": test_id})
     session = CandidateSession.objects.select_for_update().get(key=key)
-    newer_is_live = session.epoch != reconnecting_epoch and session.disconnected_at is None
-    if reconnecting_epoch is not None and newer_is_live:
-        raise ApplicationError("session_replaced", "This assessment continues in another window.", status=409)
+    if reconnecting_epoch is not None and session.epoch != reconnecting_epoch:
+        newer_is_live = CandidateSession.objects.filter(session_live_q(now=now), pk=session.pk).exists()
+        if newer_is_live:
+            raise ApplicationError("session_replaced", "This assessment continues in another window.", status=409)
     session.epoch += 1
     session.channel_name = channel_name
     session.worker = worker
-    session.connected_at = timezone.now()
+    session.connected_at = now
+    session.last_seen_at = now
     session.disconnected_at = None
-    session.save(update_fields=["epoch", "channel_name", "worker", "connected_at", "disconnected_at"])
+    session.save(update_fields=["epoch", "channel_name", "worker", "connected_at", "last_seen_at", "disconnected_at"])
     if test_id is not None:
         Assessment.objects.filter(
             candidate_id=user.pk, test_id=test_id, status=Assessment.Status.IN_PROGRESS
@@ -68,3 +90,15 @@ def session_release(*, connection_id: str, epoch: int) -> None:
     CandidateSession.objects.filter(key=connection_id, epoch=epoch).update(
         disconnected_at=timezone.now(), channel_name=""
     )
+
+
+def session_touch(*, connection_id: str, epoch: int) -> bool:
+    """Record that this connection is alive; True when it wrote.
+
+    Called on every heartbeat, it writes at most once per TOUCH_EVERY: one UPDATE that matches no row
+    while `last_seen_at` is recent, or once a newer connection holds the session.
+    """
+    now = timezone.now()
+    not_recent = Q(last_seen_at__lt=now - TOUCH_EVERY) | Q(last_seen_at__isnull=True)
+    touched = CandidateSession.objects.filter(not_recent, key=connection_id, epoch=epoch).update(last_seen_at=now)
+    return touched > 0

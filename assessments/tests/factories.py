@@ -1,6 +1,6 @@
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import factory
 from django.contrib.auth import get_user_model
@@ -12,6 +12,9 @@ from assessments.roles import RECRUITERS_GROUP
 
 User = get_user_model()
 PASSWORD = "correct-horse-battery"
+
+if TYPE_CHECKING:
+    from assessments.services.attempts import Connection
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -116,13 +119,20 @@ def enrolled_candidate(*, test: Test, **application_fields: object) -> Any:
     return application.candidate
 
 
+def candidate_connect(*, user: Any, test: Test, worker: str = "factory") -> "Connection":
+    """Open the candidate's connection to `test` through the service, as a consumer would."""
+    from assessments.services.attempts import Connection, connection_open
+
+    opened = connection_open(user=user, test_id=test.pk, channel_name=f"{worker}.channel", worker=worker)
+    return Connection(user=user, test_id=test.pk, connection_id=opened.claim.connection_id, epoch=opened.claim.epoch)
+
+
 def attempt_play(*, test: Test, user: Any, choose: Callable[[Response, int], int]) -> Assessment:
     """Run one whole attempt through the services; `choose(response, n)` gives the served index to answer
     the n-th question (from 0) with."""
-    from assessments.services.attempts import Connection, answer_submit, assessment_start, connection_open
+    from assessments.services.attempts import answer_submit, assessment_start
 
-    opened = connection_open(user=user, test_id=test.pk, channel_name="factory", worker="factory")
-    conn = Connection(user=user, test_id=test.pk, connection_id=opened.claim.connection_id, epoch=opened.claim.epoch)
+    conn = candidate_connect(user=user, test=test)
     outcome = assessment_start(conn=conn)
     assessment_id = outcome.assessment_id
     if assessment_id is None:

@@ -215,7 +215,13 @@ def test_connections_counts_per_worker_and_per_test(db: None) -> None:
 
 def test_connections_when_nobody_is_connected(db: None) -> None:
     assert run("connections")[0] == "live connections: 0\n"
-    assert json.loads(run("connections", "--json")[0]) == {"total": 0, "per_worker": [], "per_test": []}
+    assert json.loads(run("connections", "--json")[0]) == {
+        "total": 0,
+        "per_worker": [],
+        "per_test": [],
+        "stale": 0,
+        "stale_per_worker": [],
+    }
 
 
 # --- reset_attempt and extend_attempt ----------------------------------------------------------------------------

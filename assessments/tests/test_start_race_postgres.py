@@ -7,8 +7,8 @@ import pytest
 from django.db import connection
 
 from assessments.models import Assessment
-from assessments.services.attempts import Connection, assessment_start, connection_open
-from assessments.tests.factories import enrolled_candidate, published_test_with_bank
+from assessments.services.attempts import assessment_start
+from assessments.tests.factories import candidate_connect, enrolled_candidate, published_test_with_bank
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -16,8 +16,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 def test_racing_starts_make_one_attempt():
     test = published_test_with_bank(questions=4, total_questions=2)
     user = enrolled_candidate(test=test)
-    opened = connection_open(user=user, test_id=test.pk, channel_name="race", worker="race")
-    conn = Connection(user=user, test_id=test.pk, connection_id=opened.claim.connection_id, epoch=opened.claim.epoch)
+    conn = candidate_connect(user=user, test=test)
     barrier = threading.Barrier(4)
     outcomes, errors = [], []
 

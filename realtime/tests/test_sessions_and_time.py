@@ -195,6 +195,7 @@ async def test_a_window_reconnecting_by_itself_does_not_grab_the_session_back(se
     retry = ws_clients(f"/ws/assessment/{test.pk}/")  # the first window, reconnecting by itself
     await retry.connect()
     await retry.send("auth", {"token": token_for(user), "epoch": old_epoch})
+    await retry.expect("session_replaced")  # as on every other path to 4008
     await retry.expect_error("session_replaced")
     await retry.expect_close(4008)
     await second.send("heartbeat")

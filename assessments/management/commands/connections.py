@@ -1,8 +1,9 @@
 """`manage.py connections`: live WebSocket connections per worker and per test, from the database.
 
 Every worker records its connections in CandidateSession (claimed on connect, released on
-disconnect), so this counts the whole deployment, not one process's memory. A worker killed
-without a chance to release its sessions leaves rows behind until their candidates reconnect.
+disconnect, refreshed by heartbeats), so this counts the whole deployment, not one process's memory.
+A worker killed without a chance to release its sessions leaves rows behind; once no heartbeat has
+refreshed them for a while they are counted apart as stale, under the worker that left them.
 """
 
 import json
@@ -15,8 +16,9 @@ from assessments.selectors.analytics import live_connection_counts
 
 class Command(BaseCommand):
     help = (
-        "Count the live WebSocket connections (sessions with no disconnect time) per worker and per test, "
-        "from the sessions table every worker writes. --json for a machine-readable summary."
+        "Count the live WebSocket connections (sessions not released and seen recently) per worker and per "
+        "test, from the sessions table every worker writes; stale sessions (never released, no heartbeat: "
+        "their worker is likely gone) are counted apart. --json for a machine-readable summary."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -33,6 +35,8 @@ class Command(BaseCommand):
                         "per_test": [
                             {"test_id": t, "title": title, "connections": n} for t, title, n in counts.per_test
                         ],
+                        "stale": counts.stale,
+                        "stale_per_worker": [{"worker": w, "sessions": n} for w, n in counts.stale_per_worker],
                     },
                     ensure_ascii=False,
                     indent=2,
@@ -40,14 +44,19 @@ class Command(BaseCommand):
             )
             return
         self.stdout.write(f"live connections: {counts.total}")
-        if not counts.total:
-            return
-        width = max(len(w) for w, _ in counts.per_worker)
-        self.stdout.write("\nper worker:")
-        for worker, n in counts.per_worker:
-            self.stdout.write(f"  {worker:<{width}}  {n:>6}")
-        self.stdout.write("\nper test:")
-        labels = [(f"#{t} {title}" if t is not None else title, n) for t, title, n in counts.per_test]
-        width = max(len(label) for label, _ in labels)
-        for label, n in labels:
+        if counts.total:
+            self._table("per worker:", counts.per_worker)
+            labels = [(f"#{t} {title}" if t is not None else title, n) for t, title, n in counts.per_test]
+            self._table("per test:", labels)
+        if counts.stale:
+            self.stdout.write(
+                f"\nstale sessions, not counted above: {counts.stale} "
+                f"(never released, no heartbeat for {counts.stale_after_seconds} s: their worker is likely gone)"
+            )
+            self._table("stale per worker:", counts.stale_per_worker)
+
+    def _table(self, title: str, rows: list[tuple[str, int]]) -> None:
+        width = max(len(label) for label, _ in rows)
+        self.stdout.write(f"\n{title}")
+        for label, n in rows:
             self.stdout.write(f"  {label:<{width}}  {n:>6}")

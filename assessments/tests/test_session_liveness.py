@@ -1,0 +1,199 @@
+"""Liveness of CandidateSession rows: a row a killed worker never released stops counting as connected
+once no heartbeat has refreshed it for STALE_AFTER, in the live monitor, in `connections`, and when a
+client reconnects on its own."""
+
+import io
+import json
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.management import call_command
+from django.utils import timezone
+
+from assessments.errors import ApplicationError
+from assessments.models import CandidateSession, Test
+from assessments.selectors.analytics import blueprint_live_state, live_connection_counts
+from assessments.services.sessions import STALE_AFTER, TOUCH_EVERY, SessionClaim, session_claim, session_touch
+from assessments.tests.factories import candidate_connect, enrolled_candidate, published_test_with_bank
+
+pytestmark = pytest.mark.django_db
+
+
+def claim(user: User, test: Test, *, worker: str, reconnecting_epoch: int | None = None) -> SessionClaim:
+    return session_claim(
+        user=user,
+        test_id=test.pk,
+        channel_name=f"daphne.{user.pk}",
+        worker=worker,
+        reconnecting_epoch=reconnecting_epoch,
+    )
+
+
+def last_seen(seconds_ago: float, *, key: str) -> None:
+    """Age a session as if its worker had stopped refreshing it `seconds_ago`."""
+    CandidateSession.objects.filter(key=key).update(last_seen_at=timezone.now() - timedelta(seconds=seconds_ago))
+
+
+def stale() -> float:
+    return STALE_AFTER.total_seconds() + 1
+
+
+@pytest.fixture
+def test() -> Test:
+    return published_test_with_bank(title="Backend")
+
+
+# --- the thresholds ----------------------------------------------------------------------------------------
+
+
+def test_a_live_connection_is_never_stale_between_two_writes() -> None:
+    heartbeat = timedelta(seconds=15)  # HEARTBEAT_MS in assessments/static/jatayu/assessment.js
+    assert TOUCH_EVERY + heartbeat < STALE_AFTER
+    assert TOUCH_EVERY + 2 * heartbeat < STALE_AFTER  # one lost heartbeat too
+
+
+# --- claim and touch -----------------------------------------------------------------------------------------
+
+
+def test_claim_marks_the_session_seen_now(test: Test) -> None:
+    user = enrolled_candidate(test=test)
+    before = timezone.now()
+    key = claim(user, test, worker="w1:1").connection_id
+    last_seen(3600, key=key)
+
+    claim(user, test, worker="w1:1")
+
+    seen = CandidateSession.objects.get(key=key).last_seen_at
+    assert seen is not None
+    assert seen >= before
+
+
+def test_touch_writes_once_last_seen_is_older_than_the_throttle(test: Test) -> None:
+    user = enrolled_candidate(test=test)
+    c = claim(user, test, worker="w1:1")
+    last_seen(TOUCH_EVERY.total_seconds() + 1, key=c.connection_id)
+
+    assert session_touch(connection_id=c.connection_id, epoch=c.epoch) is True
+    seen = CandidateSession.objects.get(key=c.connection_id).last_seen_at
+    assert seen is not None
+    assert timezone.now() - seen < timedelta(seconds=5)
+
+
+def test_touch_does_not_write_within_the_throttle(test: Test) -> None:
+    user = enrolled_candidate(test=test)
+    c = claim(user, test, worker="w1:1")
+    last_seen(TOUCH_EVERY.total_seconds() - 5, key=c.connection_id)
+    before = CandidateSession.objects.get(key=c.connection_id).last_seen_at
+
+    assert session_touch(connection_id=c.connection_id, epoch=c.epoch) is False
+    assert CandidateSession.objects.get(key=c.connection_id).last_seen_at == before
+
+
+def test_touch_by_a_replaced_connection_does_not_keep_the_session_alive(test: Test) -> None:
+    user = enrolled_candidate(test=test)
+    old = claim(user, test, worker="w1:1")
+    claim(user, test, worker="w2:2")
+    last_seen(stale(), key=old.connection_id)
+
+    assert session_touch(connection_id=old.connection_id, epoch=old.epoch) is False
+    assert live_connection_counts().total == 0
+
+
+# --- reconnecting with an older epoch --------------------------------------------------------------------------
+
+
+def test_a_reconnect_does_not_take_over_from_a_newer_live_connection(test: Test) -> None:
+    user = enrolled_candidate(test=test)
+    old = claim(user, test, worker="w1:1")
+    newer = claim(user, test, worker="w2:2")
+
+    with pytest.raises(ApplicationError) as refused:
+        claim(user, test, worker="w1:1", reconnecting_epoch=old.epoch)
+
+    assert refused.value.code == "session_replaced"
+    assert CandidateSession.objects.get(key=newer.connection_id).epoch == newer.epoch
+
+
+def test_a_reconnect_takes_over_from_a_newer_connection_whose_worker_died(test: Test) -> None:
+    user = enrolled_candidate(test=test)
+    old = claim(user, test, worker="w1:1")
+    newer = claim(user, test, worker="w2:2")  # then w2 is SIGKILLed: its row is never released
+    last_seen(stale(), key=newer.connection_id)
+
+    again = claim(user, test, worker="w1:1", reconnecting_epoch=old.epoch)
+
+    assert again.epoch == newer.epoch + 1
+    session = CandidateSession.objects.get(key=again.connection_id)
+    assert (session.worker, session.disconnected_at) == ("w1:1", None)
+
+
+# --- the live monitor ------------------------------------------------------------------------------------------
+
+
+def test_the_monitor_does_not_count_a_session_not_seen_for_stale_after(test: Test) -> None:
+    fresh, gone = enrolled_candidate(test=test), enrolled_candidate(test=test)
+    claim(fresh, test, worker="w1:1")
+    last_seen(STALE_AFTER.total_seconds() - 10, key=claim(gone, test, worker="w2:2").connection_id)
+    assert blueprint_live_state(test=test)["connected"] == 2
+
+    last_seen(stale(), key=f"{gone.pk}_{test.pk}")  # w2 was killed: nothing refreshed it since
+
+    state = blueprint_live_state(test=test)
+    assert state["connected"] == 1
+    assert [(r["candidate"], r["connected"]) for r in state["rows"]] == [(fresh.username, True)]
+
+
+def test_the_monitor_shows_a_running_attempt_of_a_stale_session_as_disconnected(test: Test) -> None:
+    from assessments.services.attempts import assessment_start
+
+    user = enrolled_candidate(test=test)
+    conn = candidate_connect(user=user, test=test, worker="w2:2")
+    assessment_start(conn=conn)
+    last_seen(stale(), key=conn.connection_id)
+
+    state = blueprint_live_state(test=test)
+
+    assert state["running"] == 1
+    assert state["connected"] == 0
+    assert [(r["candidate"], r["connected"], r["worker"]) for r in state["rows"]] == [(user.username, False, "")]
+
+
+# --- manage.py connections --------------------------------------------------------------------------------------
+
+
+def run(*args: str) -> str:
+    out = io.StringIO()
+    call_command("connections", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_connections_counts_stale_sessions_apart_under_the_worker_that_left_them(test: Test) -> None:
+    live, gone_a, gone_b = (enrolled_candidate(test=test) for _ in range(3))
+    claim(live, test, worker="w1:100")
+    for user in (gone_a, gone_b):
+        last_seen(stale(), key=claim(user, test, worker="w2:200").connection_id)
+
+    text = run()
+    summary = json.loads(run("--json"))
+
+    assert "live connections: 1" in text
+    assert "stale sessions, not counted above: 2" in text
+    assert f"no heartbeat for {int(STALE_AFTER.total_seconds())} s" in text
+    per_worker, stale_per_worker = text.split("stale per worker:")
+    assert "w2:200" not in per_worker
+    assert "w2:200       2" in stale_per_worker
+    assert summary["total"] == 1
+    assert summary["per_worker"] == [{"worker": "w1:100", "connections": 1}]
+    assert summary["per_test"] == [{"test_id": test.pk, "title": "Backend", "connections": 1}]
+    assert summary["stale"] == 2
+    assert summary["stale_per_worker"] == [{"worker": "w2:200", "sessions": 2}]
+
+
+def test_connections_with_only_stale_sessions(test: Test) -> None:
+    last_seen(stale(), key=claim(enrolled_candidate(test=test), test, worker="w2:200").connection_id)
+
+    text = run()
+
+    assert text.startswith("live connections: 0\n\nstale sessions, not counted above: 1")
+    assert "per test:" not in text
