@@ -23,10 +23,11 @@ from assessments.ai.tutoring import tutor_reply
 from assessments.errors import ApplicationError
 from assessments.services import attempts
 from assessments.services.attempts import Connection, Outcome
-from assessments.services.sessions import TOUCH_EVERY, session_release, session_touch
+from assessments.services.sessions import session_release
 from realtime import protocol as p
 from realtime.auth import user_from_access_token
 from realtime.groups import test_group, user_group
+from realtime.liveness import worker_liveness
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -44,6 +45,7 @@ class AssessmentConsumer(AsyncJsonWebsocketConsumer):
         self.groups_joined: list[str] = []
         self.rate_window_start = time.monotonic()
         self.rate_count = 0
+        worker_liveness.join(WORKER_ID)
         await self.accept()
         token = self.scope.get("query_token")
         if token:
@@ -52,6 +54,7 @@ class AssessmentConsumer(AsyncJsonWebsocketConsumer):
             self._start_task("auth_timeout", self._auth_timeout())
 
     async def disconnect(self, code: int) -> None:
+        worker_liveness.leave()
         for task in self.tasks.values():
             task.cancel()
         for group in self.groups_joined:
@@ -124,7 +127,6 @@ class AssessmentConsumer(AsyncJsonWebsocketConsumer):
         except ApplicationError as exc:
             await self.send_error(exc.code, exc.message, close=p.CLOSING_ERRORS.get(exc.code, p.CloseCode.AUTH_FAILED))
             return
-        self.touched_at = time.monotonic()  # the claim has just set last_seen_at
         self.conn = Connection(
             user=auth.user, test_id=test_id, connection_id=opened.claim.connection_id, epoch=opened.claim.epoch
         )
@@ -170,12 +172,6 @@ class AssessmentConsumer(AsyncJsonWebsocketConsumer):
     async def on_heartbeat(self, data: p.Strict, ref: str | None) -> None:
         now = timezone.now()
         await self.send_message(p.server_message("pong", p.Pong(timestamp=now, server_time=now), ref=ref))
-        # After the pong, so its latency has no database in it; and only every TOUCH_EVERY, so most
-        # heartbeats cost no query at all.
-        if time.monotonic() - self.touched_at >= TOUCH_EVERY.total_seconds():
-            self.touched_at = time.monotonic()
-            conn = self.connection
-            await database_sync_to_async(session_touch)(connection_id=conn.connection_id, epoch=conn.epoch)
 
     async def on_start_assessment(self, data: p.Strict, ref: str | None) -> None:
         test_id = cast(p.StartAssessmentData, data).test_id

@@ -448,7 +448,7 @@ def blueprint_live_state(*, test: Test, now: datetime | None = None) -> dict[str
 
 
 def live_sessions(*, now: datetime | None = None) -> QuerySet[CandidateSession]:
-    """The connected sessions: not released, and seen (connect or heartbeat) within STALE_AFTER."""
+    """The connected sessions: not released, and seen (on connect, then by its worker every TOUCH_EVERY) within STALE_AFTER."""
     return CandidateSession.objects.filter(session_live_q(now=now or timezone.now()))
 
 

@@ -1,7 +1,7 @@
 """The single-session rule: one live connection per candidate and endpoint, fenced by an epoch.
 
 A session row says "connected" from claim to release. A worker that is killed never releases its
-rows, so liveness also needs a recent `last_seen_at`, which the connection's heartbeats refresh.
+rows, so liveness also needs a recent `last_seen_at`, which each live worker refreshes for its rows.
 """
 
 from dataclasses import dataclass
@@ -16,10 +16,9 @@ from assessments.errors import ApplicationError
 from assessments.models import Assessment, CandidateSession
 from realtime.groups import send_to_group_on_commit, user_group
 
-# Clients send a heartbeat every 15 s (HEARTBEAT_MS in assessment.js). A heartbeat writes
-# last_seen_at only once it is older than TOUCH_EVERY, so a live connection's last_seen_at is at most
-# about 45 s old. STALE_AFTER leaves room for a late or lost heartbeat on top of that; a row not seen
-# for longer belongs to a worker that is gone.
+# Every worker marks all the sessions it holds as seen every TOUCH_EVERY (one UPDATE per worker, not
+# one per client), for as long as it has connections. A row not seen for STALE_AFTER (three missed
+# rounds) belongs to a worker that is gone.
 TOUCH_EVERY = timedelta(seconds=30)
 STALE_AFTER = timedelta(seconds=90)
 
@@ -92,13 +91,8 @@ def session_release(*, connection_id: str, epoch: int) -> None:
     )
 
 
-def session_touch(*, connection_id: str, epoch: int) -> bool:
-    """Record that this connection is alive; True when it wrote.
-
-    Called on every heartbeat, it writes at most once per TOUCH_EVERY: one UPDATE that matches no row
-    while `last_seen_at` is recent, or once a newer connection holds the session.
-    """
-    now = timezone.now()
-    not_recent = Q(last_seen_at__lt=now - TOUCH_EVERY) | Q(last_seen_at__isnull=True)
-    touched = CandidateSession.objects.filter(not_recent, key=connection_id, epoch=epoch).update(last_seen_at=now)
-    return touched > 0
+def sessions_touch_worker(*, worker: str) -> int:
+    """Mark every session this worker holds open as seen now; how many rows that was."""
+    return CandidateSession.objects.filter(worker=worker, disconnected_at__isnull=True).update(
+        last_seen_at=timezone.now()
+    )

@@ -1,8 +1,8 @@
 """`manage.py connections`: live WebSocket connections per worker and per test, from the database.
 
 Every worker records its connections in CandidateSession (claimed on connect, released on
-disconnect, refreshed by heartbeats), so this counts the whole deployment, not one process's memory.
-A worker killed without a chance to release its sessions leaves rows behind; once no heartbeat has
+disconnect, marked as seen by its live worker every 30 s), so this counts the whole deployment, not one process's memory.
+A worker killed without a chance to release its sessions leaves rows behind; once nothing has
 refreshed them for a while they are counted apart as stale, under the worker that left them.
 """
 
@@ -17,7 +17,7 @@ from assessments.selectors.analytics import live_connection_counts
 class Command(BaseCommand):
     help = (
         "Count the live WebSocket connections (sessions not released and seen recently) per worker and per "
-        "test, from the sessions table every worker writes; stale sessions (never released, no heartbeat: "
+        "test, from the sessions table every worker writes; stale sessions (never released, not seen for a while: "
         "their worker is likely gone) are counted apart. --json for a machine-readable summary."
     )
 
@@ -51,7 +51,7 @@ class Command(BaseCommand):
         if counts.stale:
             self.stdout.write(
                 f"\nstale sessions, not counted above: {counts.stale} "
-                f"(never released, no heartbeat for {counts.stale_after_seconds} s: their worker is likely gone)"
+                f"(never released, not seen for {counts.stale_after_seconds} s: their worker is likely gone)"
             )
             self._table("stale per worker:", counts.stale_per_worker)
 

@@ -1,0 +1,41 @@
+"""A worker keeps the sessions of its open connections marked as seen, with no help from clients,
+and stops when its last connection closes."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from assessments.models import CandidateSession
+from assessments.tests.factories import enrolled_candidate, published_test_with_bank
+from realtime.liveness import worker_liveness
+from realtime.tests.conftest import db, token_for
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def quick_rounds(monkeypatch):
+    monkeypatch.setattr("realtime.liveness.TOUCH_EVERY", timedelta(seconds=0.05))
+
+
+async def test_a_silent_connection_stays_seen_and_the_loop_stops_with_the_last_connection(ws_clients, quick_rounds):
+    test = await db(published_test_with_bank)()
+    user = await db(enrolled_candidate)(test=test)
+    client = ws_clients(f"/ws/assessment/{test.pk}/")
+    await client.connect()
+    key = (await client.auth(token_for(user)))["data"]["connection_id"]
+    long_ago = timezone.now() - timedelta(hours=1)
+    await db(CandidateSession.objects.filter(key=key).update)(last_seen_at=long_ago)
+
+    for _ in range(100):  # the client sends nothing at all meanwhile
+        seen = (await db(CandidateSession.objects.get)(key=key)).last_seen_at
+        if seen > long_ago:
+            break
+        await client.nothing()
+    assert seen > timezone.now() - timedelta(seconds=30)
+    assert worker_liveness.task is not None
+
+    await client.ws.disconnect()
+    assert worker_liveness.connections == 0
+    assert worker_liveness.task is None
