@@ -1,5 +1,5 @@
 """Liveness of CandidateSession rows: a row a killed worker never released stops counting as connected
-once no heartbeat has refreshed it for STALE_AFTER, in the live monitor, in `connections`, and when a
+once its worker has not refreshed it for STALE_AFTER, in the live monitor, in `connections`, and when a
 client reconnects on its own."""
 
 import io
@@ -179,7 +179,7 @@ def test_connections_counts_stale_sessions_apart_under_the_worker_that_left_them
 
     assert "live connections: 1" in text
     assert "stale sessions, not counted above: 2" in text
-    assert f"no heartbeat for {int(STALE_AFTER.total_seconds())} s" in text
+    assert f"not seen for {int(STALE_AFTER.total_seconds())} s" in text
     per_worker, stale_per_worker = text.split("stale per worker:")
     assert "w2:200" not in per_worker
     assert "w2:200       2" in stale_per_worker
