@@ -268,6 +268,21 @@ class ChatMessage(models.Model):
         return f"{self.role}: {self.content[:60]}"
 
 
+class TestAnnouncement(models.Model):
+    """A recruiter's broadcast to everyone in a test; kept, so a candidate who reconnects still sees it."""
+
+    test = models.ForeignKey(Test, on_delete=models.CASCADE, related_name="announcements")
+    message = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["test", "created_at"], name="announcements_by_time")]
+
+    def __str__(self) -> str:
+        return self.message[:60]
+
+
 class AssessmentEvent(models.Model):
     """The per-attempt log of server messages, replayed to a client that resumes."""
 

@@ -162,6 +162,9 @@ class AssessmentSnapshot(Strict):
     current_question: QuestionSnapshot | None
     last_seq: int
     result: dict[str, Any] | None = None
+    # While the attempt runs: the test's announcements since it began, and the tutor chat so far.
+    announcements: list["Announcement"] = Field(default_factory=list)
+    chat: list["ChatEntry"] = Field(default_factory=list)
 
 
 class AuthSuccess(Strict):
@@ -231,6 +234,13 @@ class TimeExtended(Strict):
 
 
 class Announcement(Strict):
+    announcement_id: int
+    message: str
+    sent_at: datetime
+
+
+class ChatEntry(Strict):
+    role: Literal["candidate", "tutor"]
     message: str
 
 

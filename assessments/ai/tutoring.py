@@ -1,4 +1,4 @@
-"""Running one tutor turn: stream the reply through the leak guard, never waiting forever."""
+"""Running one tutor turn: stream the reply through the guard, never waiting forever."""
 
 import asyncio
 import logging
@@ -6,15 +6,15 @@ from collections.abc import Awaitable, Callable
 
 from django.conf import settings
 
-from assessments.ai.guard import REFUSAL, AnswerGuard
+from assessments.ai.guard import REFUSAL, AnswerGuard, sentence_boundaries
 from assessments.ai.providers import Tutor
 from assessments.services.attempts import ChatTurn
 
 logger = logging.getLogger(__name__)
 
 # Text is released only once this many later characters have arrived and been checked too, so a
-# leak split across chunks ("the answer is" … "B") is caught before any of it is sent. The holdback
-# grows with the longest option, so no part of an option's text streams before it is complete.
+# pointer split across chunks ("the answer is" … "B") is caught before any of it is sent. The
+# holdback grows with the longest option, so no part of an option's text streams before it is whole.
 HOLDBACK_CHARS = 40
 # The guard runs each time this many more characters could be released, not on every token.
 RELEASE_STEP_CHARS = 24
@@ -23,14 +23,34 @@ MAX_REPLY_CHARS = 6000
 UNAVAILABLE = "The tutor is unavailable right now; please carry on with the question."
 
 
+def _releasable(text: str, holdback: int) -> int:
+    """How much of `text` may go out: never the last complete sentence, nor the one being written.
+
+    The guard reads a verdict in one sentence together with its neighbour ("3. That's the one."), so
+    a sentence is sent only once the sentence after it is complete too.
+    """
+    starts = sentence_boundaries(text)
+    last_complete_sentence_start = starts[-2] if len(starts) >= 2 else 0
+    return min(len(text) - holdback, last_complete_sentence_start)
+
+
+def _window_start(text: str, released: int) -> int:
+    """Where the next check may start: the last released sentence, read again with what follows it.
+
+    Everything before it has been checked with both its neighbours, so each check costs the length of
+    a few sentences, not of the whole reply; the whole reply is checked once more at the end.
+    """
+    starts = [0, *(start for start in sentence_boundaries(text) if start < released)]
+    return starts[-1]
+
+
 async def tutor_reply(
     *, tutor: Tutor, turn: ChatTurn, message: str, on_chunk: Callable[[str], Awaitable[None]]
 ) -> tuple[str, bool]:
-    """The whole reply and whether a leak was blocked; chunks go to `on_chunk` as they are cleared.
+    """The reply the candidate gets, and whether a reply pointing at the correct option was blocked.
 
-    While a question is on screen, streaming stops as soon as the reply points at a second option:
-    the rest is held until the whole reply has been checked, so a reply that goes on to rule out
-    every other option ("not Stack… not Queue… not Heap") is blocked before any of that is sent.
+    While a question is on screen, a reply that points at any option is replaced by the refusal, so
+    a refusal tells nothing about the key; chunks go to `on_chunk` only once they have been checked.
     """
     guard = None
     if turn.correct_index is not None:
@@ -38,30 +58,35 @@ async def tutor_reply(
             options=turn.options, correct_index=turn.correct_index, question_prompt=turn.context.question_prompt
         )
     holdback = max([HOLDBACK_CHARS, *(len(option) + 8 for option in turn.options)])
-    text, released, holding = "", 0, False
+    text, released, checked, window, refused = "", 0, 0, 0, False
     try:
         async with asyncio.timeout(settings.JATAYU_AI_TIMEOUT_SECONDS * 2):
             async for delta in tutor.stream(context=turn.context, message=message):
-                text += delta
+                text = (text + delta)[:MAX_REPLY_CHARS]
                 if len(text) >= MAX_REPLY_CHARS:
-                    text = text[:MAX_REPLY_CHARS]
                     break
-                clear_to = len(text) - holdback
-                if holding or clear_to - released < RELEASE_STEP_CHARS:
+                # Once refused, the rest is still read (nothing more is sent) so that what is recorded
+                # says whether the whole reply gave the key away.
+                if refused or len(text) - holdback - max(released, checked) < RELEASE_STEP_CHARS:
                     continue
-                if guard is not None:
-                    if guard.leaks(text):
-                        return REFUSAL, True
-                    if guard.options_mentioned(text) > 1:
-                        holding = True
-                        continue
-                await on_chunk(text[released:clear_to])
-                released = clear_to
+                checked = len(text) - holdback
+                clear_to = _releasable(text, holdback) if guard is not None else checked
+                if clear_to - released < RELEASE_STEP_CHARS:
+                    continue
+                # Up to the last space: the word being written may still become "C++" or "B-tree".
+                whole_words = max(text.rfind(" "), clear_to)
+                refused = guard is not None and guard.refuses(text[window:whole_words], complete=False)
+                if not refused:
+                    await on_chunk(text[released:clear_to])
+                    released = clear_to
+                    window = _window_start(text, released)
     except Exception:
         logger.warning("tutor %s failed", tutor.name, exc_info=True)
+        if guard is not None and guard.refuses(text):
+            return REFUSAL, guard.leaks(text)
         return UNAVAILABLE, False
-    if guard is not None and guard.leaks(text):
-        return REFUSAL, True
+    if guard is not None and guard.refuses(text):
+        return REFUSAL, guard.leaks(text)
     if released < len(text):
         await on_chunk(text[released:])
     return text, False

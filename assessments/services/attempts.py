@@ -222,7 +222,27 @@ def _snapshot(*, assessment: Assessment, now: datetime) -> p.AssessmentSnapshot:
         current_question=question_payload(response=current, now=now) if current else None,
         last_seq=assessment.last_seq,
         result=_completed_data(assessment).model_dump(mode="json", exclude_none=True) if finished else None,
+        announcements=[] if finished else _announcements_since_start(assessment),
+        chat=[] if finished else _chat_so_far(assessment),
     )
+
+
+SNAPSHOT_ANNOUNCEMENTS = 10
+
+
+def _announcements_since_start(assessment: Assessment) -> list[p.Announcement]:
+    recent = assessment.test.announcements.filter(created_at__gte=assessment.started_at).order_by("-created_at")
+    return [
+        p.Announcement(announcement_id=a.pk, message=a.message, sent_at=a.created_at)
+        for a in reversed(recent[:SNAPSHOT_ANNOUNCEMENTS])
+    ]
+
+
+def _chat_so_far(assessment: Assessment) -> list[p.ChatEntry]:
+    return [
+        p.ChatEntry.model_validate({"role": role, "message": content})
+        for role, content in assessment.chat_messages.order_by("created_at", "id").values_list("role", "content")
+    ]
 
 
 def _started_data(*, assessment: Assessment, resumed: bool, now: datetime) -> p.AssessmentStarted:

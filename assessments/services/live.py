@@ -3,16 +3,22 @@
 from django.db import transaction
 
 from assessments.errors import ApplicationError
-from assessments.models import Test
+from assessments.models import Test, TestAnnouncement
 from realtime.groups import send_to_group_on_commit, test_group
 from realtime.protocol import Announcement, server_message
 
 
 @transaction.atomic
-def blueprint_announce(*, test: Test, message: str) -> None:
-    """Broadcast an announcement to every candidate connected to `test`, after commit."""
+def blueprint_announce(*, test: Test, message: str) -> TestAnnouncement:
+    """Keep an announcement and broadcast it to every candidate connected to `test`, after commit.
+
+    A candidate who is offline meanwhile finds it in the snapshot on reconnecting.
+    """
     message = message.strip()
     if not message:
         raise ApplicationError("empty_announcement", "An announcement needs some text.")
-    envelope = server_message("announcement", Announcement(message=message))
+    kept = TestAnnouncement.objects.create(test=test, message=message)
+    data = Announcement(announcement_id=kept.pk, message=kept.message, sent_at=kept.created_at)
+    envelope = server_message("announcement", data)
     send_to_group_on_commit(test_group(test.pk), {"type": "test.announcement", "message": envelope})
+    return kept

@@ -9,7 +9,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from assessments.models import Assessment, CandidateSession, IntegrityEvent, Test
+from assessments.models import Assessment, CandidateSession, IntegrityEvent, Test, TestAnnouncement
 from assessments.tests.backoffice_factories import attempt_with_answers
 from assessments.tests.factories import UserFactory, published_test_with_bank
 
@@ -172,7 +172,9 @@ def test_announce_broadcasts_to_the_tests_group(
     assert group == f"test_{live_test['test'].pk}"
     assert event["type"] == "test.announcement"
     assert event["message"]["type"] == "announcement"
-    assert event["message"]["data"] == {"message": "Ten minutes left"}
+    assert event["message"]["data"]["message"] == "Ten minutes left"
+    kept = TestAnnouncement.objects.get(test=live_test["test"])
+    assert (kept.message, event["message"]["data"]["announcement_id"]) == ("Ten minutes left", kept.pk)
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from assessments.models import Assessment, AssessmentEvent, CandidateApplication, Response
+from assessments.models import Assessment, AssessmentEvent, CandidateApplication, Response, TestAnnouncement
 from assessments.services.attempts import assessment_extend
 from assessments.services.live import blueprint_announce
 from assessments.tests.factories import enrolled_candidate, published_test_with_bank
@@ -151,8 +151,38 @@ async def test_announcement_reaches_everyone_in_the_test_only(setup, ws_clients)
     await outsider.auth(token_for(outsider_user))
     await db(blueprint_announce)(test=test, message="Ten minutes left for everyone")
     (announcement,) = await client.expect("announcement")
-    assert announcement["data"] == {"message": "Ten minutes left for everyone"}
+    kept = await db(TestAnnouncement.objects.get)(test=test)
+    assert announcement["data"] == {
+        "announcement_id": kept.pk,
+        "message": "Ten minutes left for everyone",
+        "sent_at": kept.created_at.isoformat().replace("+00:00", "Z"),
+    }
     await outsider.nothing()
+
+
+async def test_a_candidate_offline_during_an_announcement_finds_it_on_reconnecting(setup):
+    test, _user, connect = setup
+    await db(blueprint_announce)(test=test, message="Before anyone started: not shown")
+    client, _, _ = await connect(started=True)
+    await client.ws.disconnect()
+    await db(blueprint_announce)(test=test, message="Read question 2 as 'tuple'")
+    _again, success, _ = await connect()
+    snapshot = success["data"]["assessment"]
+    assert [a["message"] for a in snapshot["announcements"]] == ["Read question 2 as 'tuple'"]
+
+
+async def test_the_chat_so_far_is_in_the_snapshot(setup):
+    _test, _user, connect = setup
+    client, _, _ = await connect(started=True)
+    await client.send("chat_message", {"message": "What does idempotent mean?"})
+    while (await client.recv())["type"] != "system_message":
+        pass
+    await client.ws.disconnect()
+    _again, success, _ = await connect()
+    chat = success["data"]["assessment"]["chat"]
+    assert [entry["role"] for entry in chat] == ["candidate", "tutor"]
+    assert chat[0]["message"] == "What does idempotent mean?"
+    assert "needs an AI provider" in chat[1]["message"]  # the offline tutor's reply, as the candidate saw it
 
 
 async def test_termination_reaches_the_candidate_at_once(setup):

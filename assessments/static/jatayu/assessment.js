@@ -67,6 +67,8 @@
     pending: loadPending(),
     integrityQueue: [],
     chatStreaming: null,
+    announcementShown: null, // id of the announcement in the banner
+    announcementDismissed: Number(sessionStorage.getItem("jatayu.announcementDismissed") || 0),
   };
 
   // ------------------------------------------------------------------ pending answers
@@ -317,13 +319,13 @@
         onTimeExtended(data, receivedAt, historical);
         break;
       case "announcement":
-        showAnnouncement(data.message);
+        showAnnouncement(data);
         break;
       case "session_replaced":
         state.replaced = true;
         break;
       case "system_message":
-        onTutorMessage(data.message);
+        if (!historical) onTutorMessage(data.message); // older ones are in the snapshot's chat
         break;
       case "chat_chunk":
         onTutorChunk(data);
@@ -391,6 +393,9 @@
     }
 
     if (!missed) state.lastSeq = Math.max(state.lastSeq, snapshot.last_seq);
+    renderChat(snapshot.chat || []);
+    const latest = (snapshot.announcements || []).slice(-1)[0];
+    if (latest) showAnnouncement(latest);
     placeSnapshotQuestion(snapshot.current_question);
     if (missed) send("resume", { last_seq: state.lastSeq });
     resendPending();
@@ -907,9 +912,25 @@
     }, 50);
   }
 
-  function showAnnouncement(message) {
-    $("announcement-text").textContent = message;
+  function showAnnouncement(announcement) {
+    // A snapshot lists announcements again after a reconnect: one dismissed here stays dismissed.
+    if (announcement.announcement_id <= state.announcementDismissed) return;
+    state.announcementShown = announcement.announcement_id;
+    $("announcement-text").textContent = announcement.message;
     $("announcement").hidden = false;
+  }
+
+  function dismissAnnouncement() {
+    $("announcement").hidden = true;
+    state.announcementDismissed = Math.max(state.announcementDismissed, state.announcementShown || 0);
+    sessionStorage.setItem("jatayu.announcementDismissed", String(state.announcementDismissed));
+  }
+
+  function renderChat(entries) {
+    // The snapshot holds the whole conversation so far: it replaces what this page showed.
+    $("chat-log").replaceChildren();
+    state.chatStreaming = null;
+    for (const entry of entries) chatBubble(entry.role, entry.message);
   }
 
   function chatBubble(role, text) {
@@ -1013,9 +1034,7 @@
     });
     $("take-back").addEventListener("click", takeBack);
     $("retry-now").addEventListener("click", reconnectNow);
-    $("announcement-dismiss").addEventListener("click", () => {
-      $("announcement").hidden = true;
-    });
+    $("announcement-dismiss").addEventListener("click", dismissAnnouncement);
     $("chat-form").addEventListener("submit", (event) => {
       event.preventDefault();
       const input = $("chat-input");

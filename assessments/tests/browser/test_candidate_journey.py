@@ -247,8 +247,7 @@ async def test_chat_integrity_events_and_announcements(live: Cluster, browser: B
         await page.wait_for_timeout(100)
     assert expected <= await db(kinds)()
 
-    # A recruiter's announcement reaches the candidate as a banner (announcements are not replayed, so
-    # this needs the page's one socket to be up when it is sent).
+    # A recruiter's announcement reaches the candidate as a banner, live on the page's one socket.
     await tab.wait_connected()
     assert len(sockets.sockets) == 1, [sockets.types(i) for i in range(len(sockets.sockets))]
     await db(blueprint_announce)(test=test, message="The last question has a typo: read 'list' as 'tuple'.")
@@ -256,5 +255,44 @@ async def test_chat_integrity_events_and_announcements(live: Cluster, browser: B
     await expect(banner).to_contain_text("read 'list' as 'tuple'")
     await tab.shot("08-announcement")
     await banner.get_by_role("button", name="Dismiss").click()
+    await expect(banner).to_be_hidden()
+    assert tab.errors == []
+
+
+async def test_after_a_reload_the_chat_and_an_announcement_sent_meanwhile_are_still_there(
+    live: Cluster, browser: Browser
+) -> None:
+    test, candidate = await db(candidate_who_can_sign_in)()
+    context = await browser.new_context(viewport={"width": 1000, "height": 800})
+    tab = await Candidate.open(context, live.w1, candidate.username)
+    page = tab.page
+    await tab.sign_in()
+    await tab.open_assessment(test)
+    await tab.start()
+    await tab.wait_connected()
+    await page.get_by_label("Your message").fill("What is this question about?")
+    await page.keyboard.press("Enter")
+    await expect(page.locator(".chat-message.tutor[aria-busy]")).to_have_count(0)
+    await expect(page.locator(".chat-message.tutor .chat-text")).to_have_text(re.compile(r"\w"))
+    tutor_said = await page.locator(".chat-message.tutor .chat-text").inner_text()
+
+    # Offline while the recruiter announces: the page cannot hear it live.
+    await context.set_offline(True)
+    await db(blueprint_announce)(test=test, message="Question 3: read 'list' as 'tuple'.")
+    await context.set_offline(False)
+    await page.reload()
+    await tab.wait_connected()
+
+    await expect(page.locator(".chat-message")).to_have_count(2)
+    await expect(page.locator(".chat-message.candidate")).to_have_text(re.compile("What is this question about"))
+    await expect(page.locator(".chat-message.tutor .chat-text")).to_have_text(tutor_said)
+    banner = page.get_by_role("alert").filter(has_text="Announcement from the recruiter")
+    await expect(banner).to_contain_text("read 'list' as 'tuple'")
+
+    # Dismissed once, it stays dismissed after the next reload.
+    await banner.get_by_role("button", name="Dismiss").click()
+    await page.reload()
+    await tab.wait_connected()
+    await expect(page.locator(".chat-message")).to_have_count(2)
     await expect(banner).to_be_hidden()
     assert tab.errors == []
