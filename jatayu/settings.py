@@ -121,6 +121,9 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "assessments.api.errors.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # JSON lists come a page at a time: ?page=N&page_size=M (at most assessments.api.pagination.MAX_PAGE_SIZE).
+    "DEFAULT_PAGINATION_CLASS": "assessments.api.pagination.PagePagination",
+    "PAGE_SIZE": 50,
 }
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env_int("JWT_ACCESS_MINUTES", 30)),

@@ -16,6 +16,7 @@ from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from assessments.api.health import OK, health_report
+from assessments.api.pagination import PaginatedListView
 from assessments.api.permissions import IsRecruiter
 from assessments.api.renderers import CSVRenderer
 from assessments.api.serializers import (
@@ -111,11 +112,13 @@ class HealthView(APIView):
 # ------------------------------------------------------------------------------------- recruiters
 
 
-class TestListView(RecruiterView):
+class TestListView(PaginatedListView, RecruiterView):
     @extend_schema(responses={200: TestSerializer(many=True), 401: E401, 403: E403}, tags=["tests"])
     def get(self, request: Request) -> Response:
         tests = catalog.blueprints_visible_to(user=current_user(request))
-        return Response(TestSerializer(tests, many=True).data)
+        # Newest first, as Test.Meta says: the selector's aggregates (GROUP BY) drop the default ordering,
+        # and pages need a stable order.
+        return self.paginated_response(request, tests, TestSerializer)
 
     @extend_schema(
         request=TestCreateSerializer,
@@ -175,11 +178,11 @@ class TestPublishView(RecruiterView):
         return Response(TestSerializer(self.get_test(request, test_id)).data)
 
 
-class TestQuestionsView(RecruiterView):
+class TestQuestionsView(PaginatedListView, RecruiterView):
     @extend_schema(responses={200: QuestionSerializer(many=True), **RECRUITER_ERRORS}, tags=["questions"])
     def get(self, request: Request, test_id: int) -> Response:
         questions = catalog.blueprint_questions(test=self.get_test(request, test_id))
-        return Response(QuestionSerializer(questions, many=True).data)
+        return self.paginated_response(request, questions, QuestionSerializer)
 
     @extend_schema(
         request=QuestionInputSerializer,
@@ -244,8 +247,8 @@ class TestCandidatesView(RecruiterView):
         )
 
 
-class TestResultsView(RecruiterView):
-    """One row per attempt; `?format=csv` gives the same rows as CSV with a header row."""
+class TestResultsView(PaginatedListView, RecruiterView):
+    """One row per attempt, paged; `?format=csv` gives every row (never paged) as CSV with a header row."""
 
     renderer_classes = [JSONRenderer, CSVRenderer]
     csv_header = RESULT_FIELDS
@@ -261,34 +264,44 @@ class TestResultsView(RecruiterView):
         parameters=[
             OpenApiParameter("format", OpenApiTypes.STR, enum=["json", "csv"], description="csv for a CSV file")
         ],
-        responses={200: ResultSerializer(many=True), **RECRUITER_ERRORS},
+        responses={
+            (200, JSONRenderer.media_type): ResultSerializer(many=True),
+            (200, CSVRenderer.media_type): OpenApiResponse(
+                OpenApiTypes.STR, description="Every attempt, one CSV row each after a header row; never paged."
+            ),
+            **RECRUITER_ERRORS,
+        },
         tags=["tests"],
+        description="JSON is paged (`page`, `page_size`); the CSV download always has every row.",
     )
     def get(self, request: Request, test_id: int) -> Response:
         test = self.get_test(request, test_id)
-        rows = ResultSerializer(catalog.blueprint_results(test=test), many=True).data
-        headers: dict[str, str] = {}
+        results = catalog.blueprint_results(test=test)
         renderer: BaseRenderer | None = getattr(request, "accepted_renderer", None)
         if renderer is not None and renderer.format == CSVRenderer.format:
-            headers["Content-Disposition"] = f'attachment; filename="test-{test.pk}-results.csv"'
-        return Response(rows, headers=headers)
+            # An export is complete: no paging here.
+            return Response(
+                ResultSerializer(results, many=True).data,
+                headers={"Content-Disposition": f'attachment; filename="test-{test.pk}-results.csv"'},
+            )
+        return self.paginated_response(request, results, ResultSerializer)
 
 
 # ------------------------------------------------------------------------------------- candidates
 
 
-class MyTestsView(APIView):
+class MyTestsView(PaginatedListView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(responses={200: MyTestSerializer(many=True), 401: E401}, tags=["candidate"])
     def get(self, request: Request) -> Response:
-        return Response(MyTestSerializer(catalog.my_tests(user=current_user(request)), many=True).data)
+        return self.paginated_response(request, catalog.my_tests(user=current_user(request)), MyTestSerializer)
 
 
-class MyAssessmentsView(APIView):
+class MyAssessmentsView(PaginatedListView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(responses={200: MyAssessmentSerializer(many=True), 401: E401}, tags=["candidate"])
     def get(self, request: Request) -> Response:
         attempts = catalog.my_assessments(user=current_user(request))
-        return Response(MyAssessmentSerializer(attempts, many=True).data)
+        return self.paginated_response(request, attempts, MyAssessmentSerializer)

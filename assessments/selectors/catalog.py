@@ -46,11 +46,14 @@ def _is_superuser(user: User | AnonymousUser) -> bool:
 
 
 def blueprints_visible_to(*, user: User | AnonymousUser) -> QuerySet[Test]:
-    """The tests a recruiter manages: their own, or every test for a superuser."""
+    """The tests a recruiter manages, newest first: their own, or every test for a superuser."""
     skills = Skill.objects.annotate(active_question_count=Count("questions", filter=Q(questions__active=True)))
     tests = Test.objects.select_related("created_by").prefetch_related(Prefetch("skills", queryset=skills))
-    tests = tests.annotate(has_attempts=Exists(Assessment.objects.filter(test=OuterRef("pk")))).annotate(
-        active_question_count=Count("questions", filter=Q(questions__active=True), distinct=True)
+    # Explicit order: with the aggregate, Meta.ordering would not apply, and pages must be stable.
+    tests = (
+        tests.annotate(has_attempts=Exists(Assessment.objects.filter(test=OuterRef("pk"))))
+        .annotate(active_question_count=Count("questions", filter=Q(questions__active=True), distinct=True))
+        .order_by("-created_at", "-id")
     )
     if _is_superuser(user):
         return tests

@@ -17,7 +17,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, ProtectedError, Q
 
 from assessments.errors import ApplicationError
@@ -296,6 +296,58 @@ def question_create(
     return question
 
 
+def _candidate_account_get_or_create(
+    *, username: str, email: str | None, password: str | None
+) -> tuple[User, str | None, bool]:
+    """The account named `username`, created when missing: (user, generated password, created).
+
+    Safe against a concurrent request creating the same username: the unique index decides, and the
+    loser uses the winner's account as an existing one (never learning its password).
+    """
+    user_model: Any = get_user_model()
+    lookup = {user_model.USERNAME_FIELD: username}
+    existing = user_model._default_manager.filter(**lookup).first()
+    if existing is not None:
+        return existing, None, False
+    user = user_model(**lookup, email=email or "")
+    generated: str | None = None
+    if password:
+        try:
+            validate_password(password, user)
+        except ValidationError as exc:
+            raise ValidationError({"password": exc.messages}) from exc
+    else:
+        password = generated = secrets.token_urlsafe(GENERATED_PASSWORD_BYTES)
+    user.set_password(password)
+    # Uniqueness is left to the database: a check here could pass for two racing requests alike.
+    user.full_clean(validate_unique=False)
+    try:
+        with transaction.atomic():  # a savepoint: losing the race undoes only this insert
+            user.save()
+    except IntegrityError:
+        existing = user_model._default_manager.filter(**lookup).first()
+        if existing is None:
+            raise  # not a duplicate username after all
+        return existing, None, False
+    return user, generated, True
+
+
+def _application_get_or_create_locked(*, candidate: User, test: Test) -> tuple[CandidateApplication, bool]:
+    """`candidate`'s application to `test`, row-locked, inserted with its defaults when missing."""
+    applications = CandidateApplication.objects.select_for_update().filter(candidate=candidate, test=test)
+    application = applications.first()
+    if application is not None:
+        return application, False
+    try:
+        with transaction.atomic():  # a savepoint, as above; the caller validates and saves its changes
+            return CandidateApplication.objects.create(candidate=candidate, test=test), True
+    except IntegrityError:
+        application = applications.first()  # the racing request's row, committed: lock it
+        if application is None:
+            raise
+        return application, False
+
+
 @transaction.atomic
 def candidate_add(
     *,
@@ -309,36 +361,20 @@ def candidate_add(
 
     An existing account is never changed (neither its email nor its password): only its
     application is. A password is generated with `secrets` when a new account gets none.
+    Concurrent calls for the same username make one account and one application: one caller
+    sees them created, the others see them as existing.
     """
     if time_multiplier is not None and not MIN_TIME_MULTIPLIER <= time_multiplier <= MAX_TIME_MULTIPLIER:
         raise ValidationError(
             {"time_multiplier": f"time_multiplier must be between {MIN_TIME_MULTIPLIER} and {MAX_TIME_MULTIPLIER}."}
         )
-    user_model: Any = get_user_model()
-    user = user_model._default_manager.filter(**{user_model.USERNAME_FIELD: username}).first()
-    generated: str | None = None
-    user_created = user is None
-    if user is None:
-        user = user_model(**{user_model.USERNAME_FIELD: username, "email": email or ""})
-        if password:
-            try:
-                validate_password(password, user)
-            except ValidationError as exc:
-                raise ValidationError({"password": exc.messages}) from exc
-        else:
-            password = generated = secrets.token_urlsafe(GENERATED_PASSWORD_BYTES)
-        user.set_password(password)
-        user.full_clean()
-        user.save()
-    elif is_recruiter(user):
+    user, generated, user_created = _candidate_account_get_or_create(username=username, email=email, password=password)
+    if not user_created and is_recruiter(user):
         raise ApplicationError(
             "user_is_recruiter", f"{username!r} is a recruiter account and cannot be added as a candidate.", status=409
         )
 
-    application = CandidateApplication.objects.select_for_update().filter(candidate=user, test=test).first()
-    application_created = application is None
-    if application is None:
-        application = CandidateApplication(candidate=user, test=test)
+    application, application_created = _application_get_or_create_locked(candidate=user, test=test)
     application.status = CandidateApplication.Status.SHORTLISTED
     if time_multiplier is not None:
         application.time_multiplier = time_multiplier

@@ -98,6 +98,24 @@ def test_an_existing_application_is_shortlisted_again_with_the_new_multiplier(as
     assert models.CandidateApplication.objects.count() == 1
 
 
+def test_adding_the_same_new_username_twice_is_201_then_200_for_one_account(as_recruiter, own_test):
+    payload = {"username": "hana", "email": "hana@example.com"}
+
+    first = as_recruiter.post(candidates_url(own_test), payload, format="json")
+    second = as_recruiter.post(
+        candidates_url(own_test), {**payload, "password": "another-long-passphrase"}, format="json"
+    )
+
+    assert (first.status_code, second.status_code) == (201, 200), second.content
+    assert (first.json()["created"], second.json()["created"]) == (True, False)
+    assert second.json()["password"] is None
+    assert second.json()["candidate_id"] == first.json()["candidate_id"]
+    assert second.json()["application_id"] == first.json()["application_id"]
+    user = User.objects.get(username="hana")
+    assert user.check_password(first.json()["password"])  # the second call changed nothing on the account
+    assert models.CandidateApplication.objects.filter(candidate=user).count() == 1
+
+
 def test_an_existing_application_keeps_its_multiplier_when_none_is_given(as_recruiter, own_test):
     application = factories.ApplicationFactory(test=own_test, time_multiplier=1.25)
 

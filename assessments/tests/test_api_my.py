@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from assessments import models
 from assessments.tests import factories
+from assessments.tests.paging import whole_list
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +30,7 @@ def shortlisted(candidate, **test_fields: Any) -> models.Test:
 
 
 def my_row(client, test: models.Test) -> dict[str, object]:
-    rows = {row["id"]: row for row in client.get(MY_TESTS).json()}
+    rows = {row["id"]: row for row in whole_list(client.get(MY_TESTS))}
     return rows[test.pk]
 
 
@@ -48,7 +49,7 @@ def test_an_open_shortlisted_test_is_available_with_its_details(as_candidate, ca
     response = as_candidate.get(MY_TESTS)
 
     assert response.status_code == 200
-    [row] = response.json()
+    [row] = whole_list(response)
     assert row["id"] == test.pk
     assert row["title"] == "Backend"
     assert row["description"] == test.description
@@ -145,7 +146,7 @@ def test_tests_the_candidate_may_not_take_are_not_listed(as_candidate, candidate
     factories.ApplicationFactory(test=factories.published_test_with_bank())  # someone else's
     invited = factories.ApplicationFactory(candidate=candidate, status=models.CandidateApplication.Status.INVITED)
 
-    ids = [row["id"] for row in as_candidate.get(MY_TESTS).json()]
+    ids = [row["id"] for row in whole_list(as_candidate.get(MY_TESTS))]
 
     assert ids == [invited.test.pk]
 
@@ -170,7 +171,7 @@ def test_my_assessments_lists_only_my_attempts_newest_first(as_candidate, candid
     response = as_candidate.get(MY_ASSESSMENTS)
 
     assert response.status_code == 200
-    rows = response.json()
+    rows = whole_list(response)
     assert [r["id"] for r in rows] == [second.pk, first.pk]
     assert rows[1]["test"] == test.pk
     assert rows[1]["test_title"] == test.title
@@ -183,7 +184,7 @@ def test_a_finished_attempt_shows_its_score_when_feedback_allows(as_candidate, c
     test = shortlisted(candidate, feedback_mode=models.Test.FeedbackMode.CORRECTNESS)
     finished(test, candidate, score=2, max_score=3, percentage_score=66.67, passed=True)
 
-    [row] = as_candidate.get(MY_ASSESSMENTS).json()
+    [row] = whole_list(as_candidate.get(MY_ASSESSMENTS))
 
     assert (row["score"], row["max_score"], row["percentage_score"], row["passed"]) == (2, 3, 66.67, True)
 
@@ -192,7 +193,7 @@ def test_scores_are_hidden_when_the_test_gives_no_feedback(as_candidate, candida
     test = shortlisted(candidate, feedback_mode=models.Test.FeedbackMode.NONE)
     finished(test, candidate, score=2, max_score=3, percentage_score=66.67, passed=True)
 
-    [row] = as_candidate.get(MY_ASSESSMENTS).json()
+    [row] = whole_list(as_candidate.get(MY_ASSESSMENTS))
 
     assert not {"score", "max_score", "percentage_score", "passed"} & set(row)
 
@@ -201,7 +202,7 @@ def test_an_attempt_in_progress_shows_no_score_yet(as_candidate, candidate):
     test = shortlisted(candidate, feedback_mode=models.Test.FeedbackMode.FULL)
     factories.AssessmentFactory(test=test, candidate=candidate, score=1)
 
-    [row] = as_candidate.get(MY_ASSESSMENTS).json()
+    [row] = whole_list(as_candidate.get(MY_ASSESSMENTS))
 
     assert row["status"] == "in_progress"
     assert "score" not in row
@@ -221,7 +222,7 @@ def test_candidates_see_their_per_skill_counts_as_the_mode_allows_but_never_thet
         "skills": {"SQL": {"theta": 1.2, "se": 0.5, "asked": 2, "correct": 1}},
     }
     finished(test, candidate, ai_state={"ability": ability})
-    (row,) = as_candidate.get("/api/my/assessments/").json()
+    (row,) = whole_list(as_candidate.get(MY_ASSESSMENTS))
     if sees_skills:
         assert row["skills"] == {"SQL": {"asked": 2, "correct": 1}}
     else:

@@ -4,6 +4,7 @@ import pytest
 
 from assessments import models
 from assessments.tests import factories
+from assessments.tests.paging import whole_list
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +30,7 @@ def test_recruiters_see_the_bank_with_correct_options(as_recruiter, own_test):
     response = as_recruiter.get(questions_url(own_test))
 
     assert response.status_code == 200
-    rows = response.json()
+    rows = whole_list(response)
     assert len(rows) == 3
     by_id = {row["id"]: row for row in rows}
     assert by_id[inactive.pk]["correct_option"] == 2

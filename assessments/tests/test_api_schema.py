@@ -51,3 +51,31 @@ def test_the_docs_page_is_served_without_a_cdn(api_client):
     script = re.search(r'<script src="([^"]+redoc[^"]+)"', page)
     assert script, page
     assert api_client.get(script.group(1)).status_code == 200
+
+
+LIST_PATHS = {
+    "/api/tests/": "PaginatedTestList",
+    "/api/tests/{test_id}/questions/": "PaginatedQuestionList",
+    "/api/tests/{test_id}/results/": "PaginatedResultList",
+    "/api/my/tests/": "PaginatedMyTestList",
+    "/api/my/assessments/": "PaginatedMyAssessmentList",
+}
+
+
+@pytest.mark.parametrize(("path", "component"), LIST_PATHS.items())
+def test_every_list_is_documented_as_paged(api_client, path, component):
+    schema = api_client.get("/api/schema/?format=json").json()
+    operation = schema["paths"][path]["get"]
+
+    assert {"page", "page_size"} <= {p["name"] for p in operation["parameters"]}
+    assert operation["responses"]["200"]["content"]["application/json"]["schema"] == {
+        "$ref": f"#/components/schemas/{component}"
+    }
+    assert set(schema["components"]["schemas"][component]["properties"]) == {"count", "next", "previous", "results"}
+
+
+def test_the_results_csv_is_documented_as_a_whole_file_not_a_page(api_client):
+    schema = api_client.get("/api/schema/?format=json").json()
+
+    csv = schema["paths"]["/api/tests/{test_id}/results/"]["get"]["responses"]["200"]["content"]["text/csv"]
+    assert csv["schema"] == {"type": "string"}

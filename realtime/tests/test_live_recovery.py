@@ -223,7 +223,7 @@ async def test_a_full_attempt_scores_what_the_answers_deserve_and_the_results_ap
             headers={"Authorization": f"Bearer {token_for(recruiter)}"},
         )
     assert reply.status_code == 200, reply.text[:500]
-    (row,) = reply.json()
+    (row,) = reply.json()["results"]
     assert row["id"] == assessment_id
     assert row["candidate"] == candidate.username
     assert row["status"] == "completed"

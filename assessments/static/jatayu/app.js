@@ -274,6 +274,19 @@
     return data;
   }
 
+  /** Every row of a paged API list ({count, next, previous, results}), following `next` to the end. */
+  async function apiAll(path) {
+    const rows = [];
+    let next = path;
+    while (next) {
+      const page = await api(next);
+      rows.push(...page.results);
+      // Keep only path and query: behind a TLS proxy the server may build `next` as http://.
+      next = page.next && ((url) => url.pathname + url.search)(new URL(page.next, window.location.href));
+    }
+    return rows;
+  }
+
   /** Pages behind sign-in: bounce to the sign-in page when there are no tokens. */
   function requireSignIn() {
     if (auth.signedIn()) {
@@ -478,7 +491,7 @@
     const status = $("tests-status");
     const list = $("tests");
     try {
-      const [tests, attempts] = await Promise.all([api("/api/my/tests/"), api("/api/my/assessments/")]);
+      const [tests, attempts] = await Promise.all([apiAll("/api/my/tests/"), apiAll("/api/my/assessments/")]);
       list.replaceChildren(...tests.map((t) => testCard(t, attempts.filter((a) => a.test === t.id))));
       list.hidden = tests.length === 0;
       status.textContent = tests.length
@@ -503,7 +516,7 @@
     const body = $("result-body");
     let attempt;
     try {
-      const attempts = await api("/api/my/assessments/");
+      const attempts = await apiAll("/api/my/assessments/");
       attempt = attempts.find((a) => a.id === id);
     } catch (e) {
       if (e instanceof SignedOut) return;
@@ -586,6 +599,7 @@
     clock,
     auth,
     api,
+    apiAll,
     requireSignIn,
     showAccount,
     toSignIn,

@@ -1083,7 +1083,7 @@
 
   async function loadTestInfo() {
     try {
-      const tests = await J.api("/api/my/tests/");
+      const tests = await J.apiAll("/api/my/tests/");
       state.testInfo = tests.find((t) => t.id === testId) || null;
     } catch (e) {
       state.testInfo = null;

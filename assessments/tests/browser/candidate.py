@@ -208,6 +208,8 @@ async def recruiter_results(worker: Worker, test: Test, token: str) -> list[dict
             worker.http_url(f"/api/tests/{test.pk}/results/"), headers={"Authorization": f"Bearer {token}"}
         )
     assert response.status_code == 200, response.text
-    rows = response.json()
+    body = response.json()
+    assert body["next"] is None, "more results than one page"
+    rows = body["results"]
     assert isinstance(rows, list)
     return rows
