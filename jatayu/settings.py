@@ -23,6 +23,10 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 # WebSocket Origin header check; defaults to ALLOWED_HOSTS.
 ALLOWED_ORIGINS = env_list("ALLOWED_ORIGINS", ALLOWED_HOSTS)
+# Behind a TLS-terminating proxy that sets X-Forwarded-Proto (deploy/nginx.conf does), so that links
+# the app builds (the API's next/previous pages) say https. Only with a proxy that sets the header.
+if env_bool("BEHIND_TLS_PROXY", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 INSTALLED_APPS = [
     "daphne",

@@ -157,3 +157,12 @@ def test_the_results_csv_has_every_row_whatever_the_paging_parameters(api_client
         table = list(csv.reader(io.StringIO(response.content.decode())))
         assert len(table) == 1 + PAGE_SIZE + 1  # the header and every attempt
     assert api_client.get(url).json()["count"] == PAGE_SIZE + 1  # while JSON is paged
+
+
+def test_behind_a_tls_proxy_the_next_link_says_https(api_client, big_bank, settings):
+    """BEHIND_TLS_PROXY=1 trusts nginx's X-Forwarded-Proto (see test_settings for the flag itself)."""
+    api_client.force_authenticate(big_bank.created_by)
+    url = f"/api/tests/{big_bank.pk}/questions/"
+    assert api_client.get(url, HTTP_X_FORWARDED_PROTO="https").json()["next"].startswith("http://")
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    assert api_client.get(url, HTTP_X_FORWARDED_PROTO="https").json()["next"].startswith("https://")

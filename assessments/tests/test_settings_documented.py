@@ -1,6 +1,9 @@
 """Every environment variable the settings read is documented in .env.example and the README."""
 
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -26,3 +29,17 @@ def test_settings_read_the_documented_core_variables():
 def test_variable_is_in_env_example_and_readme(name):
     assert re.search(rf"^#?\s*{name}=", (ROOT / ".env.example").read_text(), flags=re.M), name
     assert f"`{name}`" in (ROOT / "README.md").read_text(), name
+
+
+@pytest.mark.parametrize(("value", "header"), [("1", "('HTTP_X_FORWARDED_PROTO', 'https')"), ("", "None")])
+def test_behind_tls_proxy_trusts_x_forwarded_proto_only_when_set(value, header):
+    env = {**os.environ, "BEHIND_TLS_PROXY": value, "SECRET_KEY": "x" * 50, "DJANGO_SETTINGS_MODULE": "jatayu.settings"}
+    shown = subprocess.run(
+        [sys.executable, "-c", "from django.conf import settings; print(settings.SECURE_PROXY_SSL_HEADER)"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    assert shown == header
