@@ -329,7 +329,7 @@ class CandidateSession(models.Model):
     `epoch` is the fencing token of the single-session rule: each new connection takes the next one
     under a row lock, and any connection holding an older epoch may no longer write.
 
-    `last_seen_at` is set on connect and refreshed by the connection's heartbeats. A worker that is
+    `last_seen_at` is set on connect and refreshed by the worker holding the connection. A worker that is
     killed never releases its rows, so "connected" also needs a recent `last_seen_at`: see
     `assessments.services.sessions.session_live_q`.
     """

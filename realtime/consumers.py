@@ -33,6 +33,7 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 WORKER_ID = f"{socket.gethostname()}:{os.getpid()}"
 WARNINGS_AT_SECONDS = (300, 60)
+INTERRUPTED = "(The connection closed before the tutor finished this reply; please ask again.)"
 
 
 class AssessmentConsumer(AsyncJsonWebsocketConsumer):
@@ -45,7 +46,6 @@ class AssessmentConsumer(AsyncJsonWebsocketConsumer):
         self.groups_joined: list[str] = []
         self.rate_window_start = time.monotonic()
         self.rate_count = 0
-        worker_liveness.join(WORKER_ID)
         await self.accept()
         token = self.scope.get("query_token")
         if token:
@@ -54,13 +54,17 @@ class AssessmentConsumer(AsyncJsonWebsocketConsumer):
             self._start_task("auth_timeout", self._auth_timeout())
 
     async def disconnect(self, code: int) -> None:
-        worker_liveness.leave()
+        worker_liveness.drop(channel_name=self.channel_name)
         for task in self.tasks.values():
             task.cancel()
-        for group in self.groups_joined:
-            await self.channel_layer.group_discard(group, self.channel_name)
-        if self.conn is not None:
-            await database_sync_to_async(session_release)(connection_id=self.conn.connection_id, epoch=self.conn.epoch)
+        try:
+            if self.conn is not None:
+                await database_sync_to_async(session_release)(
+                    connection_id=self.conn.connection_id, epoch=self.conn.epoch
+                )
+        finally:
+            for group in self.groups_joined:
+                await self.channel_layer.group_discard(group, self.channel_name)
 
     # ------------------------------------------------------------ frames
 
@@ -129,6 +133,9 @@ class AssessmentConsumer(AsyncJsonWebsocketConsumer):
             return
         self.conn = Connection(
             user=auth.user, test_id=test_id, connection_id=opened.claim.connection_id, epoch=opened.claim.epoch
+        )
+        worker_liveness.hold(
+            channel_name=self.channel_name, connection_id=self.conn.connection_id, epoch=self.conn.epoch
         )
         if test_id is not None:
             await self._join(test_group(test_id))
@@ -200,7 +207,10 @@ class AssessmentConsumer(AsyncJsonWebsocketConsumer):
             raise ApplicationError(p.ErrorCode.CHAT_BUSY, "Wait for the tutor's reply before asking again.")
         message = cast(p.ChatMessageData, data).message
         turn = await self._call(attempts.chat_begin, ref, message=message)
-        if turn is not None:
+        if turn is not None and turn.ended is not None:
+            await self.send_message(turn.ended, assessment_id=turn.assessment_id)
+            self._cancel_task("deadline")
+        elif turn is not None:
             self._start_task("chat", self._chat(turn, message, ref))
 
     async def _chat(self, turn: attempts.ChatTurn, message: str, ref: str | None) -> None:
@@ -209,12 +219,25 @@ class AssessmentConsumer(AsyncJsonWebsocketConsumer):
         async def send_chunk(delta: str) -> None:
             await self.send_message(p.server_message("chat_chunk", p.ChatChunk(delta=delta), ref=ref))
 
-        reply, blocked = await tutor_reply(tutor=tutor, turn=turn, message=message, on_chunk=send_chunk)
+        try:
+            reply, blocked = await tutor_reply(tutor=tutor, turn=turn, message=message, on_chunk=send_chunk)
+        except asyncio.CancelledError:
+            # The socket closed mid-reply: keep the transcript whole and the tokens spent counted.
+            await self._chat_interrupted(turn, tutor.usage, ref)
+            raise
         final = await self._call(
             attempts.chat_finish, ref, turn=turn, reply=reply, blocked_leak=blocked, usage=tutor.usage
         )
         if final is not None:
             await self.send_message(final, assessment_id=turn.assessment_id)
+
+    async def _chat_interrupted(self, turn: attempts.ChatTurn, usage: providers.Usage, ref: str | None) -> None:
+        try:
+            await database_sync_to_async(attempts.chat_finish)(
+                conn=self.connection, turn=turn, reply=INTERRUPTED, blocked_leak=False, usage=usage, ref=ref
+            )
+        except Exception:
+            logger.warning("could not record an interrupted tutor reply", exc_info=True)
 
     async def on_resume(self, data: p.Strict, ref: str | None) -> None:
         last_seq = cast(p.ResumeData, data).last_seq

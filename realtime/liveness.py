@@ -1,8 +1,10 @@
-"""Each worker process keeps the sessions it holds marked as seen, while it has any connections.
+"""Each worker process keeps the sessions of its open connections marked as seen.
 
-One UPDATE per worker every TOUCH_EVERY, whatever its number of connections, and nothing from
-clients: a hidden browser tab whose timers are throttled still counts as connected. A worker that is
-killed stops touching, so its rows go stale (see `assessments.services.sessions.session_live_q`).
+A few UPDATEs per worker every TOUCH_EVERY, whatever its number of connections, and nothing from
+clients: a hidden browser tab whose timers are throttled still counts as connected. Only the
+connections this process really holds are touched, by (connection_id, epoch), so a row left behind by
+a process that died, even one that had the same worker name, goes stale (see
+`assessments.services.sessions.session_live_q`).
 """
 
 import asyncio
@@ -10,34 +12,35 @@ import logging
 
 from channels.db import database_sync_to_async
 
-from assessments.services.sessions import TOUCH_EVERY, sessions_touch_worker
+from assessments.services.sessions import TOUCH_EVERY, sessions_touch
 
 logger = logging.getLogger(__name__)
 
 
 class WorkerLiveness:
     def __init__(self) -> None:
-        self.connections = 0
+        self.held: dict[str, tuple[str, int]] = {}  # channel name -> (connection_id, epoch)
         self.task: asyncio.Task[None] | None = None
 
-    def join(self, worker: str) -> None:
-        """A connection opened on this worker: make sure the touching loop runs."""
-        self.connections += 1
-        if self.task is None or self.task.done() or self.task.get_loop() is not asyncio.get_running_loop():
-            self.task = asyncio.ensure_future(self._touch_every_round(worker))
+    def hold(self, *, channel_name: str, connection_id: str, epoch: int) -> None:
+        """A connection on this worker claimed its session: keep it seen while it is open."""
+        self.held[channel_name] = (connection_id, epoch)
+        task = self.task
+        if task is None or task.done() or task.get_loop() is not asyncio.get_running_loop():
+            self.task = asyncio.ensure_future(self._touch_every_round())
 
-    def leave(self) -> None:
-        """A connection closed: with none left, stop touching."""
-        self.connections = max(0, self.connections - 1)
-        if self.connections == 0 and self.task is not None:
+    def drop(self, *, channel_name: str) -> None:
+        """The connection closed: with none left, stop touching."""
+        self.held.pop(channel_name, None)
+        if not self.held and self.task is not None:
             self.task.cancel()
             self.task = None
 
-    async def _touch_every_round(self, worker: str) -> None:
+    async def _touch_every_round(self) -> None:
         while True:
             await asyncio.sleep(TOUCH_EVERY.total_seconds())
             try:
-                await database_sync_to_async(sessions_touch_worker)(worker=worker)
+                await database_sync_to_async(sessions_touch)(held=list(self.held.values()))
             except Exception:
                 logger.warning("marking this worker's sessions as seen failed; retrying next round", exc_info=True)
 

@@ -69,7 +69,9 @@ _VERDICT = re.compile(
     r"|respuesta|correcta|réponse|bonne|richtig|antwort|sahi|jawab)\b|答案|选|選",
     re.IGNORECASE,
 )
-_REFERENCE = r"(?:option|choice|answer|alternative|letter|number|no\.|#|opción|opcion|réponse|antwort|choix)"
+_REFERENCE = (
+    r"(?:option|choice|answer|ans|alternative|letter|number|no\.|#|opción|opcion|número|numero|réponse|antwort|choix)"
+)
 _REFERENT = r"(?:option|choice|one|answer|alternative|opción|opcion|respuesta|réponse|choix|antwort)"
 _CHOOSING = r"(?:pick|choose|select|go with|go for|answer is|answer:|correct one is|right one is|it'?s|is)"
 _COUNTED = (
@@ -198,11 +200,15 @@ class _Option:
             or re.search(rf"第\s*{self.cjk}\s*(?:个|個|项|項|选项|選項)", text)
             or re.search(rf"(?:^|[\s(\[]){self.letter}[).\]]", text)
             or re.search(rf"[(\[]{self.letter.lower()}[)\]]", text)
+            or re.search(rf"(?:^|\s){self.letter.lower()}\)", text)
         )
 
     def _whole_reply(self, text: str, flat: str) -> bool:
         """The reply is just "c", "3" or "third", or ends on the letter ("… go with c")."""
-        if flat in {self.letter.lower(), self.number, self.spelled, *self.ordinals}:
+        if flat in {self.letter.lower(), self.number, self.spelled}:
+            return True
+        ordinals = "|".join(self.ordinals)
+        if re.fullmatch(rf"\s*(?:the\s+)?(?:{ordinals})(?:\s+(?:one|option))?[\s.!?]*", text, re.IGNORECASE):
             return True
         return bool(re.search(rf"(?<![\w']){_letter(self.letter)}[\s.!?)\]]*$", text.strip(), re.IGNORECASE))
 
@@ -244,7 +250,7 @@ def _option(index: int, text: str, count: int) -> _Option:
     if index == count - 1:
         ordinals += ["last", "bottom", "final"] + (["latter"] if count == 2 else [])
     if index == count - 2 and count > 2:
-        ordinals += [r"penultimate", r"second[\s-]+(?:to|from)[\s-]+(?:the\s+)?(?:last|bottom|end)"]
+        ordinals += [r"penultimate", r"(?:second|2nd)[\s-]+(?:to|from)[\s-]+(?:the\s+)?(?:last|bottom|end)"]
     flat = normalise(text)
     return _Option(
         letter=LETTERS[index],

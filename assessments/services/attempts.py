@@ -525,6 +525,9 @@ class ChatTurn:
     options: list[str]
     correct_index: int | None
     assessment_id: int | None
+    # Set instead when the attempt on this connection turned out to be past its deadline: the
+    # `assessment_completed` to send; no tutor runs and nothing of the message is stored.
+    ended: dict[str, Any] | None = None
 
 
 GENERAL_CONTEXT = TutorContext(skill="general", job_description="", question_prompt=None, options=[])
@@ -540,7 +543,12 @@ def chat_begin(*, conn: Connection, message: str, ref: str | None = None) -> Cha
     assessment = _latest_attempt_locked(conn=conn) if conn.test_id is not None else None
     if assessment is not None:
         _check_epoch(assessment=assessment, conn=conn)
-        _expire_if_due(assessment=assessment, now=timezone.now())
+        expired = _expire_if_due(assessment=assessment, now=timezone.now())
+        if expired:
+            # Not a general chat now: the message was about the question, and the expiry must commit.
+            return ChatTurn(
+                context=GENERAL_CONTEXT, options=[], correct_index=None, assessment_id=assessment.pk, ended=expired
+            )
     if assessment is None or assessment.status != Assessment.Status.IN_PROGRESS:
         _general_chat_store(user=conn.user, message=message)
         return ChatTurn(context=GENERAL_CONTEXT, options=[], correct_index=None, assessment_id=None)
@@ -613,6 +621,9 @@ def chat_finish(
     state["blocked_leaks"] = state.get("blocked_leaks", 0) + int(blocked_leak)
     usage_record_into(state=state, usage=usage)
     assessment.save(update_fields=["ai_state"])
+    if assessment.status != Assessment.Status.IN_PROGRESS:
+        # The attempt ended while the tutor replied: its log is closed (a retake may be counting already).
+        return p.server_message("system_message", data, ref=ref)
     return event_append(assessment=assessment, message_type="system_message", data=data, ref=ref)
 
 

@@ -16,8 +16,8 @@ from assessments.errors import ApplicationError
 from assessments.models import Assessment, CandidateSession
 from realtime.groups import send_to_group_on_commit, user_group
 
-# Every worker marks all the sessions it holds as seen every TOUCH_EVERY (one UPDATE per worker, not
-# one per client), for as long as it has connections. A row not seen for STALE_AFTER (three missed
+# Every worker marks the sessions of its open connections as seen every TOUCH_EVERY (a few UPDATEs
+# per worker, not one per client; see realtime.liveness). A row not seen for STALE_AFTER (three missed
 # rounds) belongs to a worker that is gone.
 TOUCH_EVERY = timedelta(seconds=30)
 STALE_AFTER = timedelta(seconds=90)
@@ -91,8 +91,16 @@ def session_release(*, connection_id: str, epoch: int) -> None:
     )
 
 
-def sessions_touch_worker(*, worker: str) -> int:
-    """Mark every session this worker holds open as seen now; how many rows that was."""
-    return CandidateSession.objects.filter(worker=worker, disconnected_at__isnull=True).update(
-        last_seen_at=timezone.now()
-    )
+TOUCH_BATCH = 200
+
+
+def sessions_touch(*, held: list[tuple[str, int]]) -> int:
+    """Mark these (connection_id, epoch) sessions seen now, unless released or taken over; how many."""
+    now, touched = timezone.now(), 0
+    for start in range(0, len(held), TOUCH_BATCH):
+        batch = held[start : start + TOUCH_BATCH]
+        these = Q()
+        for connection_id, epoch in batch:
+            these |= Q(key=connection_id, epoch=epoch)
+        touched += CandidateSession.objects.filter(these, disconnected_at__isnull=True).update(last_seen_at=now)
+    return touched

@@ -6,6 +6,7 @@ Replies are scripted: each request to /v1/chat/completions takes the next entry 
   Reply(text=...)          a completion with plain text, or an SSE stream when the client asks to stream
   Reply(status=500)        an HTTP error
   Reply(delay=2.0, ...)    wait first (a slow model)
+  Reply(chunk_delay=0.1)   wait between streamed chunks (a slow stream)
 """
 
 import json
@@ -26,6 +27,7 @@ class Reply:
     status: int = 200
     delay: float = 0.0
     chunk_size: int = 6
+    chunk_delay: float = 0.0
 
 
 class FakeOpenAI:
@@ -64,7 +66,7 @@ class FakeOpenAI:
                     return
                 content = json.dumps(reply.json_content) if reply.json_content is not None else (reply.text or "")
                 if body.get("stream"):
-                    self._stream(body, content, reply.chunk_size)
+                    self._stream(body, content, reply.chunk_size, reply.chunk_delay)
                 else:
                     self._send_json(200, _completion(body, content))
 
@@ -76,13 +78,14 @@ class FakeOpenAI:
                 self.end_headers()
                 self.wfile.write(data)
 
-            def _stream(self, body: dict[str, Any], content: str, size: int) -> None:
+            def _stream(self, body: dict[str, Any], content: str, size: int, pause: float) -> None:
                 self.send_response(200)
                 self.send_header("Content-Type", "text/event-stream")
                 self.end_headers()
                 pieces = [content[i : i + size] for i in range(0, len(content), size)]
                 for piece in pieces:
                     self._event(_chunk(body, {"content": piece}, None))
+                    time.sleep(pause)
                 self._event(_chunk(body, {}, "stop"))
                 if body.get("stream_options", {}).get("include_usage"):
                     usage_chunk = _chunk(body, {}, None)

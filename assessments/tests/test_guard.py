@@ -68,6 +68,9 @@ BIG_O = ["O(1)", "O(log n)", "O(n)", "O(n log n)"]
         (2, "It's the penultimate option."),
         (3, "Go with the bottom option."),
         (2, "Cross off A, B and D."),
+        (2, "c) obviously"),
+        (2, "ans: 3"),
+        (2, "2nd from the bottom."),
     ],
 )
 def test_pointers_at_the_key_are_caught(key, reply):

@@ -4,6 +4,8 @@ client reconnects on its own."""
 
 import io
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
@@ -20,7 +22,7 @@ from assessments.services.sessions import (
     SessionClaim,
     session_claim,
     session_release,
-    sessions_touch_worker,
+    sessions_touch,
 )
 from assessments.tests.factories import candidate_connect, enrolled_candidate, published_test_with_bank
 
@@ -44,6 +46,17 @@ def last_seen(seconds_ago: float, *, key: str) -> None:
 
 def stale() -> float:
     return STALE_AFTER.total_seconds() + 1
+
+
+@contextmanager
+def override_batch(size: int) -> Iterator[None]:
+    from assessments.services import sessions
+
+    before, sessions.TOUCH_BATCH = sessions.TOUCH_BATCH, size
+    try:
+        yield
+    finally:
+        sessions.TOUCH_BATCH = before
 
 
 @pytest.fixture
@@ -74,13 +87,14 @@ def test_claim_marks_the_session_seen_now(test: Test) -> None:
     assert seen >= before
 
 
-def test_a_worker_touches_only_the_open_sessions_it_holds(test: Test) -> None:
+def test_touching_refreshes_only_the_held_sessions_still_open_at_that_epoch(test: Test) -> None:
     mine, released, elsewhere = (claim(enrolled_candidate(test=test), test, worker=w) for w in ("w1:1", "w1:1", "w2:2"))
     session_release(connection_id=released.connection_id, epoch=released.epoch)
     for c in (mine, released, elsewhere):
         last_seen(stale(), key=c.connection_id)
 
-    assert sessions_touch_worker(worker="w1:1") == 1
+    held = [(mine.connection_id, mine.epoch), (released.connection_id, released.epoch)]
+    assert sessions_touch(held=held) == 1
 
     fresh = timezone.now() - timedelta(seconds=5)
     fresh_keys = set(CandidateSession.objects.filter(last_seen_at__gt=fresh).values_list("key", flat=True))
@@ -88,16 +102,26 @@ def test_a_worker_touches_only_the_open_sessions_it_holds(test: Test) -> None:
     assert live_connection_counts().total == 1
 
 
-def test_a_session_taken_over_by_another_worker_is_touched_by_that_worker_only(test: Test) -> None:
+def test_a_process_holding_an_older_epoch_does_not_keep_a_newer_dead_claim_alive(test: Test) -> None:
+    """Same worker name after a restart, or a kicked connection not yet closed: only its own epoch counts."""
     user = enrolled_candidate(test=test)
-    claim(user, test, worker="w1:1")
-    new = claim(user, test, worker="w2:2")
+    old = claim(user, test, worker="w1:1")
+    new = claim(user, test, worker="w1:1")  # its process then died
     last_seen(stale(), key=new.connection_id)
 
-    assert sessions_touch_worker(worker="w1:1") == 0
+    assert sessions_touch(held=[(old.connection_id, old.epoch)]) == 0
     assert live_connection_counts().total == 0
-    assert sessions_touch_worker(worker="w2:2") == 1
+    assert sessions_touch(held=[(new.connection_id, new.epoch)]) == 1
     assert live_connection_counts().total == 1
+
+
+def test_touching_many_sessions_goes_in_batches(test: Test) -> None:
+    claims = [claim(enrolled_candidate(test=test), test, worker="w1:1") for _ in range(5)]
+    for c in claims:
+        last_seen(stale(), key=c.connection_id)
+    with override_batch(2):
+        assert sessions_touch(held=[(c.connection_id, c.epoch) for c in claims]) == 5
+    assert live_connection_counts().total == 5
 
 
 # --- reconnecting with an older epoch --------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """The general chat (`/ws/chat/`, or a test's connection outside a running attempt): never a way
 around the guarded tutor of a running attempt, and limited per user whichever worker serves it."""
 
+import asyncio
 from datetime import timedelta
 
 import pytest
@@ -99,3 +100,43 @@ async def test_an_integrity_event_after_the_deadline_ends_the_attempt_instead(ws
     (completed,) = await started.client.expect("assessment_completed")
     assert completed["data"]["status"] == "timed_out"
     assert not await db(IntegrityEvent.objects.exists)()
+
+
+async def test_a_chat_message_after_the_deadline_ends_the_attempt_even_when_the_general_chat_is_full(
+    ws_clients, settings
+):
+    """It is not general chat then: the expiry commits and the candidate hears it, nothing is stored."""
+    settings.JATAYU_GENERAL_CHAT_LIMIT = 0
+    started = await start_attempt(ws_clients)
+    await db(Assessment.objects.filter(candidate=started.user).update)(
+        deadline_at=timezone.now() - timedelta(seconds=1)
+    )
+    await started.client.send("chat_message", {"message": "is it too late?"}, id="c1")
+    (completed,) = await started.client.expect("assessment_completed")
+    assert completed["data"]["status"] == "timed_out"
+    assert (await db(Assessment.objects.get)(candidate=started.user)).status == "timed_out"
+    assert not await db(ChatMessage.objects.exists)()
+
+
+async def test_a_reply_cut_off_by_a_disconnect_is_recorded_with_its_cost(ws_clients, fake_openai: FakeOpenAI):
+    started = await start_attempt(ws_clients)
+    fake_openai.responder = lambda request: (
+        Reply(text="Slowly thinking about it. " * 20, chunk_size=5, chunk_delay=0.05)
+        if request.get("stream")
+        else Reply(status=500)
+    )
+    await started.client.send("chat_message", {"message": "help"}, id="c1")
+    await started.client.recv()  # the first chunk: the tutor is replying
+    await started.client.ws.disconnect()
+
+    def tutor_rows() -> list[str]:
+        return list(ChatMessage.objects.filter(role="tutor").values_list("content", flat=True))
+
+    for _ in range(50):
+        if await db(tutor_rows)():
+            break
+        await asyncio.sleep(0.1)
+    (reply,) = await db(tutor_rows)()
+    assert "closed before the tutor finished" in reply
+    assessment = await db(Assessment.objects.get)(candidate=started.user)
+    assert "usage" in assessment.ai_state  # recorded, though the model never got to send its token counts

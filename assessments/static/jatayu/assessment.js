@@ -68,7 +68,8 @@
     integrityQueue: [],
     chatStreaming: null,
     announcementShown: null, // id of the announcement in the banner
-    announcementDismissed: Number(sessionStorage.getItem("jatayu.announcementDismissed") || 0),
+    announcementDismissed: Number(sessionStorage.getItem(`jatayu.announcementDismissed.${testId}`) || 0),
+    chatSent: null, // {id, text}: the chat message waiting for the tutor's reply
   };
 
   // ------------------------------------------------------------------ pending answers
@@ -527,6 +528,12 @@
       }
       return;
     }
+    if (state.chatSent && message.ref === state.chatSent.id) {
+      // chat_limit, chat_busy, assessment_in_progress…: the message got no reply.
+      state.chatSent = null;
+      showChatError(data.message);
+      return;
+    }
     if (message.ref && message.ref.startsWith("s-")) {
       // The start was refused without closing (e.g. bank_empty); access refusals close with 4003.
       startRequested = false;
@@ -923,7 +930,7 @@
   function dismissAnnouncement() {
     $("announcement").hidden = true;
     state.announcementDismissed = Math.max(state.announcementDismissed, state.announcementShown || 0);
-    sessionStorage.setItem("jatayu.announcementDismissed", String(state.announcementDismissed));
+    sessionStorage.setItem(`jatayu.announcementDismissed.${testId}`, String(state.announcementDismissed));
   }
 
   function renderChat(entries) {
@@ -931,6 +938,19 @@
     $("chat-log").replaceChildren();
     state.chatStreaming = null;
     for (const entry of entries) chatBubble(entry.role, entry.message);
+    const sent = state.chatSent;
+    state.chatSent = null;
+    const asked = entries.filter((e) => e.role === "candidate");
+    if (sent && (!asked.length || asked[asked.length - 1].message !== sent.text)) {
+      // It never reached the server: give the words back rather than lose them.
+      if (!$("chat-input").value) $("chat-input").value = sent.text;
+      showChatError("Your last message was not delivered; send it again.");
+    }
+  }
+
+  function showChatError(text) {
+    $("chat-error").textContent = text;
+    $("chat-error").hidden = false;
   }
 
   function chatBubble(role, text) {
@@ -946,6 +966,7 @@
   }
 
   function onTutorMessage(text) {
+    state.chatSent = null;
     if (state.chatStreaming) {
       state.chatStreaming.querySelector(".chat-text").textContent = text;
       state.chatStreaming.removeAttribute("aria-busy");
@@ -1047,7 +1068,9 @@
         return;
       }
       error.hidden = true;
-      send("chat_message", { message: text.slice(0, 2000) }, J.newId("c"));
+      const id = J.newId("c");
+      state.chatSent = { id, text: text.slice(0, 2000) };
+      send("chat_message", { message: state.chatSent.text }, id);
       chatBubble("candidate", text);
       input.value = "";
     });
