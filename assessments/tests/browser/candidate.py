@@ -46,6 +46,16 @@ class Candidate:
         page.on("console", candidate._on_console)
         return candidate
 
+    @classmethod
+    async def started(cls, context: BrowserContext, worker: Worker, username: str, test: Test) -> "Candidate":
+        """Signed in, on the test's page, the attempt started and the socket up."""
+        candidate = await cls.open(context, worker, username)
+        await candidate.sign_in()
+        await candidate.open_assessment(test)
+        await candidate.start()
+        await candidate.wait_connected()
+        return candidate
+
     def _on_console(self, message: ConsoleMessage) -> None:
         # Failed socket connections while offline or while the server restarts are expected noise.
         if message.type == "error" and "WebSocket" not in message.text and "ERR_" not in message.text:

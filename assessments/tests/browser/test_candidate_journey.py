@@ -7,7 +7,7 @@ import pytest
 from channels.db import database_sync_to_async
 from playwright.async_api import Browser, expect
 
-from assessments.models import IntegrityEvent, Test
+from assessments.models import ChatMessage, IntegrityEvent, Test
 from assessments.services.live import blueprint_announce
 from assessments.tests.browser.candidate import (
     Candidate,
@@ -264,12 +264,8 @@ async def test_after_a_reload_the_chat_and_an_announcement_sent_meanwhile_are_st
 ) -> None:
     test, candidate = await db(candidate_who_can_sign_in)()
     context = await browser.new_context(viewport={"width": 1000, "height": 800})
-    tab = await Candidate.open(context, live.w1, candidate.username)
+    tab = await Candidate.started(context, live.w1, candidate.username, test)
     page = tab.page
-    await tab.sign_in()
-    await tab.open_assessment(test)
-    await tab.start()
-    await tab.wait_connected()
     await page.get_by_label("Your message").fill("What is this question about?")
     await page.keyboard.press("Enter")
     await expect(page.locator(".chat-message.tutor[aria-busy]")).to_have_count(0)
@@ -295,4 +291,24 @@ async def test_after_a_reload_the_chat_and_an_announcement_sent_meanwhile_are_st
     await tab.wait_connected()
     await expect(page.locator(".chat-message")).to_have_count(2)
     await expect(banner).to_be_hidden()
+    assert tab.errors == []
+
+
+async def test_a_refused_chat_message_says_why_under_the_chat(live: Cluster, browser: Browser) -> None:
+    test, candidate = await db(candidate_who_can_sign_in)()
+    context = await browser.new_context(viewport={"width": 1000, "height": 800})
+    tab = await Candidate.started(context, live.w1, candidate.username, test)
+    page = tab.page
+    attempt = await db(attempt_of)(test=test)
+
+    def use_up_the_chat() -> None:  # the workers run with the default JATAYU_CHAT_LIMIT of 20
+        ChatMessage.objects.bulk_create(
+            ChatMessage(assessment=attempt, role=ChatMessage.Role.CANDIDATE, content=f"earlier {n}") for n in range(20)
+        )
+
+    await db(use_up_the_chat)()
+    await page.get_by_label("Your message").fill("One more question?")
+    await page.keyboard.press("Enter")
+    await expect(page.locator("#chat-error")).to_be_visible()
+    await expect(page.locator("#chat-error")).to_contain_text("20 messages per attempt")
     assert tab.errors == []
