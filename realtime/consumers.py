@@ -134,18 +134,30 @@ class AssessmentConsumer(AsyncJsonWebsocketConsumer):
         self.conn = Connection(
             user=auth.user, test_id=test_id, connection_id=opened.claim.connection_id, epoch=opened.claim.epoch
         )
-        worker_liveness.hold(
-            channel_name=self.channel_name, connection_id=self.conn.connection_id, epoch=self.conn.epoch
-        )
-        if test_id is not None:
-            await self._join(test_group(test_id))
+        try:
+            await self._set_up(opened, expires_at=auth.expires_at)
+        except Exception:
+            # Half set up (say, not in the test's group) is worse than closed: the client reconnects.
+            logger.exception("setting up the connection of user %s failed", auth.user.pk)
+            await self.send_error(
+                p.ErrorCode.INTERNAL_ERROR,
+                "Something went wrong on our side; reconnecting will help.",
+                close=p.CloseCode.SERVER_ERROR,
+            )
+
+    async def _set_up(self, opened: attempts.Opened, *, expires_at: datetime) -> None:
+        """Join the test's group, send `auth_success`, start the timers, and only then keep the session seen."""
+        conn = self.connection
+        if conn.test_id is not None:
+            await self._join(test_group(conn.test_id))
         await self.send_message(opened.auth_success)
         # The snapshot stands for every event up to its last_seq; later ones come as pushes or by `resume`.
         snapshot = opened.auth_success["data"]["assessment"]
         if snapshot:
             self.sent_seq[snapshot["assessment_id"]] = snapshot["last_seq"]
-        self._start_task("token_expiry", self._expire_token_at(auth.expires_at))
+        self._start_task("token_expiry", self._expire_token_at(expires_at))
         self._watch_deadline(opened.assessment_id, opened.deadline)
+        worker_liveness.hold(channel_name=self.channel_name, connection_id=conn.connection_id, epoch=conn.epoch)
 
     def _requested_test_id(self) -> int | None:
         kwargs = self.scope["url_route"]["kwargs"]

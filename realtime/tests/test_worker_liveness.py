@@ -42,3 +42,28 @@ async def test_a_silent_connection_stays_seen_until_it_closes(ws_clients, quick_
 
     await client.ws.disconnect()
     assert key not in held_keys()
+
+
+async def test_a_connection_that_crashes_while_authenticating_is_not_kept_seen(ws_clients, monkeypatch):
+    """Half set up, it is closed (1011) and released, and was never kept seen."""
+    from realtime.consumers import AssessmentConsumer
+
+    test = await db(published_test_with_bank)()
+    user = await db(enrolled_candidate)(test=test)
+    joined = AssessmentConsumer._join
+
+    async def test_group_down(self, group: str) -> None:
+        if group.startswith("test_"):
+            raise ConnectionError("the channel layer went away")
+        await joined(self, group)
+
+    monkeypatch.setattr(AssessmentConsumer, "_join", test_group_down)
+    client = ws_clients(f"/ws/assessment/{test.pk}/")
+    await client.connect()
+    await client.send("auth", {"token": token_for(user)})
+    await client.expect_error("internal_error")
+    await client.expect_close(1011)
+    key = f"{user.pk}_{test.pk}"
+    assert key not in held_keys()
+    await client.ws.disconnect()  # what the server does once the close handshake is done
+    assert (await db(CandidateSession.objects.get)(key=key)).disconnected_at is not None
