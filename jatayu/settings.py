@@ -169,6 +169,15 @@ JATAYU_AI_MAX_RETRIES = env_int("JATAYU_AI_MAX_RETRIES", 1)
 JATAYU_AI_GENERATION_ATTEMPTS = env_int("JATAYU_AI_GENERATION_ATTEMPTS", 3)
 JATAYU_AI_VERIFY = env_bool("JATAYU_AI_VERIFY", default=False)
 JATAYU_CHAT_LIMIT = env_int("JATAYU_CHAT_LIMIT", 20)  # chat messages per attempt
+# A worker marks its connections' sessions seen every TOUCH seconds; one not seen for STALE seconds
+# (its worker died without releasing it) no longer counts as connected.
+JATAYU_SESSION_TOUCH_SECONDS = float(env_str("JATAYU_SESSION_TOUCH_SECONDS", "30"))
+JATAYU_SESSION_STALE_SECONDS = float(env_str("JATAYU_SESSION_STALE_SECONDS", "90"))
+if JATAYU_SESSION_STALE_SECONDS < 2 * JATAYU_SESSION_TOUCH_SECONDS:
+    raise ImproperlyConfigured(
+        "JATAYU_SESSION_STALE_SECONDS must be at least twice JATAYU_SESSION_TOUCH_SECONDS, "
+        "or live connections would look stale between two touches."
+    )
 JATAYU_GENERAL_CHAT_LIMIT = env_int("JATAYU_GENERAL_CHAT_LIMIT", 20)  # /ws/chat/ messages per user per 24 h
 JATAYU_AI_TUTOR_MAX_TOKENS = env_int("JATAYU_AI_TUTOR_MAX_TOKENS", 400)  # per tutor reply
 # USD per million tokens, for the per-attempt cost estimate.

@@ -1,6 +1,6 @@
 """Each worker process keeps the sessions of its open connections marked as seen.
 
-A few UPDATEs per worker every TOUCH_EVERY, whatever its number of connections, and nothing from
+A few UPDATEs per worker every JATAYU_SESSION_TOUCH_SECONDS, whatever its number of connections, and nothing from
 clients: a hidden browser tab whose timers are throttled still counts as connected. Only the
 connections this process really holds are touched, by (connection_id, epoch), so a row left behind by
 a process that died, even one that had the same worker name, goes stale (see
@@ -12,7 +12,7 @@ import logging
 
 from channels.db import database_sync_to_async
 
-from assessments.services.sessions import TOUCH_EVERY, sessions_touch
+from assessments.services.sessions import sessions_touch, touch_every
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ class WorkerLiveness:
 
     async def _touch_every_round(self) -> None:
         while True:
-            await asyncio.sleep(TOUCH_EVERY.total_seconds())
+            await asyncio.sleep(touch_every().total_seconds())
             try:
                 await database_sync_to_async(sessions_touch)(held=list(self.held.values()))
             except Exception:

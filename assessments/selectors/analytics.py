@@ -54,7 +54,7 @@ from assessments.models import (
     Response,
     Test,
 )
-from assessments.services.sessions import STALE_AFTER, session_live_q
+from assessments.services.sessions import session_live_q, stale_after
 
 FACILITY_LOW = 0.1
 FACILITY_HIGH = 0.95
@@ -448,12 +448,12 @@ def blueprint_live_state(*, test: Test, now: datetime | None = None) -> dict[str
 
 
 def live_sessions(*, now: datetime | None = None) -> QuerySet[CandidateSession]:
-    """The connected sessions: not released, and seen (on connect, then by its worker every TOUCH_EVERY) within STALE_AFTER."""
+    """The connected sessions: not released, and seen (on connect, then by its worker) within stale_after()."""
     return CandidateSession.objects.filter(session_live_q(now=now or timezone.now()))
 
 
 def stale_sessions(*, now: datetime | None = None) -> QuerySet[CandidateSession]:
-    """Sessions never released but not seen for STALE_AFTER: their worker died without releasing them."""
+    """Sessions never released but not seen for stale_after(): their worker died without releasing them."""
     return CandidateSession.objects.filter(disconnected_at__isnull=True).exclude(
         session_live_q(now=now or timezone.now())
     )
@@ -491,7 +491,7 @@ def live_connection_counts(*, now: datetime | None = None) -> ConnectionCounts:
         per_test=per_test,
         stale=stale.count(),
         stale_per_worker=_per_worker(stale),
-        stale_after_seconds=int(STALE_AFTER.total_seconds()),
+        stale_after_seconds=int(stale_after().total_seconds()),
     )
 
 

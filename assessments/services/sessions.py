@@ -7,6 +7,7 @@ rows, so liveness also needs a recent `last_seen_at`, which each live worker ref
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Q
@@ -16,16 +17,20 @@ from assessments.errors import ApplicationError
 from assessments.models import Assessment, CandidateSession
 from realtime.groups import send_to_group_on_commit, user_group
 
-# Every worker marks the sessions of its open connections as seen every TOUCH_EVERY (a few UPDATEs
-# per worker, not one per client; see realtime.liveness). A row not seen for STALE_AFTER (three missed
-# rounds) belongs to a worker that is gone.
-TOUCH_EVERY = timedelta(seconds=30)
-STALE_AFTER = timedelta(seconds=90)
+
+def touch_every() -> timedelta:
+    """How often every worker marks the sessions of its open connections as seen (see realtime.liveness)."""
+    return timedelta(seconds=settings.JATAYU_SESSION_TOUCH_SECONDS)
+
+
+def stale_after() -> timedelta:
+    """A row not seen for this long belongs to a worker that is gone."""
+    return timedelta(seconds=settings.JATAYU_SESSION_STALE_SECONDS)
 
 
 def session_live_q(*, now: datetime) -> Q:
-    """The one definition of a connected session: not released, and seen within STALE_AFTER."""
-    return Q(disconnected_at__isnull=True, last_seen_at__gte=now - STALE_AFTER)
+    """The one definition of a connected session: not released, and seen within stale_after()."""
+    return Q(disconnected_at__isnull=True, last_seen_at__gte=now - stale_after())
 
 
 def connection_id_for(*, user_id: int, test_id: int | None) -> str:
@@ -47,7 +52,7 @@ def session_claim(
     The older connection, on whichever worker, hears `session.replace` on the user's group after
     commit. That delivery is at most once, so every write also checks the epoch (`session_check`).
     A client reconnecting on its own (`reconnecting_epoch`) does not take over from a newer live one;
-    a newer one whose worker died (not seen for STALE_AFTER) does not hold it back.
+    a newer one whose worker died (not seen for stale_after()) does not hold it back.
     """
     now = timezone.now()
     key = connection_id_for(user_id=user.pk, test_id=test_id)

@@ -1,5 +1,5 @@
 """Liveness of CandidateSession rows: a row a killed worker never released stops counting as connected
-once its worker has not refreshed it for STALE_AFTER, in the live monitor, in `connections`, and when a
+once its worker has not refreshed it for stale_after(), in the live monitor, in `connections`, and when a
 client reconnects on its own."""
 
 import io
@@ -17,12 +17,12 @@ from assessments.errors import ApplicationError
 from assessments.models import CandidateSession, Test
 from assessments.selectors.analytics import blueprint_live_state, live_connection_counts
 from assessments.services.sessions import (
-    STALE_AFTER,
-    TOUCH_EVERY,
     SessionClaim,
     session_claim,
     session_release,
     sessions_touch,
+    stale_after,
+    touch_every,
 )
 from assessments.tests.factories import candidate_connect, enrolled_candidate, published_test_with_bank
 
@@ -45,7 +45,7 @@ def last_seen(seconds_ago: float, *, key: str) -> None:
 
 
 def stale() -> float:
-    return STALE_AFTER.total_seconds() + 1
+    return stale_after().total_seconds() + 1
 
 
 @contextmanager
@@ -68,7 +68,7 @@ def test() -> Test:
 
 
 def test_a_live_worker_misses_two_rounds_before_its_sessions_go_stale() -> None:
-    assert 3 * TOUCH_EVERY <= STALE_AFTER
+    assert 3 * touch_every() <= stale_after()
 
 
 # --- claim and touch -----------------------------------------------------------------------------------------
@@ -158,7 +158,7 @@ def test_a_reconnect_takes_over_from_a_newer_connection_whose_worker_died(test: 
 def test_the_monitor_does_not_count_a_session_not_seen_for_stale_after(test: Test) -> None:
     fresh, gone = enrolled_candidate(test=test), enrolled_candidate(test=test)
     claim(fresh, test, worker="w1:1")
-    last_seen(STALE_AFTER.total_seconds() - 10, key=claim(gone, test, worker="w2:2").connection_id)
+    last_seen(stale_after().total_seconds() - 10, key=claim(gone, test, worker="w2:2").connection_id)
     assert blueprint_live_state(test=test)["connected"] == 2
 
     last_seen(stale(), key=f"{gone.pk}_{test.pk}")  # w2 was killed: nothing refreshed it since
@@ -203,7 +203,7 @@ def test_connections_counts_stale_sessions_apart_under_the_worker_that_left_them
 
     assert "live connections: 1" in text
     assert "stale sessions, not counted above: 2" in text
-    assert f"not seen for {int(STALE_AFTER.total_seconds())} s" in text
+    assert f"not seen for {int(stale_after().total_seconds())} s" in text
     per_worker, stale_per_worker = text.split("stale per worker:")
     assert "w2:200" not in per_worker
     assert "w2:200       2" in stale_per_worker

@@ -43,3 +43,23 @@ def test_behind_tls_proxy_trusts_x_forwarded_proto_only_when_set(value, header):
         check=True,
     ).stdout.strip()
     assert shown == header
+
+
+def test_a_stale_window_shorter_than_two_touches_is_refused_at_start_up():
+    env = {
+        **os.environ,
+        "SECRET_KEY": "x" * 50,
+        "DJANGO_SETTINGS_MODULE": "jatayu.settings",
+        "JATAYU_SESSION_TOUCH_SECONDS": "30",
+        "JATAYU_SESSION_STALE_SECONDS": "45",
+    }
+    started = subprocess.run(
+        [sys.executable, "-c", "from django.conf import settings; settings.DEBUG"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert started.returncode != 0
+    assert "JATAYU_SESSION_STALE_SECONDS must be at least twice" in started.stderr

@@ -351,10 +351,12 @@ class Cluster:
 
 
 @asynccontextmanager
-async def live_cluster(log_dir: Path, *, count: int = 2) -> AsyncIterator[Cluster]:
-    """`count` daphne workers on free ports, sharing the test database and Redis."""
+async def live_cluster(
+    log_dir: Path, *, count: int = 2, env_overrides: dict[str, str] | None = None
+) -> AsyncIterator[Cluster]:
+    """`count` daphne workers on free ports, sharing the test database and Redis (and `env_overrides`)."""
     await channel_layer_flush()
-    env = live_env()
+    env = live_env(**(env_overrides or {}))
     workers = [
         Worker(name=f"w{i + 1}", port=port, env=env, log_dir=log_dir) for i, port in enumerate(free_ports(count))
     ]

@@ -2,6 +2,7 @@
 and a connection that missed its kick still cannot write. Also: tokens never reach the logs."""
 
 import asyncio
+import json
 import secrets
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -14,7 +15,9 @@ from django.db import transaction
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from assessments.models import Assessment, AssessmentEvent, CandidateSession, Response, Test
+from assessments.selectors.analytics import live_connection_counts
 from assessments.services.sessions import connection_id_for, session_claim
+from assessments.tests.factories import enrolled_candidate
 from realtime.protocol import CloseCode, ErrorCode
 from realtime.tests.live import (
     Cluster,
@@ -239,3 +242,31 @@ async def test_a_quiet_connection_stays_open_and_still_hears_the_channel_layer(c
     await db(session_claim)(user=candidate, test_id=test.pk, channel_name="elsewhere", worker="test-process")
     await expect_kicked(live)
     assert "Timeout reading" not in cluster.w1.logs()
+
+
+async def test_the_connections_of_a_killed_worker_stop_counting_once_stale(
+    transactional_db: None, tmp_path: Path, settings
+) -> None:
+    """Two workers touching every 0.3 s, stale after 1.5 s: w2 is SIGKILLed with a candidate on it."""
+    quick = {"JATAYU_SESSION_TOUCH_SECONDS": "0.3", "JATAYU_SESSION_STALE_SECONDS": "1.5"}
+    settings.JATAYU_SESSION_TOUCH_SECONDS, settings.JATAYU_SESSION_STALE_SECONDS = 0.3, 1.5
+    async with live_cluster(tmp_path, env_overrides=quick) as cluster:
+        test, staying = await db(candidate_with_test)()
+        leaving = await db(enrolled_candidate)(test=test)
+        on_w1 = await cluster.connect(cluster.w1, attempt_path(test))
+        await on_w1.auth(token_for(staying))
+        on_w2 = await cluster.connect(cluster.w2, attempt_path(test))
+        await on_w2.auth(token_for(leaving))
+        assert (await db(live_connection_counts)()).total == 2
+
+        w2_pid = cluster.w2.pid
+        await cluster.w2.kill()
+        await on_w2.expect_dropped()
+        await asyncio.sleep(3)  # two stale periods: w1 kept touching its own, nobody touched w2's
+
+        counts = await db(live_connection_counts)()
+        assert (counts.total, counts.stale) == (1, 1)
+        ((dead_worker, _),) = counts.stale_per_worker
+        assert dead_worker.endswith(f":{w2_pid}")
+        shown = json.loads((await cluster.manage("connections", "--json")).stdout)
+        assert (shown["total"], shown["stale"]) == (1, 1)

@@ -15,8 +15,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def quick_rounds(monkeypatch):
-    monkeypatch.setattr("realtime.liveness.TOUCH_EVERY", timedelta(seconds=0.05))
+def quick_rounds(settings):
+    settings.JATAYU_SESSION_TOUCH_SECONDS = 0.05
 
 
 def held_keys() -> set[str]:
