@@ -23,25 +23,23 @@ MAX_REPLY_CHARS = 6000
 UNAVAILABLE = "The tutor is unavailable right now; please carry on with the question."
 
 
-def _releasable(text: str, holdback: int) -> int:
+def _releasable(starts: list[int], *, length: int, holdback: int) -> int:
     """How much of `text` may go out: never the last complete sentence, nor the one being written.
 
     The guard reads a verdict in one sentence together with its neighbour ("3. That's the one."), so
     a sentence is sent only once the sentence after it is complete too.
     """
-    starts = sentence_boundaries(text)
     last_complete_sentence_start = starts[-2] if len(starts) >= 2 else 0
-    return min(len(text) - holdback, last_complete_sentence_start)
+    return min(length - holdback, last_complete_sentence_start)
 
 
-def _window_start(text: str, released: int) -> int:
+def _window_start(starts: list[int], released: int) -> int:
     """Where the next check may start: the last released sentence, read again with what follows it.
 
     Everything before it has been checked with both its neighbours, so each check costs the length of
     a few sentences, not of the whole reply; the whole reply is checked once more at the end.
     """
-    starts = [0, *(start for start in sentence_boundaries(text) if start < released)]
-    return starts[-1]
+    return max([0, *(start for start in starts if start < released)])
 
 
 async def tutor_reply(
@@ -70,7 +68,8 @@ async def tutor_reply(
                 if refused or len(text) - holdback - max(released, checked) < RELEASE_STEP_CHARS:
                     continue
                 checked = len(text) - holdback
-                clear_to = _releasable(text, holdback) if guard is not None else checked
+                starts = sentence_boundaries(text) if guard is not None else []
+                clear_to = _releasable(starts, length=len(text), holdback=holdback) if guard is not None else checked
                 if clear_to - released < RELEASE_STEP_CHARS:
                     continue
                 # Up to the last space: the word being written may still become "C++" or "B-tree".
@@ -79,7 +78,7 @@ async def tutor_reply(
                 if not refused:
                     await on_chunk(text[released:clear_to])
                     released = clear_to
-                    window = _window_start(text, released)
+                    window = _window_start(starts, released)
     except Exception:
         logger.warning("tutor %s failed", tutor.name, exc_info=True)
         if guard is not None and guard.refuses(text):

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from channels.layers import get_channel_layer
 from django.conf import settings
 from django.core.management import CommandError, call_command, load_command_class
 from django.utils import timezone
@@ -31,18 +30,6 @@ def run(*args: str) -> tuple[str, str]:
     out, err = io.StringIO(), io.StringIO()
     call_command(*args, stdout=out, stderr=err)
     return out.getvalue(), err.getvalue()
-
-
-@pytest.fixture
-def group_sends(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, dict[str, Any]]]:
-    layer = get_channel_layer()
-    sent: list[tuple[str, dict[str, Any]]] = []
-
-    async def record(group: str, message: dict[str, Any]) -> None:
-        sent.append((group, message))
-
-    monkeypatch.setattr(layer, "group_send", record)
-    return sent
 
 
 # --- every command: --help, and argument errors exit non-zero -----------------------------------------------

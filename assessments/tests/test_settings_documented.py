@@ -31,35 +31,25 @@ def test_variable_is_in_env_example_and_readme(name):
     assert f"`{name}`" in (ROOT / "README.md").read_text(), name
 
 
-@pytest.mark.parametrize(("value", "header"), [("1", "('HTTP_X_FORWARDED_PROTO', 'https')"), ("", "None")])
-def test_behind_tls_proxy_trusts_x_forwarded_proto_only_when_set(value, header):
-    env = {**os.environ, "BEHIND_TLS_PROXY": value, "SECRET_KEY": "x" * 50, "DJANGO_SETTINGS_MODULE": "jatayu.settings"}
-    shown = subprocess.run(
-        [sys.executable, "-c", "from django.conf import settings; print(settings.SECURE_PROXY_SSL_HEADER)"],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-    assert shown == header
-
-
-def test_a_stale_window_shorter_than_two_touches_is_refused_at_start_up():
-    env = {
-        **os.environ,
-        "SECRET_KEY": "x" * 50,
-        "DJANGO_SETTINGS_MODULE": "jatayu.settings",
-        "JATAYU_SESSION_TOUCH_SECONDS": "30",
-        "JATAYU_SESSION_STALE_SECONDS": "45",
-    }
-    started = subprocess.run(
-        [sys.executable, "-c", "from django.conf import settings; settings.DEBUG"],
-        env=env,
+def settings_started_with(setting: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """Print one production setting from a fresh interpreter started with `env`."""
+    return subprocess.run(  # noqa: S603 (our own interpreter, a setting name from this file)
+        [sys.executable, "-c", f"from django.conf import settings; print(settings.{setting})"],
+        env={**os.environ, "SECRET_KEY": "x" * 50, "DJANGO_SETTINGS_MODULE": "jatayu.settings", **env},
         cwd=ROOT,
         capture_output=True,
         text=True,
         check=False,
     )
+
+
+@pytest.mark.parametrize(("value", "header"), [("1", "('HTTP_X_FORWARDED_PROTO', 'https')"), ("", "None")])
+def test_behind_tls_proxy_trusts_x_forwarded_proto_only_when_set(value, header):
+    shown = settings_started_with("SECURE_PROXY_SSL_HEADER", BEHIND_TLS_PROXY=value)
+    assert shown.stdout.strip() == header
+
+
+def test_a_stale_window_shorter_than_two_touches_is_refused_at_start_up():
+    started = settings_started_with("DEBUG", JATAYU_SESSION_TOUCH_SECONDS="30", JATAYU_SESSION_STALE_SECONDS="45")
     assert started.returncode != 0
     assert "JATAYU_SESSION_STALE_SECONDS must be at least twice" in started.stderr

@@ -28,6 +28,11 @@ async def ask(client, message: str) -> dict:
     return reply
 
 
+def deadline_passed(*, user) -> None:
+    """The running attempt's deadline is a second ago, and nothing has expired it yet."""
+    Assessment.objects.filter(candidate=user).update(deadline_at=timezone.now() - timedelta(seconds=1))
+
+
 def tutor_calls(fake_openai: FakeOpenAI) -> int:
     return len([r for r in fake_openai.requests if r.get("stream")])
 
@@ -60,9 +65,7 @@ async def test_general_chat_is_open_again_once_the_attempt_has_ended(ws_clients,
 
 async def test_an_attempt_past_its_deadline_does_not_block_the_general_chat(ws_clients):
     started = await start_attempt(ws_clients)
-    await db(Assessment.objects.filter(candidate=started.user).update)(
-        deadline_at=timezone.now() - timedelta(seconds=1)
-    )
+    await db(deadline_passed)(user=started.user)
     chat = await general_chat(ws_clients, started.user)
     reply = await ask(chat, "hello")
     assert reply["type"] == "system_message"
@@ -92,9 +95,7 @@ async def test_attempt_messages_on_the_general_endpoint_are_no_test(ws_clients, 
 
 async def test_an_integrity_event_after_the_deadline_ends_the_attempt_instead(ws_clients):
     started = await start_attempt(ws_clients)
-    await db(Assessment.objects.filter(candidate=started.user).update)(
-        deadline_at=timezone.now() - timedelta(seconds=1)
-    )
+    await db(deadline_passed)(user=started.user)
     await started.client.send("integrity_event", {"kind": "copy"}, id="i1")
     # The connection's own timer may also report the end; either way it is the logged timeout.
     (completed,) = await started.client.expect("assessment_completed")
@@ -108,9 +109,7 @@ async def test_a_chat_message_after_the_deadline_ends_the_attempt_even_when_the_
     """It is not general chat then: the expiry commits and the candidate hears it, nothing is stored."""
     settings.JATAYU_GENERAL_CHAT_LIMIT = 0
     started = await start_attempt(ws_clients)
-    await db(Assessment.objects.filter(candidate=started.user).update)(
-        deadline_at=timezone.now() - timedelta(seconds=1)
-    )
+    await db(deadline_passed)(user=started.user)
     await started.client.send("chat_message", {"message": "is it too late?"}, id="c1")
     (completed,) = await started.client.expect("assessment_completed")
     assert completed["data"]["status"] == "timed_out"
