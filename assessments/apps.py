@@ -8,5 +8,8 @@ class AssessmentsConfig(AppConfig):
 
     def ready(self) -> None:
         from assessments.roles import recruiters_group_sync
+        from assessments.services.bank_versions import bank_versions_connect
+
+        bank_versions_connect()
 
         post_migrate.connect(recruiters_group_sync, sender=self, dispatch_uid="recruiters_group_sync")

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -43,6 +45,14 @@ class Test(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Kept by services, never by a form: bumped whenever the test's skills, items or voids change, so
+    # each worker's cached bank (`selectors.bank`) knows from the test's row alone when it is out of date.
+    bank_version = models.PositiveIntegerField(default=0, editable=False)
+    # When the latest announcement went out: a snapshot looks announcements up only when one is newer
+    # than the attempt.
+    last_announced_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    SERVICE_FIELDS = ("bank_version", "last_announced_at")
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -61,6 +71,14 @@ class Test(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """A whole-row save never writes the service-kept fields back from a copy read earlier."""
+        if not self._state.adding and kwargs.get("update_fields") is None and not kwargs.get("force_insert"):
+            kwargs["update_fields"] = [
+                f.name for f in self._meta.concrete_fields if not f.primary_key and f.name not in self.SERVICE_FIELDS
+            ]
+        super().save(*args, **kwargs)
 
     def clean(self) -> None:
         if self.opens_at and self.closes_at and self.closes_at <= self.opens_at:
@@ -184,6 +202,9 @@ class Assessment(models.Model):
     session_epoch = models.PositiveIntegerField(default=0)
     last_seq = models.PositiveIntegerField(default=0)
     ai_state = models.JSONField(default=dict, blank=True)
+    # The attempt's working state (see `services.progress`): what was asked and answered, kept with
+    # the row so an answer or a reconnect reads one row instead of every response.
+    progress = models.JSONField(default=dict, blank=True, editable=False)
 
     class Meta:
         ordering = ["-started_at", "-id"]

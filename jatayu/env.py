@@ -36,8 +36,13 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
-def database_from_url(url: str) -> dict[str, object]:
-    """Turn `postgres://user:pass@host:port/name` into a Django DATABASES entry."""
+def database_from_url(url: str, *, pool_size: int = 10) -> dict[str, object]:
+    """Turn `postgres://user:pass@host:port/name` into a Django DATABASES entry.
+
+    PostgreSQL connections come from a psycopg pool of at most `pool_size` per process and go back to
+    it at the end of every request or database call (CONN_MAX_AGE 0): a persistent connection per
+    thread leaks under ASGI, where every request may run on a new thread.
+    """
     parsed = urlparse(url)
     if parsed.scheme in {"postgres", "postgresql", "pgsql"}:
         name = unquote(parsed.path.lstrip("/"))
@@ -50,8 +55,8 @@ def database_from_url(url: str) -> dict[str, object]:
             "PASSWORD": unquote(parsed.password or ""),
             "HOST": parsed.hostname or "",
             "PORT": str(parsed.port or ""),
-            "CONN_MAX_AGE": 60,
-            "CONN_HEALTH_CHECKS": True,
+            "CONN_MAX_AGE": 0,
+            "OPTIONS": {"pool": {"min_size": 1, "max_size": pool_size, "timeout": 10.0}},
         }
     if parsed.scheme == "sqlite":
         return {"ENGINE": "django.db.backends.sqlite3", "NAME": unquote(parsed.path) or ":memory:"}

@@ -76,8 +76,10 @@ TEMPLATES = [
 ]
 
 DATABASE_URL = env_str("DATABASE_URL")
+# Connections each process may hold open to PostgreSQL (a pool; requests and socket work borrow them).
+JATAYU_DB_POOL_SIZE = env_int("JATAYU_DB_POOL_SIZE", 10)
 DATABASES = {
-    "default": database_from_url(DATABASE_URL)
+    "default": database_from_url(DATABASE_URL, pool_size=JATAYU_DB_POOL_SIZE)
     if DATABASE_URL
     else {"ENGINE": "django.db.backends.sqlite3", "NAME": BASE_DIR / "db.sqlite3", "OPTIONS": {"timeout": 20}}
 }

@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any, TypeVar, cast
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
@@ -21,7 +22,7 @@ from assessments.ai import providers
 from assessments.ai.prefetch import next_question_prepare
 from assessments.ai.tutoring import tutor_reply
 from assessments.errors import ApplicationError
-from assessments.services import attempts
+from assessments.services import answers, attempts
 from assessments.services.attempts import Connection, Outcome
 from assessments.services.sessions import session_release
 from realtime import protocol as p
@@ -38,6 +39,15 @@ INTERRUPTED = "(The connection closed before the tutor finished this reply; plea
 
 class AssessmentConsumer(AsyncJsonWebsocketConsumer):
     conn: Connection | None
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        """Run the handler straight away. Channels first hops onto the database thread to close stale
+        connections, which queues every frame (a heartbeat too) behind the worker's database work;
+        here each database call closes its own, on its own thread (`database_sync_to_async`)."""
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def connect(self) -> None:
         self.conn = None
@@ -206,7 +216,7 @@ class AssessmentConsumer(AsyncJsonWebsocketConsumer):
     async def on_submit_answer(self, data: p.Strict, ref: str | None) -> None:
         answer = cast(p.SubmitAnswerData, data)
         await self._run(
-            attempts.answer_submit, ref, question_id=answer.question_id, selected_option=answer.selected_option
+            answers.answer_submit, ref, question_id=answer.question_id, selected_option=answer.selected_option
         )
 
     async def on_complete_assessment(self, data: p.Strict, ref: str | None) -> None:

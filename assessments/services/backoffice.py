@@ -47,6 +47,7 @@ from assessments.models import (
 from assessments.roles import is_recruiter
 from assessments.selectors.regrades import blueprint_voided_question_ids, question_is_void
 from assessments.services.attempts import assessment_terminate
+from assessments.services.bank_versions import bank_changed
 from assessments.services.blueprints import TestFields
 
 logger = logging.getLogger(__name__)
@@ -121,7 +122,10 @@ def questions_active_set(*, questions: QuerySet[Question], active: bool) -> int:
     targets = questions.exclude(active=active)
     if active:
         targets = targets.exclude(regrades__action=QuestionRegrade.Action.VOID)
-    return Question.objects.filter(pk__in=list(targets.values_list("pk", flat=True))).update(active=active)
+    changed = Question.objects.filter(pk__in=list(targets.values_list("pk", flat=True)))
+    for test_id in set(changed.values_list("test_id", flat=True)):
+        bank_changed(test_id=test_id)
+    return changed.update(active=active)
 
 
 @transaction.atomic

@@ -7,6 +7,41 @@ from realtime.groups import send_to_group_on_commit, user_group
 from realtime.protocol import Strict, server_message
 
 
+class EventBatch:
+    """Events of one transaction: seqs taken from the locked attempt as they are added, written at once.
+
+    The caller saves the attempt's `last_seq` with its other changes after `write()`.
+    """
+
+    def __init__(self, assessment: Assessment) -> None:
+        self.assessment = assessment
+        self.rows: list[AssessmentEvent] = []
+
+    def add(
+        self, message_type: str, data: Strict, *, ref: str | None = None, response_id: int | None = None
+    ) -> dict[str, Any]:
+        """Log one server message of the attempt with the next seq, and return it ready to send."""
+        seq = self.assessment.last_seq + 1
+        message = server_message(message_type, data, seq=seq, ref=ref)
+        self.rows.append(
+            AssessmentEvent(
+                assessment=self.assessment,
+                seq=seq,
+                type=message_type,
+                ref=ref or "",
+                payload=message,
+                response_id=response_id,
+            )
+        )
+        self.assessment.last_seq = seq
+        return message
+
+    def write(self) -> None:
+        if self.rows:
+            AssessmentEvent.objects.bulk_create(self.rows)
+            self.rows = []
+
+
 def event_append(
     *,
     assessment: Assessment,
@@ -15,14 +50,11 @@ def event_append(
     ref: str | None = None,
     response: Response | None = None,
 ) -> dict[str, Any]:
-    """Log one server message of the attempt with the next seq, and return it ready to send."""
-    seq = assessment.last_seq + 1
-    message = server_message(message_type, data, seq=seq, ref=ref)
-    AssessmentEvent.objects.create(
-        assessment=assessment, seq=seq, type=message_type, ref=ref or "", payload=message, response=response
-    )
-    assessment.last_seq = seq
-    Assessment.objects.filter(pk=assessment.pk).update(last_seq=seq)
+    """Log one server message of the attempt with the next seq and save the seq; return the message."""
+    batch = EventBatch(assessment)
+    message = batch.add(message_type, data, ref=ref, response_id=response.pk if response else None)
+    batch.write()
+    Assessment.objects.filter(pk=assessment.pk).update(last_seq=assessment.last_seq)
     return message
 
 
@@ -31,6 +63,13 @@ def event_push_to_candidate(*, assessment: Assessment, message: dict[str, Any]) 
     send_to_group_on_commit(
         user_group(assessment.candidate_id),
         {"type": "attempt.event", "assessment_id": assessment.pk, "test_id": assessment.test_id, "message": message},
+    )
+
+
+def events_of_response(*, response_id: int) -> list[dict[str, Any]]:
+    """What answering this response sent, in order: replayed when the same answer comes again."""
+    return list(
+        AssessmentEvent.objects.filter(response_id=response_id).order_by("seq").values_list("payload", flat=True)
     )
 
 

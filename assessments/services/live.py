@@ -18,6 +18,7 @@ def blueprint_announce(*, test: Test, message: str) -> TestAnnouncement:
     if not message:
         raise ApplicationError("empty_announcement", "An announcement needs some text.")
     kept = TestAnnouncement.objects.create(test=test, message=message)
+    Test.objects.filter(pk=test.pk).update(last_announced_at=kept.created_at)
     data = Announcement(announcement_id=kept.pk, message=kept.message, sent_at=kept.created_at)
     envelope = server_message("announcement", data)
     send_to_group_on_commit(test_group(test.pk), {"type": "test.announcement", "message": envelope})

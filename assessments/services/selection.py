@@ -9,22 +9,25 @@
 import secrets
 from collections import Counter, defaultdict
 
-from assessments.ai.ability import Ability, ability_estimate, difficulty_logit
-from assessments.models import Assessment, Question, Skill
+from assessments.ai.ability import Ability, ability_estimate
+from assessments.selectors.bank import Bank, Item
+from assessments.services.progress import Progress
 
 _random = secrets.SystemRandom()
 CLOSEST_FEW = 3
 
 
-def attempt_abilities(*, assessment: Assessment) -> tuple[Ability, dict[int, Ability]]:
+def attempt_abilities(*, progress: Progress, bank: Bank) -> tuple[Ability, dict[int, Ability]]:
     """Overall and per-skill (by skill id) ability estimates from the attempt's answers so far."""
-    answered = assessment.responses.filter(answered_at__isnull=False).select_related("question")
     overall: list[tuple[float, bool]] = []
     per_skill: dict[int, list[tuple[float, bool]]] = defaultdict(list)
-    for response in answered:
-        pair = (difficulty_logit(response.question.difficulty), bool(response.is_correct))
+    for asked in progress.items:
+        item = bank.items.get(asked.question_id)
+        if not asked.answered or item is None:
+            continue
+        pair = (item.logit, bool(asked.correct))
         overall.append(pair)
-        per_skill[response.question.skill_id].append(pair)
+        per_skill[item.skill_id].append(pair)
     return ability_estimate(overall), {sid: ability_estimate(pairs) for sid, pairs in per_skill.items()}
 
 
@@ -39,24 +42,25 @@ def skill_most_behind(*, weights: dict[int, float], asked: Counter[int], eligibl
     return max(eligible, key=lambda sid: (deficit(sid), -sid))
 
 
-def question_pick_next(*, assessment: Assessment) -> Question | None:
-    asked_ids = set(assessment.responses.values_list("question_id", flat=True))
-    available = [q for q in Question.objects.filter(test_id=assessment.test_id, active=True) if q.pk not in asked_ids]
+def skills_asked(*, progress: Progress, bank: Bank) -> Counter[int]:
+    return Counter(bank.items[a.question_id].skill_id for a in progress.items if a.question_id in bank.items)
+
+
+def question_pick_next(*, progress: Progress, bank: Bank, prepared: set[int]) -> Item | None:
+    asked_ids = progress.asked_ids()
+    available = [item for item in bank.active() if item.pk not in asked_ids]
     if not available:
         return None
-    weights = dict(Skill.objects.filter(test_id=assessment.test_id).values_list("pk", "weight"))
-    asked = Counter(assessment.responses.values_list("question__skill_id", flat=True))
-    skill_id = skill_most_behind(weights=weights, asked=asked, eligible={q.skill_id for q in available})
-    overall, per_skill = attempt_abilities(assessment=assessment)
+    weights = {sid: skill.weight for sid, skill in bank.skills.items()}
+    asked = skills_asked(progress=progress, bank=bank)
+    skill_id = skill_most_behind(weights=weights, asked=asked, eligible={item.skill_id for item in available})
+    overall, per_skill = attempt_abilities(progress=progress, bank=bank)
     theta = per_skill[skill_id].theta if skill_id in per_skill else overall.theta
 
-    in_skill = sorted(
-        (q for q in available if q.skill_id == skill_id), key=lambda q: abs(difficulty_logit(q.difficulty) - theta)
-    )
-    cutoff = abs(difficulty_logit(in_skill[min(CLOSEST_FEW, len(in_skill)) - 1].difficulty) - theta)
-    closest = [q for q in in_skill if abs(difficulty_logit(q.difficulty) - theta) <= cutoff]
-    prepared = set(assessment.ai_state.get("prepared", []))
-    preferred = [q for q in closest if q.pk in prepared] or closest
+    in_skill = sorted((item for item in available if item.skill_id == skill_id), key=lambda i: abs(i.logit - theta))
+    cutoff = abs(in_skill[min(CLOSEST_FEW, len(in_skill)) - 1].logit - theta)
+    closest = [item for item in in_skill if abs(item.logit - theta) <= cutoff]
+    preferred = [item for item in closest if item.pk in prepared] or closest
     return _random.choice(preferred)
 
 

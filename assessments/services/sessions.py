@@ -6,10 +6,11 @@ rows, so liveness also needs a recent `last_seen_at`, which each live worker ref
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -53,30 +54,69 @@ def session_claim(
     commit. That delivery is at most once, so every write also checks the epoch (`session_check`).
     A client reconnecting on its own (`reconnecting_epoch`) does not take over from a newer live one;
     a newer one whose worker died (not seen for stale_after()) does not hold it back.
+
+    One upsert takes the row lock, decides, and returns the new epoch; a running attempt is fenced
+    with it in a second statement.
     """
     now = timezone.now()
     key = connection_id_for(user_id=user.pk, test_id=test_id)
-    CandidateSession.objects.get_or_create(key=key, defaults={"candidate_id": user.pk, "test_id": test_id})
-    session = CandidateSession.objects.select_for_update().get(key=key)
-    if reconnecting_epoch is not None and session.epoch != reconnecting_epoch:
-        newer_is_live = CandidateSession.objects.filter(session_live_q(now=now), pk=session.pk).exists()
-        if newer_is_live:
-            raise ApplicationError("session_replaced", "This assessment continues in another window.", status=409)
-    session.epoch += 1
-    session.channel_name = channel_name
-    session.worker = worker
-    session.connected_at = now
-    session.last_seen_at = now
-    session.disconnected_at = None
-    session.save(update_fields=["epoch", "channel_name", "worker", "connected_at", "last_seen_at", "disconnected_at"])
-    if test_id is not None:
-        Assessment.objects.filter(
-            candidate_id=user.pk, test_id=test_id, status=Assessment.Status.IN_PROGRESS
-        ).select_for_update().update(session_epoch=session.epoch)
-    send_to_group_on_commit(
-        user_group(user.pk), {"type": "session.replace", "connection_id": key, "epoch": session.epoch}
+    epoch = _session_upsert(
+        key=key,
+        candidate_id=user.pk,
+        test_id=test_id,
+        channel_name=channel_name,
+        worker=worker,
+        now=now,
+        reconnecting_epoch=reconnecting_epoch,
     )
-    return SessionClaim(connection_id=key, epoch=session.epoch)
+    if epoch is None:
+        raise ApplicationError("session_replaced", "This assessment continues in another window.", status=409)
+    if test_id is not None:
+        Assessment.objects.filter(candidate_id=user.pk, test_id=test_id, status=Assessment.Status.IN_PROGRESS).update(
+            session_epoch=epoch
+        )
+    send_to_group_on_commit(user_group(user.pk), {"type": "session.replace", "connection_id": key, "epoch": epoch})
+    return SessionClaim(connection_id=key, epoch=epoch)
+
+
+def _session_upsert(
+    *,
+    key: str,
+    candidate_id: int,
+    test_id: int | None,
+    channel_name: str,
+    worker: str,
+    now: datetime,
+    reconnecting_epoch: int | None,
+) -> int | None:
+    """Insert the session at epoch 1 or move it to the next epoch; None when a reconnecting client is refused.
+
+    A reconnecting client names the epoch it held; it takes over only from itself, from a released
+    session, or from one whose holder is no longer seen (the SQL form of `session_live_q`).
+    """
+    table = connection.ops.quote_name(CandidateSession._meta.db_table)
+    at = connection.ops.adapt_datetimefield_value(now)
+    params: list[Any] = [key, candidate_id, test_id, channel_name, worker, at, at]
+    refuse_live_newer = ""
+    if reconnecting_epoch is not None:
+        refuse_live_newer = (
+            f' WHERE {table}."epoch" = %s OR {table}."disconnected_at" IS NOT NULL'
+            f' OR {table}."last_seen_at" IS NULL OR {table}."last_seen_at" < %s'
+        )
+        params += [reconnecting_epoch, connection.ops.adapt_datetimefield_value(now - stale_after())]
+    # Only the table's own quoted name and fixed SQL are interpolated; every value is a parameter.
+    sql = (
+        f'INSERT INTO {table} ("key", "candidate_id", "test_id", "epoch", "channel_name", "worker",'  # noqa: S608
+        ' "connected_at", "last_seen_at", "disconnected_at") VALUES (%s, %s, %s, 1, %s, %s, %s, %s, NULL)'
+        f' ON CONFLICT ("key") DO UPDATE SET "epoch" = {table}."epoch" + 1,'
+        ' "channel_name" = EXCLUDED."channel_name", "worker" = EXCLUDED."worker",'
+        ' "connected_at" = EXCLUDED."connected_at", "last_seen_at" = EXCLUDED."last_seen_at",'
+        f' "disconnected_at" = NULL{refuse_live_newer} RETURNING "epoch"'
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return int(row[0]) if row else None
 
 
 def session_check(*, connection_id: str, epoch: int, lock: bool) -> None:

@@ -130,7 +130,8 @@ def candidate_connect(*, user: Any, test: Test, worker: str = "factory") -> "Con
 def attempt_play(*, test: Test, user: Any, choose: Callable[[Response, int], int]) -> Assessment:
     """Run one whole attempt through the services; `choose(response, n)` gives the served index to answer
     the n-th question (from 0) with."""
-    from assessments.services.attempts import answer_submit, assessment_start
+    from assessments.services.answers import answer_submit
+    from assessments.services.attempts import assessment_start
 
     conn = candidate_connect(user=user, test=test)
     outcome = assessment_start(conn=conn)

@@ -25,6 +25,7 @@ from assessments.models import (
     Test,
 )
 from assessments.roles import recruiters_group_sync
+from assessments.services.bank_versions import bank_changed
 
 User = get_user_model()
 
@@ -95,6 +96,7 @@ def demo_test_sync(*, spec: demo_data.DemoTest, owner: Any, now: datetime) -> tu
         .exclude(prompt__in=prompts)
         .update(active=False)
     )
+    bank_changed(test_id=test.pk)
     return test, retired
 
 

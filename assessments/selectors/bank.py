@@ -1,0 +1,90 @@
+"""A test's item pool, cached in each process and keyed by the test's `bank_version`.
+
+The hot path reads the test's row anyway (with the attempt's lock); its `bank_version` tells whether
+this process's copy is current, so a cached bank costs no statement and a stale one is never used.
+Every change to the test's skills, questions or voids bumps the version (`services.bank_versions`).
+"""
+
+import threading
+from dataclasses import dataclass
+
+from assessments.ai.ability import difficulty_logit
+from assessments.models import Question, QuestionRegrade, Skill, Test
+
+
+@dataclass(frozen=True)
+class Item:
+    pk: int
+    skill_id: int
+    prompt: str
+    options: tuple[str, ...]
+    correct_option: int
+    explanation: str
+    difficulty: str
+    active: bool
+
+    @property
+    def logit(self) -> float:
+        return difficulty_logit(self.difficulty)
+
+
+@dataclass(frozen=True)
+class SkillInfo:
+    pk: int
+    name: str
+    weight: float
+
+
+@dataclass(frozen=True)
+class Bank:
+    test_id: int
+    version: tuple[int, object]  # bank_version, and created_at: a test re-made with the same id is another
+    items: dict[int, Item]  # every question of the test, inactive ones too: a running attempt may hold one
+    skills: dict[int, SkillInfo]
+    voided: frozenset[int]
+
+    def active(self) -> list[Item]:
+        return [item for item in self.items.values() if item.active]
+
+
+_banks: dict[int, Bank] = {}
+_loading = threading.Lock()
+
+
+def bank_for(*, test: Test) -> Bank:
+    """The bank of `test` as of its `bank_version`; loads it (three statements) when this process has none."""
+    version = (test.bank_version, test.created_at)
+    cached = _banks.get(test.pk)
+    if cached is not None and cached.version == version:
+        return cached
+    with _loading:
+        bank = _bank_load(test_id=test.pk, version=version)
+        # Read after the version was: the rows are at least that new, so a later bump reloads again.
+        _banks[test.pk] = bank
+    return bank
+
+
+def _bank_load(*, test_id: int, version: tuple[int, object]) -> Bank:
+    items = {
+        q.pk: Item(
+            pk=q.pk,
+            skill_id=q.skill_id,
+            prompt=q.prompt,
+            options=tuple(q.options),
+            correct_option=q.correct_option,
+            explanation=q.explanation,
+            difficulty=q.difficulty,
+            active=q.active,
+        )
+        for q in Question.objects.filter(test_id=test_id).order_by("pk")
+    }
+    skills = {
+        s.pk: SkillInfo(pk=s.pk, name=s.name, weight=s.weight)
+        for s in Skill.objects.filter(test_id=test_id).order_by("order", "pk")
+    }
+    voided = frozenset(
+        QuestionRegrade.objects.filter(question__test_id=test_id, action=QuestionRegrade.Action.VOID).values_list(
+            "question_id", flat=True
+        )
+    )
+    return Bank(test_id=test_id, version=version, items=items, skills=skills, voided=voided)

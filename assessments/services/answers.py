@@ -1,0 +1,153 @@
+"""Answering a question: the hottest path, one transaction of at most five statements.
+
+Lock and read the attempt (with its test), mark the response answered, create the next response,
+write the answer's events in one insert, and save the attempt's row. The working state and the
+cached bank supply everything else; a replayed answer reads its logged events instead.
+"""
+
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from assessments.errors import ApplicationError
+from assessments.models import Assessment, Response, Test
+from assessments.selectors.bank import Bank, Item, bank_for
+from assessments.services.attempts import (
+    FINAL_FIELDS,
+    Connection,
+    Outcome,
+    ask_next,
+    attempt_epoch_check,
+    attempt_expire_if_due,
+    attempt_latest_locked,
+    finalize,
+)
+from assessments.services.events import EventBatch, events_of_response
+from assessments.services.progress import Asked, Progress, progress_keep, progress_of
+from assessments.services.selection import attempt_abilities
+from assessments.services.snapshots import seconds_left
+from realtime import protocol as p
+
+
+def _served_index(*, item: Item, asked: Asked, selected: int | str) -> int:
+    served = [item.options[i] for i in asked.option_order]
+    if isinstance(selected, int):
+        if not 0 <= selected < len(served):
+            raise ApplicationError("invalid_option", f"selected_option must be between 0 and {len(served) - 1}.")
+        return selected
+    if selected in served:
+        return served.index(selected)
+    raise ApplicationError("invalid_option", "selected_option matches none of this question's options.")
+
+
+def _ability_update(*, assessment: Assessment, progress: Progress, bank: Bank) -> bool:
+    """Keep θ and its SE, overall and per skill, in ai_state; True when the SE target is met for every skill."""
+    overall, per_skill = attempt_abilities(progress=progress, bank=bank)
+    assessment.ai_state["ability"] = {
+        "overall": overall.as_dict(),
+        "skills": {bank.skills[sid].name: a.as_dict() for sid, a in per_skill.items() if sid in bank.skills},
+    }
+    target = assessment.test.se_target
+    if target is None:
+        return False
+    return set(per_skill) >= set(bank.skills) and all(a.se <= target for a in per_skill.values())
+
+
+@transaction.atomic
+def answer_submit(*, conn: Connection, question_id: int, selected_option: int | str, ref: str | None = None) -> Outcome:
+    """Record an answer once. A repeat (same id, or a question already answered) gets the original outcome."""
+    now = timezone.now()
+    assessment = attempt_latest_locked(conn=conn)
+    if assessment is None:
+        raise ApplicationError("no_active_assessment", "Start the assessment first (start_assessment).")
+    progress = progress_of(assessment=assessment)
+    asked = progress.find(question_id)
+    if asked is None:
+        raise ApplicationError("not_in_assessment", f"Question {question_id} is not part of this attempt.")
+    if asked.answered:
+        return Outcome(messages=events_of_response(response_id=asked.response_id), assessment_id=assessment.pk)
+    attempt_epoch_check(assessment=assessment, conn=conn)
+    expired = attempt_expire_if_due(assessment=assessment, now=now)
+    if expired:
+        error = p.error_message("assessment_expired", "Time is up; this answer was not recorded.", ref=ref)
+        return Outcome(messages=[error, expired], assessment_id=assessment.pk, finished=True)
+    if assessment.status != Assessment.Status.IN_PROGRESS:
+        raise ApplicationError("assessment_finished", "This attempt has ended; answers are no longer accepted.")
+
+    bank = bank_for(test=assessment.test)
+    item = bank.items[question_id]
+    selected = asked.option_order[_served_index(item=item, asked=asked, selected=selected_option)]
+    _answer_record(asked=asked, progress=progress, selected=selected, item=item, ref=ref, now=now)
+    if asked.correct:
+        assessment.score += 1
+    return _after_answer(assessment=assessment, progress=progress, bank=bank, asked=asked, now=now, ref=ref)
+
+
+def _answer_record(
+    *, asked: Asked, progress: Progress, selected: int, item: Item, ref: str | None, now: datetime
+) -> None:
+    """Mark the response answered (one UPDATE) and the working state with it."""
+    # An id the client already used for another answer is not stored twice (the unique index would
+    # refuse the answer); the answer is still recorded, and replayed by its question.
+    kept_ref = ref if ref and not progress.ref_taken(ref) else None
+    asked.answered, asked.correct, asked.ref = True, selected == item.correct_option, kept_ref
+    Response.objects.filter(pk=asked.response_id).update(
+        selected_option=selected,
+        is_correct=asked.correct,
+        answered_at=now,
+        time_taken_ms=int((now - asked.asked_at).total_seconds() * 1000),
+        client_msg_id=kept_ref,
+    )
+
+
+def _after_answer(
+    *, assessment: Assessment, progress: Progress, bank: Bank, asked: Asked, now: datetime, ref: str | None
+) -> Outcome:
+    """Feedback, progress, and the next question or the result: logged in one insert, saved in one update."""
+    mode = assessment.test.feedback_mode
+    item = bank.items[asked.question_id]
+    feedback = p.AnswerFeedback(question_id=item.pk, accepted=True)
+    if mode in (Test.FeedbackMode.CORRECTNESS, Test.FeedbackMode.FULL):
+        feedback.correct = asked.correct
+    if mode == Test.FeedbackMode.FULL:
+        feedback.correct_option = asked.option_order.index(item.correct_option)
+        feedback.explanation = item.explanation
+    answered = progress.answered
+    precise_enough = _ability_update(assessment=assessment, progress=progress, bank=bank)
+    update = p.ProgressUpdate(
+        answered=answered,
+        total=assessment.max_score,
+        percentage_complete=round(100.0 * answered / assessment.max_score, 1) if assessment.max_score else 100.0,
+        time_remaining_seconds=seconds_left(deadline=assessment.deadline_at, now=now),
+        score=assessment.score if mode != Test.FeedbackMode.NONE else None,
+    )
+    events = EventBatch(assessment)
+    messages = [
+        events.add("answer_feedback", feedback, ref=ref, response_id=asked.response_id),
+        events.add("progress_update", update, ref=ref, response_id=asked.response_id),
+    ]
+    following = None
+    if answered < assessment.max_score and not precise_enough:
+        following = ask_next(
+            assessment=assessment, progress=progress, bank=bank, events=events, now=now, ref=ref, answered=asked
+        )
+    fields = ["score", "last_seq", "progress", "ai_state"]
+    if following is None:
+        reason = "all_answered"
+        if precise_enough and answered < assessment.max_score:
+            # The ability is measured precisely enough: the attempt is scored on what was asked.
+            reason, assessment.max_score = "precision_reached", answered
+        done = Assessment.Status.COMPLETED
+        messages.append(
+            finalize(assessment=assessment, status=done, reason=reason, now=now, events=events, ref=ref, answered=asked)
+        )
+        fields = [*FINAL_FIELDS, "last_seq", "progress"]
+    else:
+        messages.append(following)
+    events.write()
+    progress_keep(assessment=assessment, progress=progress)
+    assessment.save(update_fields=fields)
+    if following is None:
+        return Outcome(messages=messages, assessment_id=assessment.pk, finished=True)
+    return Outcome(messages=messages, assessment_id=assessment.pk, deadline=assessment.deadline_at)

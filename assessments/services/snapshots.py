@@ -1,0 +1,106 @@
+"""What the candidate is shown of an attempt: the question on screen, the snapshot on (re)connecting,
+and the payloads of `assessment_started` and `assessment_completed`.
+
+Built from the attempt's row, its working state and the cached bank: a snapshot costs a statement
+only for announcements sent since the attempt began, or when the candidate has chatted.
+"""
+
+import math
+from datetime import datetime
+
+from django.utils import timezone
+
+from assessments.models import Assessment
+from assessments.selectors.bank import Bank, bank_for
+from assessments.selectors.visibility import candidate_result_fields
+from assessments.services.progress import Asked, Progress, progress_of
+from realtime import protocol as p
+
+SNAPSHOT_ANNOUNCEMENTS = 10
+
+
+def seconds_left(*, deadline: datetime, now: datetime | None = None) -> int:
+    return max(0, math.ceil((deadline - (now or timezone.now())).total_seconds()))
+
+
+def question_payload(*, assessment: Assessment, asked: Asked, bank: Bank, now: datetime) -> p.QuestionSnapshot:
+    """The question as the candidate sees it: shuffled options, no key, no explanation."""
+    item = bank.items[asked.question_id]
+    return p.QuestionSnapshot(
+        question_id=item.pk,
+        position=asked.position,
+        total=assessment.max_score,
+        prompt=item.prompt,
+        options=[item.options[i] for i in asked.option_order],
+        skill=bank.skills[item.skill_id].name,
+        difficulty=item.difficulty,
+        time_remaining_seconds=seconds_left(deadline=assessment.deadline_at, now=now),
+    )
+
+
+def current_question(*, assessment: Assessment, progress: Progress, now: datetime) -> p.QuestionSnapshot | None:
+    current = progress.current
+    if current is None:
+        return None
+    return question_payload(assessment=assessment, asked=current, bank=bank_for(test=assessment.test), now=now)
+
+
+def completed_data(assessment: Assessment) -> p.AssessmentCompleted:
+    return p.AssessmentCompleted(
+        assessment_id=assessment.pk,
+        status=assessment.status,
+        reason=assessment.end_reason,
+        **candidate_result_fields(assessment=assessment),
+    )
+
+
+def started_data(*, assessment: Assessment, resumed: bool, now: datetime) -> p.AssessmentStarted:
+    return p.AssessmentStarted(
+        assessment_id=assessment.pk,
+        test_id=assessment.test_id,
+        attempt=assessment.attempt_number,
+        total_questions=assessment.max_score,
+        time_limit_seconds=int((assessment.deadline_at - assessment.started_at).total_seconds()),
+        deadline=assessment.deadline_at,
+        server_time=now,
+        feedback_mode=assessment.test.feedback_mode,
+        resumed=resumed,
+    )
+
+
+def attempt_snapshot(*, assessment: Assessment, now: datetime) -> p.AssessmentSnapshot:
+    running = assessment.status == Assessment.Status.IN_PROGRESS
+    progress = progress_of(assessment=assessment)
+    return p.AssessmentSnapshot(
+        assessment_id=assessment.pk,
+        test_id=assessment.test_id,
+        status=assessment.status,
+        attempt=assessment.attempt_number,
+        answered=progress.answered,
+        total=assessment.max_score,
+        deadline=assessment.deadline_at,
+        time_remaining_seconds=seconds_left(deadline=assessment.deadline_at, now=now) if running else 0,
+        current_question=current_question(assessment=assessment, progress=progress, now=now) if running else None,
+        last_seq=assessment.last_seq,
+        result=None if running else completed_data(assessment).model_dump(mode="json", exclude_none=True),
+        announcements=_announcements_since_start(assessment) if running else [],
+        chat=_chat_so_far(assessment) if running and progress.chat else [],
+    )
+
+
+def _announcements_since_start(assessment: Assessment) -> list[p.Announcement]:
+    announced = assessment.test.last_announced_at
+    if announced is None or announced < assessment.started_at:
+        return []
+    recent = assessment.test.announcements.filter(created_at__gte=assessment.started_at).order_by("-created_at")
+    return [
+        p.Announcement(announcement_id=a.pk, message=a.message, sent_at=a.created_at)
+        for a in reversed(recent[:SNAPSHOT_ANNOUNCEMENTS])
+    ]
+
+
+def _chat_so_far(assessment: Assessment) -> list[p.ChatEntry]:
+    return [
+        p.ChatEntry.model_validate({"role": role, "message": content})
+        for role, content in assessment.chat_messages.order_by("created_at", "id").values_list("role", "content")
+    ]

@@ -1,0 +1,178 @@
+"""The hot paths' statement budgets, pinned: adding a statement to any of them fails here.
+
+Counted in a real transaction (no test savepoints), with the test's bank already cached in this
+process, as it is for every request but the first after an edit. BEGIN and COMMIT are not counted.
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from assessments.models import Assessment, Question, Response, Test
+from assessments.selectors.bank import bank_for
+from assessments.services.answers import answer_submit
+from assessments.services.attempts import Connection, assessment_start, connection_open, question_current
+from assessments.services.backoffice import questions_active_set
+from assessments.tests.factories import (
+    QuestionFactory,
+    candidate_connect,
+    enrolled_candidate,
+    published_test_with_bank,
+    served_key,
+)
+from realtime.auth import user_from_access_token
+from realtime.tests.conftest import token_for
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+ANSWER_BUDGET = 5
+CONNECT_BUDGET = 5
+START_BUDGET = 6
+
+
+TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE SAVEPOINT")
+
+
+def statements(action: Callable[[], Any]) -> tuple[Any, list[str]]:
+    """What `action` returned, and the statements it ran (not counting transaction control)."""
+    with CaptureQueriesContext(connection) as captured:
+        result = action()
+    return result, [q["sql"] for q in captured.captured_queries if not q["sql"].startswith(TRANSACTION_CONTROL)]
+
+
+def running(*, questions: int = 8, total: int = 5, **test_fields: Any) -> tuple[Connection, Any]:
+    test = published_test_with_bank(questions=questions, total_questions=total, **test_fields)
+    user = enrolled_candidate(test=test)
+    conn = candidate_connect(user=user, test=test)
+    outcome = assessment_start(conn=conn)
+    return conn, outcome
+
+
+def question_of(outcome: Any) -> dict[str, Any]:
+    return next(m for m in outcome.messages if m["type"] == "question")["data"]
+
+
+def answer_key(conn: Connection, question: dict[str, Any]) -> int:
+    response = Response.objects.select_related("question").get(
+        assessment__candidate=conn.user, question_id=question["question_id"]
+    )
+    return served_key(response)
+
+
+def test_an_answer_in_the_middle_of_an_attempt_is_five_statements() -> None:
+    conn, outcome = running()
+    question = question_of(outcome)
+
+    reply, sql = statements(
+        lambda: answer_submit(conn=conn, question_id=question["question_id"], selected_option=0, ref="a1")
+    )
+
+    assert [m["type"] for m in reply.messages] == ["answer_feedback", "progress_update", "question"]
+    assert len(sql) == ANSWER_BUDGET, sql
+    assert sql[0].startswith('SELECT "assessments_assessment"')  # the attempt's row, locked, comes first
+
+
+def test_the_last_answer_which_scores_the_attempt_is_four_statements() -> None:
+    conn, outcome = running(questions=4, total=2)
+    outcome = answer_submit(conn=conn, question_id=question_of(outcome)["question_id"], selected_option=0)
+    last = question_of(outcome)
+
+    key = answer_key(conn, last)
+
+    reply, sql = statements(lambda: answer_submit(conn=conn, question_id=last["question_id"], selected_option=key))
+
+    assert [m["type"] for m in reply.messages] == ["answer_feedback", "progress_update", "assessment_completed"]
+    assert len(sql) == ANSWER_BUDGET - 1, sql  # no next question to create
+    attempt = Assessment.objects.get(candidate=conn.user)
+    assert (attempt.status, attempt.score, attempt.max_score) == (
+        "completed",
+        Response.objects.filter(assessment=attempt, is_correct=True).count(),
+        2,
+    )
+
+
+def test_a_repeated_answer_is_replayed_in_two_statements() -> None:
+    conn, outcome = running()
+    question = question_of(outcome)
+    first = answer_submit(conn=conn, question_id=question["question_id"], selected_option=1, ref="same")
+
+    again, sql = statements(
+        lambda: answer_submit(conn=conn, question_id=question["question_id"], selected_option=1, ref="same")
+    )
+
+    assert again.messages == first.messages
+    assert len(sql) == 2, sql
+
+
+def test_connecting_with_a_token_to_a_running_attempt_is_five_statements() -> None:
+    conn, outcome = running()
+    token = token_for(conn.user)
+
+    def reconnect() -> Any:
+        auth = user_from_access_token(token)
+        return connection_open(user=auth.user, test_id=conn.test_id, channel_name="c2", worker="w")
+
+    opened, sql = statements(reconnect)
+
+    snapshot = opened.auth_success["data"]["assessment"]
+    assert snapshot["current_question"]["question_id"] == question_of(outcome)["question_id"]
+    assert snapshot["answered"] == 0
+    assert len(sql) == CONNECT_BUDGET, sql
+
+
+def test_connecting_before_any_attempt_is_within_the_same_budget() -> None:
+    test = published_test_with_bank(questions=4)
+    user = enrolled_candidate(test=test)
+    token = token_for(user)
+
+    def connect() -> Any:
+        auth = user_from_access_token(token)
+        return connection_open(user=auth.user, test_id=test.pk, channel_name="c1", worker="w")
+
+    opened, sql = statements(connect)
+
+    assert opened.auth_success["data"]["assessment"] is None
+    assert len(sql) == CONNECT_BUDGET, sql
+
+
+def test_starting_an_attempt_is_six_statements() -> None:
+    test = published_test_with_bank(questions=6, total_questions=3)
+    user = enrolled_candidate(test=test)
+    conn = candidate_connect(user=user, test=test)
+    bank_for(test=Test.objects.get(pk=test.pk))  # cached, as after the test's first start in this process
+
+    outcome, sql = statements(lambda: assessment_start(conn=conn, ref="start"))
+
+    assert [m["type"] for m in outcome.messages] == ["assessment_started", "question"]
+    assert len(sql) == START_BUDGET, "\n".join(sql)
+
+
+def test_the_question_on_screen_again_is_one_statement() -> None:
+    conn, outcome = running()
+
+    again, sql = statements(lambda: question_current(conn=conn))
+
+    shown, asked = question_of(again), question_of(outcome)
+    assert shown.pop("time_remaining_seconds") <= asked.pop("time_remaining_seconds")
+    assert shown == asked
+    assert len(sql) == 1, sql
+
+
+def test_a_bank_change_is_seen_by_the_next_pick_in_every_process() -> None:
+    """The cache is keyed by the test's bank_version, read with the attempt's row: never stale."""
+    conn, outcome = running(questions=3, total=3)
+    first = question_of(outcome)
+    outcome = answer_submit(conn=conn, question_id=first["question_id"], selected_option=0)
+    second = question_of(outcome)
+    test = Assessment.objects.get(candidate=conn.user).test
+    unasked = Question.objects.filter(test=test).exclude(pk__in=[first["question_id"], second["question_id"]])
+    assert questions_active_set(questions=unasked, active=False) == 1  # a bulk update
+    added = QuestionFactory(test=test, skill=test.skills.first(), prompt="Added while the attempt ran")
+
+    outcome, sql = statements(lambda: answer_submit(conn=conn, question_id=second["question_id"], selected_option=0))
+
+    assert question_of(outcome)["question_id"] == added.pk
+    assert len(sql) > ANSWER_BUDGET  # this one answer paid for reloading the bank
