@@ -51,3 +51,12 @@ def candidate(db):
     from assessments.tests.factories import UserFactory
 
     return UserFactory()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _database_threads_closed_before_the_test_database_is_dropped(django_db_setup):
+    """Socket database work runs on realtime.db's threads, each holding a connection of its own."""
+    yield
+    from realtime.db import connections_close
+
+    connections_close()

@@ -78,6 +78,12 @@ TEMPLATES = [
 DATABASE_URL = env_str("DATABASE_URL")
 # Connections each process may hold open to PostgreSQL (a pool; requests and socket work borrow them).
 JATAYU_DB_POOL_SIZE = env_int("JATAYU_DB_POOL_SIZE", 10)
+# Threads each daphne process runs socket database work on (realtime.db); SQLite keeps one writer.
+JATAYU_DB_THREADS = env_int("JATAYU_DB_THREADS", 4) if DATABASE_URL.startswith("postgres") else 1
+if not 1 <= JATAYU_DB_THREADS < JATAYU_DB_POOL_SIZE:
+    raise ImproperlyConfigured(
+        "JATAYU_DB_THREADS must be at least 1 and below JATAYU_DB_POOL_SIZE (requests need some too)"
+    )
 DATABASES = {
     "default": database_from_url(DATABASE_URL, pool_size=JATAYU_DB_POOL_SIZE)
     if DATABASE_URL

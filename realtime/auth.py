@@ -18,8 +18,14 @@ class Authenticated:
     expires_at: datetime
 
 
-def user_from_access_token(token: str) -> Authenticated:
-    """Validate signature, expiry and type (a refresh token is refused) and load an active user."""
+@dataclass(frozen=True)
+class TokenClaims:
+    user_id: int
+    expires_at: datetime
+
+
+def token_claims(token: str) -> TokenClaims:
+    """Validate signature, expiry and type (a refresh token is refused); no database involved."""
     try:
         access = AccessToken(token)  # type: ignore[arg-type]
     except TokenError as exc:
@@ -27,8 +33,20 @@ def user_from_access_token(token: str) -> Authenticated:
         code = "token_expired" if reason == "expired" else "auth_failed"
         raise ApplicationError(code, f"The access token is {reason}.", status=401) from exc
     user_id = access.get(api_settings.USER_ID_CLAIM)
+    if not isinstance(user_id, int | str) or not str(user_id).isdigit():
+        raise ApplicationError("auth_failed", "The access token is invalid.", status=401)
+    return TokenClaims(user_id=int(user_id), expires_at=datetime.fromtimestamp(int(access["exp"]), tz=UTC))
+
+
+def user_active(user_id: int) -> User:
+    """The token's user, who must still exist and be active (one statement)."""
     user = get_user_model().objects.filter(**{api_settings.USER_ID_FIELD: user_id}).first()
     if user is None or not user.is_active:
         raise ApplicationError("auth_failed", "The account of this token is missing or inactive.", status=401)
-    expires_at = datetime.fromtimestamp(int(access["exp"]), tz=UTC)
-    return Authenticated(user=user, expires_at=expires_at)
+    return user
+
+
+def user_from_access_token(token: str) -> Authenticated:
+    """Validate the token and load its active user."""
+    claims = token_claims(token)
+    return Authenticated(user=user_active(claims.user_id), expires_at=claims.expires_at)

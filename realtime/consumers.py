@@ -13,9 +13,9 @@ from datetime import datetime
 from typing import Any, TypeVar, cast
 
 from channels.consumer import get_handler_name
-from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.utils import timezone
 
 from assessments.ai import providers
@@ -26,7 +26,8 @@ from assessments.services import answers, attempts
 from assessments.services.attempts import Connection, Outcome
 from assessments.services.sessions import session_release
 from realtime import protocol as p
-from realtime.auth import user_from_access_token
+from realtime.auth import token_claims, user_active
+from realtime.db import db
 from realtime.groups import test_group, user_group
 from realtime.liveness import worker_liveness
 
@@ -43,7 +44,7 @@ class AssessmentConsumer(AsyncJsonWebsocketConsumer):
     async def dispatch(self, message: dict[str, Any]) -> None:
         """Run the handler straight away. Channels first hops onto the database thread to close stale
         connections, which queues every frame (a heartbeat too) behind the worker's database work;
-        here each database call closes its own, on its own thread (`database_sync_to_async`)."""
+        here each database call closes its own, on its own thread (`realtime.db`)."""
         handler = getattr(self, get_handler_name(message), None)
         if handler is None:
             raise ValueError(f"No handler for message type {message['type']}")
@@ -69,9 +70,7 @@ class AssessmentConsumer(AsyncJsonWebsocketConsumer):
             task.cancel()
         try:
             if self.conn is not None:
-                await database_sync_to_async(session_release)(
-                    connection_id=self.conn.connection_id, epoch=self.conn.epoch
-                )
+                await db(session_release)(connection_id=self.conn.connection_id, epoch=self.conn.epoch)
         finally:
             for group in self.groups_joined:
                 await self.channel_layer.group_discard(group, self.channel_name)
@@ -126,34 +125,41 @@ class AssessmentConsumer(AsyncJsonWebsocketConsumer):
     # ------------------------------------------------------------ authentication
 
     async def authenticate(self, token: str, *, reconnecting_epoch: int | None = None) -> None:
+        """Check the token here, listen on the user's group (so no kick is missed), then claim the
+        session and snapshot the attempt in one database call."""
         self._cancel_task("auth_timeout")
         try:
-            auth = await database_sync_to_async(user_from_access_token)(token)
+            claims = token_claims(token)
             test_id = self._requested_test_id()
-            await self._join(user_group(auth.user.pk))
-            opened = await database_sync_to_async(attempts.connection_open)(
-                user=auth.user,
-                test_id=test_id,
-                channel_name=self.channel_name,
-                worker=WORKER_ID,
-                reconnecting_epoch=reconnecting_epoch,
-            )
+            await self._join(user_group(claims.user_id))
+            user, opened = await db(self._open)(claims.user_id, test_id, reconnecting_epoch)
         except ApplicationError as exc:
             await self.send_error(exc.code, exc.message, close=p.CLOSING_ERRORS.get(exc.code, p.CloseCode.AUTH_FAILED))
             return
         self.conn = Connection(
-            user=auth.user, test_id=test_id, connection_id=opened.claim.connection_id, epoch=opened.claim.epoch
+            user=user, test_id=test_id, connection_id=opened.claim.connection_id, epoch=opened.claim.epoch
         )
         try:
-            await self._set_up(opened, expires_at=auth.expires_at)
+            await self._set_up(opened, expires_at=claims.expires_at)
         except Exception:
             # Half set up (say, not in the test's group) is worse than closed: the client reconnects.
-            logger.exception("setting up the connection of user %s failed", auth.user.pk)
+            logger.exception("setting up the connection of user %s failed", user.pk)
             await self.send_error(
                 p.ErrorCode.INTERNAL_ERROR,
                 "Something went wrong on our side; reconnecting will help.",
                 close=p.CloseCode.SERVER_ERROR,
             )
+
+    def _open(self, user_id: int, test_id: int | None, reconnecting_epoch: int | None) -> tuple[User, attempts.Opened]:
+        user = user_active(user_id)
+        opened = attempts.connection_open(
+            user=user,
+            test_id=test_id,
+            channel_name=self.channel_name,
+            worker=WORKER_ID,
+            reconnecting_epoch=reconnecting_epoch,
+        )
+        return user, opened
 
     async def _set_up(self, opened: attempts.Opened, *, expires_at: datetime) -> None:
         """Join the test's group, send `auth_success`, start the timers, and only then keep the session seen."""
@@ -255,7 +261,7 @@ class AssessmentConsumer(AsyncJsonWebsocketConsumer):
 
     async def _chat_interrupted(self, turn: attempts.ChatTurn, usage: providers.Usage, ref: str | None) -> None:
         try:
-            await database_sync_to_async(attempts.chat_finish)(
+            await db(attempts.chat_finish)(
                 conn=self.connection, turn=turn, reply=INTERRUPTED, blocked_leak=False, usage=usage, ref=ref
             )
         except Exception:
@@ -263,7 +269,7 @@ class AssessmentConsumer(AsyncJsonWebsocketConsumer):
 
     async def on_resume(self, data: p.Strict, ref: str | None) -> None:
         last_seq = cast(p.ResumeData, data).last_seq
-        outcome = await database_sync_to_async(attempts.events_replay)(conn=self.connection, last_seq=last_seq)
+        outcome = await db(attempts.events_replay)(conn=self.connection, last_seq=last_seq)
         for message in outcome.messages:
             await self.send_message(message, assessment_id=outcome.assessment_id)
 
@@ -302,7 +308,7 @@ class AssessmentConsumer(AsyncJsonWebsocketConsumer):
     ) -> T | None:
         """Run a service for this connection; on its domain error, answer (and close if it says so)."""
         try:
-            return await database_sync_to_async(service)(conn=self.connection, ref=ref, **kwargs)
+            return await db(service)(conn=self.connection, ref=ref, **kwargs)
         except ApplicationError as exc:
             close = p.CLOSING_ERRORS.get(exc.code)
             if not close_on_access_error and close == p.CloseCode.FORBIDDEN:
@@ -366,9 +372,7 @@ class AssessmentConsumer(AsyncJsonWebsocketConsumer):
                 await self.send_message(p.server_message("time_warning", p.TimeWarning(seconds_left=warn_at)))
         # The event loop's clock may wake a hair before the wall clock says the deadline has come.
         await asyncio.sleep(max(0.0, (deadline - timezone.now()).total_seconds()) + 0.05)
-        outcome = await database_sync_to_async(attempts.events_replay)(
-            conn=self.connection, last_seq=self.sent_seq.get(assessment_id, 0)
-        )
+        outcome = await db(attempts.events_replay)(conn=self.connection, last_seq=self.sent_seq.get(assessment_id, 0))
         if outcome.assessment_id != assessment_id:  # the latest attempt is another one: not ours to replay
             return
         for message in outcome.messages:

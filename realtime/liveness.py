@@ -10,9 +10,8 @@ a process that died, even one that had the same worker name, goes stale (see
 import asyncio
 import logging
 
-from channels.db import database_sync_to_async
-
 from assessments.services.sessions import sessions_touch, touch_every
+from realtime.db import db
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +39,7 @@ class WorkerLiveness:
         while True:
             await asyncio.sleep(touch_every().total_seconds())
             try:
-                await database_sync_to_async(sessions_touch)(held=list(self.held.values()))
+                await db(sessions_touch)(held=list(self.held.values()))
             except Exception:
                 logger.warning("marking this worker's sessions as seen failed; retrying next round", exc_info=True)
 

@@ -4,7 +4,9 @@
 its standard error is the posterior standard deviation.
 """
 
+import functools
 import math
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -13,7 +15,7 @@ from assessments.models import Difficulty
 # Logit difficulties until items are calibrated.
 DIFFICULTY_LOGIT: dict[str, float] = {Difficulty.EASY: -1.0, Difficulty.MEDIUM: 0.0, Difficulty.HARD: 1.0}
 GRID = [i / 10 for i in range(-40, 41)]
-PRIOR = [math.exp(-(t * t) / 2) for t in GRID]
+LOG_PRIOR = [-(t * t) / 2 for t in GRID]
 
 
 @dataclass(frozen=True)
@@ -32,17 +34,32 @@ def p_correct(theta: float, difficulty: float) -> float:
 
 
 def ability_estimate(answers: Iterable[tuple[float, bool]]) -> Ability:
-    """EAP θ and its SE from (item difficulty, answered correctly) pairs."""
-    answers = list(answers)
-    posterior = list(PRIOR)
-    for difficulty, correct in answers:
-        for i, theta in enumerate(GRID):
-            p = p_correct(theta, difficulty)
-            posterior[i] *= p if correct else 1.0 - p
+    """EAP θ and its SE from (item difficulty, answered correctly) pairs.
+
+    Items of the same difficulty and outcome contribute the same likelihood, so the posterior is
+    built from each distinct pair's log-likelihood on the grid (cached) times its count: the cost
+    stays flat however many answers there are.
+    """
+    counts = Counter((float(difficulty), bool(correct)) for difficulty, correct in answers)
+    log_posterior = list(LOG_PRIOR)
+    for (difficulty, correct), n in counts.items():
+        for i, value in enumerate(_log_likelihood(difficulty, correct)):
+            log_posterior[i] += n * value
+    top = max(log_posterior)
+    posterior = [math.exp(v - top) for v in log_posterior]
     total = sum(posterior)
     mean = sum(t * w for t, w in zip(GRID, posterior, strict=True)) / total
     variance = sum((t - mean) ** 2 * w for t, w in zip(GRID, posterior, strict=True)) / total
-    return Ability(theta=mean, se=math.sqrt(variance), asked=len(answers), correct=sum(1 for _, c in answers if c))
+    asked = sum(counts.values())
+    correct_count = sum(n for (_, correct), n in counts.items() if correct)
+    return Ability(theta=mean, se=math.sqrt(max(variance, 0.0)), asked=asked, correct=correct_count)
+
+
+@functools.lru_cache(maxsize=1024)
+def _log_likelihood(difficulty: float, correct: bool) -> tuple[float, ...]:
+    """log P(outcome | θ) at each grid point, for one item difficulty."""
+    sign = 1.0 if correct else -1.0
+    return tuple(-math.log1p(math.exp(-sign * (t - difficulty))) for t in GRID)
 
 
 def difficulty_logit(difficulty: str) -> float:

@@ -25,7 +25,7 @@ from assessments.services.attempts import (
 )
 from assessments.services.events import EventBatch, events_of_response
 from assessments.services.progress import Asked, Progress, progress_keep, progress_of
-from assessments.services.selection import attempt_abilities
+from assessments.services.selection import Abilities, attempt_abilities
 from assessments.services.snapshots import seconds_left
 from realtime import protocol as p
 
@@ -41,9 +41,9 @@ def _served_index(*, item: Item, asked: Asked, selected: int | str) -> int:
     raise ApplicationError("invalid_option", "selected_option matches none of this question's options.")
 
 
-def _ability_update(*, assessment: Assessment, progress: Progress, bank: Bank) -> bool:
+def _ability_update(*, assessment: Assessment, abilities: Abilities, bank: Bank) -> bool:
     """Keep θ and its SE, overall and per skill, in ai_state; True when the SE target is met for every skill."""
-    overall, per_skill = attempt_abilities(progress=progress, bank=bank)
+    overall, per_skill = abilities
     assessment.ai_state["ability"] = {
         "overall": overall.as_dict(),
         "skills": {bank.skills[sid].name: a.as_dict() for sid, a in per_skill.items() if sid in bank.skills},
@@ -114,7 +114,8 @@ def _after_answer(
         feedback.correct_option = asked.option_order.index(item.correct_option)
         feedback.explanation = item.explanation
     answered = progress.answered
-    precise_enough = _ability_update(assessment=assessment, progress=progress, bank=bank)
+    abilities = attempt_abilities(progress=progress, bank=bank)
+    precise_enough = _ability_update(assessment=assessment, abilities=abilities, bank=bank)
     update = p.ProgressUpdate(
         answered=answered,
         total=assessment.max_score,
@@ -130,7 +131,14 @@ def _after_answer(
     following = None
     if answered < assessment.max_score and not precise_enough:
         following = ask_next(
-            assessment=assessment, progress=progress, bank=bank, events=events, now=now, ref=ref, answered=asked
+            assessment=assessment,
+            progress=progress,
+            bank=bank,
+            events=events,
+            now=now,
+            ref=ref,
+            answered=asked,
+            abilities=abilities,
         )
     fields = ["score", "last_seq", "progress", "ai_state"]
     if following is None:

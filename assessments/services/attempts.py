@@ -36,7 +36,7 @@ from assessments.selectors.access import (
 from assessments.selectors.bank import Bank, bank_for
 from assessments.services.events import EventBatch, event_append, event_push_to_candidate, events_after
 from assessments.services.progress import Asked, Progress, progress_keep, progress_of
-from assessments.services.selection import option_order_shuffled, question_pick_next
+from assessments.services.selection import Abilities, option_order_shuffled, question_pick_next
 from assessments.services.sessions import SessionClaim, session_claim
 from assessments.services.snapshots import (
     attempt_snapshot,
@@ -104,9 +104,11 @@ def ask_next(
     now: datetime,
     ref: str | None = None,
     answered: Asked | None = None,
+    abilities: Abilities | None = None,
 ) -> dict[str, Any] | None:
     """Create the next Response and log its `question`; None when the bank has nothing left."""
-    item = question_pick_next(progress=progress, bank=bank, prepared=set(assessment.ai_state.get("prepared", [])))
+    prepared = set(assessment.ai_state.get("prepared", []))
+    item = question_pick_next(progress=progress, bank=bank, prepared=prepared, abilities=abilities)
     if item is None:
         return None
     order = option_order_shuffled(count=len(item.options))

@@ -17,7 +17,7 @@ _random = secrets.SystemRandom()
 CLOSEST_FEW = 3
 
 
-def attempt_abilities(*, progress: Progress, bank: Bank) -> tuple[Ability, dict[int, Ability]]:
+def attempt_abilities(*, progress: Progress, bank: Bank) -> "Abilities":
     """Overall and per-skill (by skill id) ability estimates from the attempt's answers so far."""
     overall: list[tuple[float, bool]] = []
     per_skill: dict[int, list[tuple[float, bool]]] = defaultdict(list)
@@ -46,7 +46,13 @@ def skills_asked(*, progress: Progress, bank: Bank) -> Counter[int]:
     return Counter(bank.items[a.question_id].skill_id for a in progress.items if a.question_id in bank.items)
 
 
-def question_pick_next(*, progress: Progress, bank: Bank, prepared: set[int]) -> Item | None:
+Abilities = tuple[Ability, dict[int, Ability]]
+
+
+def question_pick_next(
+    *, progress: Progress, bank: Bank, prepared: set[int], abilities: Abilities | None = None
+) -> Item | None:
+    """The next item; `abilities` are the attempt's current estimates when the caller has them already."""
     asked_ids = progress.asked_ids()
     available = [item for item in bank.active() if item.pk not in asked_ids]
     if not available:
@@ -54,7 +60,7 @@ def question_pick_next(*, progress: Progress, bank: Bank, prepared: set[int]) ->
     weights = {sid: skill.weight for sid, skill in bank.skills.items()}
     asked = skills_asked(progress=progress, bank=bank)
     skill_id = skill_most_behind(weights=weights, asked=asked, eligible={item.skill_id for item in available})
-    overall, per_skill = attempt_abilities(progress=progress, bank=bank)
+    overall, per_skill = abilities or attempt_abilities(progress=progress, bank=bank)
     theta = per_skill[skill_id].theta if skill_id in per_skill else overall.theta
 
     in_skill = sorted((item for item in available if item.skill_id == skill_id), key=lambda i: abs(i.logit - theta))
