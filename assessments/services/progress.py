@@ -7,12 +7,14 @@ it is missing (attempts that began before it existed).
 """
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from assessments.models import Assessment, ChatMessage
 
 VERSION = 1
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MICROSECOND = timedelta(microseconds=1)
 
 
 @dataclass
@@ -28,29 +30,24 @@ class Asked:
     correct: bool | None = None
     ref: str | None = None  # the client id the answer came with, as stored on the response
 
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "q": self.question_id,
-            "r": self.response_id,
-            "p": self.position,
-            "order": self.option_order,
-            "asked": self.asked_at.isoformat(),
-            "answered": self.answered,
-            "correct": self.correct,
-            "ref": self.ref,
-        }
+    # Stored as a short list, not a dict: the state is rewritten with every answer.
+    def as_json(self) -> list[Any]:
+        answer = None if not self.answered else [self.correct, self.ref]
+        asked_us = (self.asked_at - EPOCH) // MICROSECOND
+        return [self.question_id, self.response_id, self.position, self.option_order, asked_us, answer]
 
     @classmethod
-    def from_json(cls, raw: dict[str, Any]) -> "Asked":
+    def from_json(cls, raw: list[Any]) -> "Asked":
+        question_id, response_id, position, order, asked_us, answer = raw
         return cls(
-            question_id=raw["q"],
-            response_id=raw["r"],
-            position=raw["p"],
-            option_order=list(raw["order"]),
-            asked_at=datetime.fromisoformat(raw["asked"]),
-            answered=raw["answered"],
-            correct=raw["correct"],
-            ref=raw["ref"],
+            question_id=question_id,
+            response_id=response_id,
+            position=position,
+            option_order=list(order),
+            asked_at=EPOCH + asked_us * MICROSECOND,
+            answered=answer is not None,
+            correct=answer[0] if answer is not None else None,
+            ref=answer[1] if answer is not None else None,
         )
 
 

@@ -1,0 +1,78 @@
+"""The attempt's working state (`Assessment.progress`) always agrees with its responses, and an attempt
+without one (begun before it existed) is rebuilt from them and carries on where it stopped."""
+
+import pytest
+
+from assessments.models import Assessment, Response
+from assessments.services.answers import answer_submit
+from assessments.services.attempts import assessment_start, connection_open
+from assessments.services.progress import progress_of
+from assessments.tests.factories import attempt_play, candidate_connect, enrolled_candidate, published_test_with_bank
+
+pytestmark = pytest.mark.django_db
+
+
+def _state_of(assessment: Assessment) -> list[tuple[int, int, int, list[int], bool, bool | None]]:
+    progress = progress_of(assessment=Assessment.objects.get(pk=assessment.pk))
+    return [(a.question_id, a.response_id, a.position, a.option_order, a.answered, a.correct) for a in progress.items]
+
+
+def _rows_of(assessment: Assessment) -> list[tuple[int, int, int, list[int], bool, bool | None]]:
+    return [
+        (r.question_id, r.pk, r.position, r.option_order, r.answered_at is not None, r.is_correct)
+        for r in Response.objects.filter(assessment=assessment).order_by("position")
+    ]
+
+
+def test_after_a_whole_attempt_the_state_matches_every_response() -> None:
+    test = published_test_with_bank(questions=8, total_questions=6)
+    user = enrolled_candidate(test=test)
+
+    attempt = attempt_play(test=test, user=user, choose=lambda response, n: n % 4)
+
+    assert _state_of(attempt) == _rows_of(attempt)
+    assert attempt.score == sum(1 for *_, correct in _rows_of(attempt) if correct)
+
+
+def test_an_attempt_without_a_state_is_rebuilt_and_resumes_exactly_where_it_stopped() -> None:
+    test = published_test_with_bank(questions=8, total_questions=4)
+    user = enrolled_candidate(test=test)
+    conn = candidate_connect(user=user, test=test)
+    outcome = assessment_start(conn=conn)
+    first = next(m for m in outcome.messages if m["type"] == "question")["data"]
+    outcome = answer_submit(conn=conn, question_id=first["question_id"], selected_option=0, ref="a1")
+    on_screen = next(m for m in outcome.messages if m["type"] == "question")["data"]
+    Assessment.objects.filter(candidate=user).update(progress={})  # as an attempt from before the state
+
+    opened = connection_open(user=user, test_id=test.pk, channel_name="again", worker="w")
+    snapshot = opened.auth_success["data"]["assessment"]
+    assert snapshot["answered"] == 1
+    assert snapshot["current_question"]["question_id"] == on_screen["question_id"]
+    assert snapshot["current_question"]["options"] == on_screen["options"]
+
+    conn = candidate_connect(user=user, test=test)
+    replay = answer_submit(conn=conn, question_id=first["question_id"], selected_option=0, ref="a1")
+    assert [m["type"] for m in replay.messages] == ["answer_feedback", "progress_update", "question"]
+    answer_submit(conn=conn, question_id=on_screen["question_id"], selected_option=1, ref="a2")
+    attempt = Assessment.objects.get(candidate=user)
+    assert _state_of(attempt) == _rows_of(attempt)
+    assert [a.ref for a in progress_of(assessment=attempt).items if a.answered] == ["a1", "a2"]
+
+
+def test_a_client_id_reused_for_another_answer_still_records_that_answer() -> None:
+    """The id is kept with the first answer only: the unique index used to refuse the second answer."""
+    test = published_test_with_bank(questions=6, total_questions=3)
+    user = enrolled_candidate(test=test)
+    conn = candidate_connect(user=user, test=test)
+    outcome = assessment_start(conn=conn)
+    first = next(m for m in outcome.messages if m["type"] == "question")["data"]
+    outcome = answer_submit(conn=conn, question_id=first["question_id"], selected_option=0, ref="1")
+    second = next(m for m in outcome.messages if m["type"] == "question")["data"]
+
+    reply = answer_submit(conn=conn, question_id=second["question_id"], selected_option=0, ref="1")
+
+    assert [m["type"] for m in reply.messages] == ["answer_feedback", "progress_update", "question"]
+    answered = Response.objects.filter(assessment__candidate=user, answered_at__isnull=False).order_by("position")
+    assert [r.client_msg_id for r in answered] == ["1", None]
+    again = answer_submit(conn=conn, question_id=second["question_id"], selected_option=2, ref="1")
+    assert again.messages == reply.messages  # a repeat of that answer is still recognised, by its question
