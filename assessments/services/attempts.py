@@ -392,11 +392,12 @@ def chat_begin(*, conn: Connection, message: str, ref: str | None = None) -> Cha
     if assessment is None or assessment.status != Assessment.Status.IN_PROGRESS:
         _general_chat_store(user=conn.user, message=message)
         return ChatTurn(context=GENERAL_CONTEXT, options=[], correct_index=None, assessment_id=None)
-    progress = progress_of(assessment=assessment)
-    if progress.chat >= settings.JATAYU_CHAT_LIMIT:
+    used = assessment.chat_messages.filter(role=ChatMessage.Role.CANDIDATE).count()  # the rows decide the limit
+    if used >= settings.JATAYU_CHAT_LIMIT:
         raise ApplicationError("chat_limit", f"The chat allows {settings.JATAYU_CHAT_LIMIT} messages per attempt.")
     ChatMessage.objects.create(assessment=assessment, role=ChatMessage.Role.CANDIDATE, content=message)
-    progress.chat += 1
+    progress = progress_of(assessment=assessment)
+    progress.chat = used + 1
     progress_keep(assessment=assessment, progress=progress)
     assessment.save(update_fields=["progress"])
     current = progress.current
