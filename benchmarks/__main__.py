@@ -22,7 +22,7 @@ Scenarios (full size; `--quick` runs every one smaller, in under 2 minutes):
   are counted at their wait, which makes the percentile a lower bound (target p99 <= 50 ms).
 - P3b ceiling: 100 candidates answer back to back for 20 s (answers/s), against the floor: the same
   number of sockets doing echo round trips on the one echo daphne (target ceiling/floor >= 0.5).
-- P4 kick-out: for 1,000 candidates A authenticates on worker 1, then B for the same test on
+- P4 kick-out: for 1,000 candidates (4 pairs at a time) A authenticates on worker 1, then B for the same test on
   worker 2; from B's `auth` to A receiving `session_replaced` (or close 4008). Missed: A not told
   within 5 s, or the pair failed (target p99 <= 25 ms, 0 missed).
 - P5 whole attempts: 100 candidates start at once and answer every question with no think time;

@@ -151,6 +151,8 @@ def environment(*, database: str, redis_db: int) -> dict[str, str]:
         "JWT_ACCESS_MINUTES": "240",
         "JATAYU_AI_PROVIDER": "offline",
         "PYTHONUNBUFFERED": "1",
+        # JATAYU_* settings of the caller reach the workers, to compare them (JATAYU_DB_THREADS=1 ...).
+        **{name: value for name, value in os.environ.items() if name.startswith("JATAYU_")},
     }
 
 

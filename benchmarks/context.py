@@ -27,7 +27,7 @@ class Plan:
     closed_candidates: int = 100
     closed_seconds: float = 20.0
     kick_pairs: int = 1000
-    kick_at_once: int = 20
+    kick_at_once: int = 4  # takeovers are rare events: measure the kick, not a storm of connects (P1 does)
     kick_budget: float = 180.0
     attempts_many: int = 100
     attempts_few: int = 15

@@ -102,7 +102,9 @@ if REDIS_URL:
             "CONFIG": {
                 # redis-py reads time out after 5 s by default, and channels_redis blocks on a read for
                 # 5 s waiting for messages: a quiet consumer then crashes. Give reads more room.
-                "hosts": [{"address": REDIS_URL, "socket_timeout": 30}],
+                # redis-py caps a pool at 100 connections and then fails instead of waiting; a storm of
+                # connects (each joins two groups) on one worker needs more.
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 30, "max_connections": 1000}],
                 "group_expiry": DAPHNE_WEBSOCKET_TIMEOUT,
                 "capacity": 1500,
             },

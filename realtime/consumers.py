@@ -59,6 +59,7 @@ class AssessmentConsumer(AsyncJsonWebsocketConsumer):
         self.conn = None
         self.sent_seq: dict[int, int] = {}  # assessment id -> highest seq sent; each attempt counts from 1
         self.tasks: dict[str, asyncio.Task[None]] = {}
+        self.timers: dict[str, asyncio.TimerHandle] = {}  # lighter than a sleeping task per connection
         self.groups_joined: list[str] = []
         self.rate_window_start = time.monotonic()
         self.rate_count = 0
@@ -67,10 +68,12 @@ class AssessmentConsumer(AsyncJsonWebsocketConsumer):
         if token:
             await self.authenticate(token)
         else:
-            self._start_task("auth_timeout", self._auth_timeout())
+            self._start_later("auth_timeout", settings.WS_AUTH_TIMEOUT_SECONDS, self._auth_timeout)
 
     async def disconnect(self, code: int) -> None:
         worker_liveness.drop(channel_name=self.channel_name)
+        for timer in self.timers.values():
+            timer.cancel()
         for task in self.tasks.values():
             task.cancel()
         try:
@@ -132,7 +135,7 @@ class AssessmentConsumer(AsyncJsonWebsocketConsumer):
     async def authenticate(self, token: str, *, reconnecting_epoch: int | None = None) -> None:
         """Check the token here, listen on the user's group (so no kick is missed), then claim the
         session and snapshot the attempt in one database call."""
-        self._cancel_task("auth_timeout")
+        self._cancel_later("auth_timeout")
         try:
             claims = token_claims(token)
             test_id = self._requested_test_id()
@@ -140,6 +143,16 @@ class AssessmentConsumer(AsyncJsonWebsocketConsumer):
             user, opened = await db(self._open)(claims.user_id, test_id, reconnecting_epoch)
         except ApplicationError as exc:
             await self.send_error(exc.code, exc.message, close=p.CLOSING_ERRORS.get(exc.code, p.CloseCode.AUTH_FAILED))
+            return
+        except Exception:
+            # Say, the channel layer is unreachable: an open socket that can never authenticate helps
+            # nobody, a closed one reconnects.
+            logger.exception("authenticating a connection failed")
+            await self.send_error(
+                p.ErrorCode.INTERNAL_ERROR,
+                "Something went wrong on our side; reconnecting will help.",
+                close=p.CloseCode.SERVER_ERROR,
+            )
             return
         self.conn = Connection(
             user=user, test_id=test_id, connection_id=opened.claim.connection_id, epoch=opened.claim.epoch
@@ -176,7 +189,7 @@ class AssessmentConsumer(AsyncJsonWebsocketConsumer):
         snapshot = opened.auth_success["data"]["assessment"]
         if snapshot:
             self.sent_seq[snapshot["assessment_id"]] = snapshot["last_seq"]
-        self._start_task("token_expiry", self._expire_token_at(expires_at))
+        self._start_later("token_expiry", (expires_at - timezone.now()).total_seconds(), self._token_expired)
         self._watch_deadline(opened.assessment_id, opened.deadline)
         worker_liveness.hold(channel_name=self.channel_name, connection_id=conn.connection_id, epoch=conn.epoch)
 
@@ -193,14 +206,12 @@ class AssessmentConsumer(AsyncJsonWebsocketConsumer):
             raise ApplicationError(p.ErrorCode.TEST_NOT_FOUND, f"Test {raw!r} does not exist.") from exc
 
     async def _auth_timeout(self) -> None:
-        await asyncio.sleep(settings.WS_AUTH_TIMEOUT_SECONDS)
         if self.conn is None:
             await self.send_error(
                 p.ErrorCode.AUTH_TIMEOUT, "No auth message arrived in time.", close=p.CloseCode.AUTH_FAILED
             )
 
-    async def _expire_token_at(self, expires_at: datetime) -> None:
-        await asyncio.sleep(max(0.0, (expires_at - timezone.now()).total_seconds()))
+    async def _token_expired(self) -> None:
         await self.send_error(
             p.ErrorCode.TOKEN_EXPIRED,
             "The access token expired; reconnect with a fresh one.",
@@ -428,6 +439,17 @@ class AssessmentConsumer(AsyncJsonWebsocketConsumer):
     async def _join(self, group: str) -> None:
         await self.channel_layer.group_add(group, self.channel_name)
         self.groups_joined.append(group)
+
+    def _start_later(self, name: str, delay: float, start: Callable[[], Awaitable[None]]) -> None:
+        """Run `start()` as task `name` after `delay` seconds, unless cancelled first."""
+        self._cancel_later(name)
+        loop = asyncio.get_running_loop()
+        self.timers[name] = loop.call_later(max(0.0, delay), lambda: self._start_task(name, start()))
+
+    def _cancel_later(self, name: str) -> None:
+        timer = self.timers.pop(name, None)
+        if timer is not None:
+            timer.cancel()
 
     def _start_task(self, name: str, coro: Awaitable[None]) -> None:
         self._cancel_task(name)
