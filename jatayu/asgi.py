@@ -2,6 +2,7 @@
 
 import gc
 import os
+import pprint
 
 from django.core.asgi import get_asgi_application
 
@@ -13,6 +14,31 @@ from django.conf import settings  # noqa: E402
 
 from realtime.middleware import BrowserOriginValidator, QueryParamsMiddleware  # noqa: E402
 from realtime.routing import websocket_urlpatterns  # noqa: E402
+
+
+def _autobahn_debug_formatted_lazily() -> None:
+    """autobahn pretty-prints its whole configuration for a debug line on every new WebSocket, whether
+    debug logging is on or not: about a tenth of a worker's CPU in a storm of connects. Format it only
+    if the line is ever written."""
+    try:
+        from autobahn.websocket import protocol as autobahn_protocol
+    except ImportError:  # not under daphne
+        return
+
+    class Lazily:
+        def __init__(self, value: object) -> None:
+            self.value = value
+
+        def __format__(self, spec: str) -> str:
+            return format(pprint.pformat(self.value), spec)
+
+        def __str__(self) -> str:
+            return pprint.pformat(self.value)
+
+    autobahn_protocol.pformat = Lazily  # type: ignore[assignment]
+
+
+_autobahn_debug_formatted_lazily()
 
 application = ProtocolTypeRouter(
     {
