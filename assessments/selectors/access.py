@@ -27,6 +27,19 @@ class TestAccess:
     def time_multiplier(self) -> float:
         return self.application.time_multiplier if self.application else 1.0
 
+    @classmethod
+    def of(
+        cls, *, test: Test, application: CandidateApplication | None, attempts_used: int, in_progress: Assessment | None
+    ) -> "TestAccess":
+        """`attempts_used` is the highest attempt number: what the next attempt follows."""
+        return cls(
+            test=test,
+            application=application,
+            attempts_used=attempts_used,
+            attempts_left=max(test.max_attempts - attempts_used, 0),
+            in_progress=in_progress,
+        )
+
 
 def blueprint_get(*, test_id: int | str) -> Test:
     try:
@@ -50,14 +63,8 @@ def blueprint_access_evaluate(*, test: Test, user: User, now: datetime | None = 
     application = CandidateApplication.objects.filter(test=test, candidate=user).first()
     attempts = list(Assessment.objects.filter(test=test, candidate=user).only("id", "status", "attempt_number"))
     in_progress = next((a for a in attempts if a.status == Assessment.Status.IN_PROGRESS), None)
-    used = len(attempts)
-    return TestAccess(
-        test=test,
-        application=application,
-        attempts_used=used,
-        attempts_left=max(test.max_attempts - used, 0),
-        in_progress=in_progress,
-    )
+    used = max((a.attempt_number for a in attempts), default=0)
+    return TestAccess.of(test=test, application=application, attempts_used=used, in_progress=in_progress)
 
 
 M = TypeVar("M", bound=Model)
@@ -93,13 +100,8 @@ def access_from_annotated(*, test: Test, row: Any, user: User) -> TestAccess:
             ["id", "test_id", "candidate_id", "status", "time_multiplier"],
             [row.access_application_id, test.pk, user.pk, row.access_application_status, row.access_time_multiplier],
         )
-    used = int(row.access_attempts_used)
-    return TestAccess(
-        test=test,
-        application=application,
-        attempts_used=used,
-        attempts_left=max(test.max_attempts - used, 0),
-        in_progress=None,
+    return TestAccess.of(
+        test=test, application=application, attempts_used=int(row.access_attempts_used), in_progress=None
     )
 
 

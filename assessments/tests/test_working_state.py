@@ -1,6 +1,8 @@
 """The attempt's working state (`Assessment.progress`) always agrees with its responses, and an attempt
 without one (begun before it existed) is rebuilt from them and carries on where it stopped."""
 
+from typing import Any
+
 import pytest
 
 from assessments.models import Assessment, Response
@@ -34,14 +36,19 @@ def test_after_a_whole_attempt_the_state_matches_every_response() -> None:
     assert attempt.score == sum(1 for *_, correct in _rows_of(attempt) if correct)
 
 
-def test_an_attempt_without_a_state_is_rebuilt_and_resumes_exactly_where_it_stopped() -> None:
-    test = published_test_with_bank(questions=8, total_questions=4)
+def _one_answered(*, questions: int, total: int, ref: str) -> tuple[Any, Any, dict[str, Any], dict[str, Any]]:
+    """A started attempt whose first question is answered: (test, user, that question, the one now on screen)."""
+    test = published_test_with_bank(questions=questions, total_questions=total)
     user = enrolled_candidate(test=test)
     conn = candidate_connect(user=user, test=test)
     outcome = assessment_start(conn=conn)
     first = next(m for m in outcome.messages if m["type"] == "question")["data"]
-    outcome = answer_submit(conn=conn, question_id=first["question_id"], selected_option=0, ref="a1")
-    on_screen = next(m for m in outcome.messages if m["type"] == "question")["data"]
+    outcome = answer_submit(conn=conn, question_id=first["question_id"], selected_option=0, ref=ref)
+    return test, user, first, next(m for m in outcome.messages if m["type"] == "question")["data"]
+
+
+def test_an_attempt_without_a_state_is_rebuilt_and_resumes_exactly_where_it_stopped() -> None:
+    test, user, first, on_screen = _one_answered(questions=8, total=4, ref="a1")
     Assessment.objects.filter(candidate=user).update(progress={})  # as an attempt from before the state
 
     opened = connection_open(user=user, test_id=test.pk, channel_name="again", worker="w")
@@ -61,13 +68,8 @@ def test_an_attempt_without_a_state_is_rebuilt_and_resumes_exactly_where_it_stop
 
 def test_a_client_id_reused_for_another_answer_still_records_that_answer() -> None:
     """The id is kept with the first answer only: the unique index used to refuse the second answer."""
-    test = published_test_with_bank(questions=6, total_questions=3)
-    user = enrolled_candidate(test=test)
+    test, user, _, second = _one_answered(questions=6, total=3, ref="1")
     conn = candidate_connect(user=user, test=test)
-    outcome = assessment_start(conn=conn)
-    first = next(m for m in outcome.messages if m["type"] == "question")["data"]
-    outcome = answer_submit(conn=conn, question_id=first["question_id"], selected_option=0, ref="1")
-    second = next(m for m in outcome.messages if m["type"] == "question")["data"]
 
     reply = answer_submit(conn=conn, question_id=second["question_id"], selected_option=0, ref="1")
 
@@ -76,3 +78,17 @@ def test_a_client_id_reused_for_another_answer_still_records_that_answer() -> No
     assert [r.client_msg_id for r in answered] == ["1", None]
     again = answer_submit(conn=conn, question_id=second["question_id"], selected_option=2, ref="1")
     assert again.messages == reply.messages  # a repeat of that answer is still recognised, by its question
+
+
+def test_the_next_attempt_follows_the_highest_number_even_when_an_earlier_one_was_deleted() -> None:
+    """Counting the rows would give the next attempt a number already taken (an admin deleted attempt 1)."""
+    test = published_test_with_bank(questions=6, total_questions=2, max_attempts=3)
+    user = enrolled_candidate(test=test)
+    attempt_play(test=test, user=user, choose=lambda response, n: 0)
+    attempt_play(test=test, user=user, choose=lambda response, n: 0)
+    Assessment.objects.filter(candidate=user, attempt_number=1).delete()
+
+    third = attempt_play(test=test, user=user, choose=lambda response, n: 0)
+
+    assert third.attempt_number == 3
+    assert third.status == Assessment.Status.COMPLETED
