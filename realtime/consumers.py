@@ -151,7 +151,7 @@ class AssessmentConsumer(AsyncJsonWebsocketConsumer):
             await self.send_error(
                 p.ErrorCode.INTERNAL_ERROR,
                 "Something went wrong on our side; reconnecting will help.",
-                close=p.CloseCode.SERVER_ERROR,
+                close=p.CloseCode.TRY_AGAIN_LATER,
             )
             return
         self.conn = Connection(
@@ -165,7 +165,7 @@ class AssessmentConsumer(AsyncJsonWebsocketConsumer):
             await self.send_error(
                 p.ErrorCode.INTERNAL_ERROR,
                 "Something went wrong on our side; reconnecting will help.",
-                close=p.CloseCode.SERVER_ERROR,
+                close=p.CloseCode.TRY_AGAIN_LATER,
             )
 
     def _open(self, user_id: int, test_id: int | None, reconnecting_epoch: int | None) -> tuple[User, attempts.Opened]:

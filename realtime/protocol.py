@@ -15,7 +15,7 @@ __all__ = ["ValidationError"]
 
 class CloseCode(IntEnum):
     NORMAL = 1000
-    SERVER_ERROR = 1011
+    TRY_AGAIN_LATER = 1013
     AUTH_FAILED = 4001
     FORBIDDEN = 4003
     TEST_NOT_FOUND = 4004

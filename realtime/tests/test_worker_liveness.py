@@ -45,7 +45,7 @@ async def test_a_silent_connection_stays_seen_until_it_closes(ws_clients, quick_
 
 
 async def test_a_connection_that_crashes_while_authenticating_is_not_kept_seen(ws_clients, monkeypatch):
-    """Half set up, it is closed (1011) and released, and was never kept seen."""
+    """Half set up, it is closed (1013: try again later) and released, and was never kept seen."""
     from realtime.consumers import AssessmentConsumer
 
     test = await db(published_test_with_bank)()
@@ -62,8 +62,27 @@ async def test_a_connection_that_crashes_while_authenticating_is_not_kept_seen(w
     await client.connect()
     await client.send("auth", {"token": token_for(user)})
     await client.expect_error("internal_error")
-    await client.expect_close(1011)
+    await client.expect_close(1013)
     key = f"{user.pk}_{test.pk}"
     assert key not in held_keys()
     await client.ws.disconnect()  # what the server does once the close handshake is done
     assert (await db(CandidateSession.objects.get)(key=key)).disconnected_at is not None
+
+
+async def test_a_connection_whose_user_group_cannot_be_joined_is_closed_to_try_again(ws_clients, monkeypatch):
+    """Before the session is claimed: an open socket that can never authenticate would help nobody."""
+    from realtime.consumers import AssessmentConsumer
+
+    test = await db(published_test_with_bank)()
+    user = await db(enrolled_candidate)(test=test)
+
+    async def layer_down(self, group: str) -> None:
+        raise ConnectionError("the channel layer went away")
+
+    monkeypatch.setattr(AssessmentConsumer, "_join", layer_down)
+    client = ws_clients(f"/ws/assessment/{test.pk}/")
+    await client.connect()
+    await client.send("auth", {"token": token_for(user)})
+    await client.expect_error("internal_error")
+    await client.expect_close(1013)
+    assert not await db(CandidateSession.objects.filter(key=f"{user.pk}_{test.pk}").exists)()
