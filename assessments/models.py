@@ -74,7 +74,12 @@ class Test(models.Model):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         """A whole-row save never writes the service-kept fields back from a copy read earlier."""
-        if not self._state.adding and kwargs.get("update_fields") is None and not kwargs.get("force_insert"):
+        if (
+            self.pk is not None
+            and not self._state.adding
+            and kwargs.get("update_fields") is None
+            and not kwargs.get("force_insert")
+        ):
             kwargs["update_fields"] = [
                 f.name for f in self._meta.concrete_fields if not f.primary_key and f.name not in self.SERVICE_FIELDS
             ]

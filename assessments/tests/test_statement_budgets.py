@@ -176,3 +176,18 @@ def test_a_bank_change_is_seen_by_the_next_pick_in_every_process() -> None:
 
     assert question_of(outcome)["question_id"] == added.pk
     assert len(sql) > ANSWER_BUDGET  # this one answer paid for reloading the bank
+
+
+def test_saving_a_test_read_before_a_bank_change_keeps_the_newer_bank_version() -> None:
+    """An admin form saves the whole row; written back, an old bank_version would hide the change."""
+    test = published_test_with_bank(questions=2)
+    read_earlier = Test.objects.get(pk=test.pk)
+    QuestionFactory(test=test, skill=test.skills.first(), prompt="Added meanwhile")
+    bumped = Test.objects.get(pk=test.pk).bank_version
+    assert bumped > read_earlier.bank_version
+
+    read_earlier.title = "Renamed"
+    read_earlier.save()
+
+    saved = Test.objects.get(pk=test.pk)
+    assert (saved.title, saved.bank_version) == ("Renamed", bumped)
