@@ -98,13 +98,12 @@ REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": "realtime.layers.QueueingRedisChannelLayer",
             "CONFIG": {
                 # redis-py reads time out after 5 s by default, and channels_redis blocks on a read for
                 # 5 s waiting for messages: a quiet consumer then crashes. Give reads more room.
-                # redis-py caps a pool at 100 connections and then fails instead of waiting; a storm of
-                # connects (each joins two groups) on one worker needs more.
-                "hosts": [{"address": REDIS_URL, "socket_timeout": 30, "max_connections": 1000}],
+                # At most 100 Redis connections a process; a burst waits up to 10 s for one.
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 30, "max_connections": 100, "timeout": 10}],
                 "group_expiry": DAPHNE_WEBSOCKET_TIMEOUT,
                 "capacity": 1500,
             },
