@@ -7,13 +7,35 @@ from django.db.models import Q
 from django.utils import timezone
 
 
+class KeepsServiceFields(models.Model):
+    """A whole-row save (a form's, say) never writes back the fields only services keep, from a copy
+    read before a service changed them."""
+
+    SERVICE_FIELDS: tuple[str, ...] = ()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if (
+            self.pk is not None
+            and not self._state.adding
+            and kwargs.get("update_fields") is None
+            and not kwargs.get("force_insert")
+        ):
+            kwargs["update_fields"] = [
+                f.name for f in self._meta.concrete_fields if not f.primary_key and f.name not in self.SERVICE_FIELDS
+            ]
+        super().save(*args, **kwargs)
+
+
 class Difficulty(models.TextChoices):
     EASY = "easy", "Easy"
     MEDIUM = "medium", "Medium"
     HARD = "hard", "Hard"
 
 
-class Test(models.Model):
+class Test(KeepsServiceFields):
     """The blueprint of an assessment; each attempt is an Assessment."""
 
     class Status(models.TextChoices):
@@ -72,19 +94,6 @@ class Test(models.Model):
     def __str__(self) -> str:
         return self.title
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        """A whole-row save never writes the service-kept fields back from a copy read earlier."""
-        if (
-            self.pk is not None
-            and not self._state.adding
-            and kwargs.get("update_fields") is None
-            and not kwargs.get("force_insert")
-        ):
-            kwargs["update_fields"] = [
-                f.name for f in self._meta.concrete_fields if not f.primary_key and f.name not in self.SERVICE_FIELDS
-            ]
-        super().save(*args, **kwargs)
-
     def clean(self) -> None:
         if self.opens_at and self.closes_at and self.closes_at <= self.opens_at:
             raise ValidationError({"closes_at": "closes_at must be after opens_at."})
@@ -136,6 +145,8 @@ class Question(models.Model):
         return self.prompt[:80]
 
     def clean(self) -> None:
+        if self.pk is not None and self.responses.exclude(assessment__test_id=self.test_id).exists():
+            raise ValidationError({"test": "This question was asked in its test: it cannot move to another one."})
         options = self.options
         if not isinstance(options, list) or not all(isinstance(o, str) and o.strip() for o in options):
             raise ValidationError({"options": "options must be a list of non-empty strings."})
@@ -179,8 +190,10 @@ class CandidateApplication(models.Model):
         return f"{self.candidate} → {self.test}"
 
 
-class Assessment(models.Model):
+class Assessment(KeepsServiceFields):
     """One attempt of one candidate at one Test."""
+
+    SERVICE_FIELDS = ("progress", "last_seq", "session_epoch")
 
     class Status(models.TextChoices):
         IN_PROGRESS = "in_progress", "In progress"

@@ -54,13 +54,32 @@ def _ability_update(*, assessment: Assessment, abilities: Abilities, bank: Bank)
     return set(per_skill) >= set(bank.skills) and all(a.se <= target for a in per_skill.values())
 
 
-@transaction.atomic
+class _ReadTooEarly(Exception):
+    """What this transaction read no longer holds: the test's bank changed while it waited for the
+    attempt's lock (the joined test row is as of the statement's start), or the working state
+    disagrees with the responses. Rolled back and run once more, reading the state from the rows."""
+
+
 def answer_submit(*, conn: Connection, question_id: int, selected_option: int | str, ref: str | None = None) -> Outcome:
     """Record an answer once. A repeat (same id, or a question already answered) gets the original outcome."""
+    try:
+        return _answer_submit(conn=conn, question_id=question_id, selected_option=selected_option, ref=ref)
+    except _ReadTooEarly:
+        return _answer_submit(
+            conn=conn, question_id=question_id, selected_option=selected_option, ref=ref, rebuild=True
+        )
+
+
+@transaction.atomic
+def _answer_submit(
+    *, conn: Connection, question_id: int, selected_option: int | str, ref: str | None, rebuild: bool = False
+) -> Outcome:
     now = timezone.now()
     assessment = attempt_latest_locked(conn=conn)
     if assessment is None:
         raise ApplicationError("no_active_assessment", "Start the assessment first (start_assessment).")
+    if rebuild:
+        assessment.progress = {}
     progress = progress_of(assessment=assessment)
     asked = progress.find(question_id)
     if asked is None:
@@ -92,13 +111,15 @@ def _answer_record(
     # refuse the answer); the answer is still recorded, and replayed by its question.
     kept_ref = ref if ref and not progress.ref_taken(ref) else None
     asked.answered, asked.correct, asked.ref = True, selected == item.correct_option, kept_ref
-    Response.objects.filter(pk=asked.response_id).update(
+    recorded = Response.objects.filter(pk=asked.response_id, answered_at__isnull=True).update(
         selected_option=selected,
         is_correct=asked.correct,
         answered_at=now,
         time_taken_ms=int((now - asked.asked_at).total_seconds() * 1000),
         client_msg_id=kept_ref,
     )
+    if recorded != 1:
+        raise _ReadTooEarly
 
 
 def _after_answer(
@@ -155,7 +176,12 @@ def _after_answer(
         messages.append(following)
     events.write()
     progress_keep(assessment=assessment, progress=progress)
-    assessment.save(update_fields=fields)
+    # Saved only if the bank the answer was graded with is still the test's (no extra statement).
+    saved = Assessment.objects.filter(pk=assessment.pk, test__bank_version=assessment.test.bank_version).update(
+        **{name: getattr(assessment, name) for name in fields}
+    )
+    if saved != 1:
+        raise _ReadTooEarly
     if following is None:
         return Outcome(messages=messages, assessment_id=assessment.pk, finished=True)
     return Outcome(messages=messages, assessment_id=assessment.pk, deadline=assessment.deadline_at)

@@ -480,16 +480,15 @@ def _regrade_compute(
         else {}
     )
     seen_by = Response.objects.filter(question=question).values("assessment_id")
-    attempts = Assessment.objects.filter(pk__in=seen_by).select_related("candidate").order_by("started_at", "id")
+    seen = Assessment.objects.filter(pk__in=seen_by).order_by("started_at", "id")
+    # Running attempts are left alone, and not locked: answers must not wait behind a long regrade.
+    skipped = list(seen.filter(status=Assessment.Status.IN_PROGRESS).values_list("pk", flat=True))
+    attempts = seen.exclude(status=Assessment.Status.IN_PROGRESS).select_related("candidate")
     if lock:
         attempts = attempts.select_for_update(of=("self",))
     skill_names = dict(Skill.objects.filter(test=test).values_list("pk", "name"))
     scored: list[tuple[Assessment, _Scored]] = []
-    skipped: list[int] = []
     for assessment in attempts:
-        if assessment.status == Assessment.Status.IN_PROGRESS:
-            skipped.append(assessment.pk)
-            continue
         responses = assessment.responses.select_related("question").order_by("position")
         scored.append(
             (

@@ -1,6 +1,8 @@
 """Recruiters' actions on running tests that reach candidates on any worker."""
 
 from django.db import transaction
+from django.db.models import Value
+from django.db.models.functions import Coalesce, Greatest
 
 from assessments.errors import ApplicationError
 from assessments.models import Test, TestAnnouncement
@@ -18,7 +20,10 @@ def blueprint_announce(*, test: Test, message: str) -> TestAnnouncement:
     if not message:
         raise ApplicationError("empty_announcement", "An announcement needs some text.")
     kept = TestAnnouncement.objects.create(test=test, message=message)
-    Test.objects.filter(pk=test.pk).update(last_announced_at=kept.created_at)
+    # Never backwards, when two announcements race.
+    Test.objects.filter(pk=test.pk).update(
+        last_announced_at=Greatest(Coalesce("last_announced_at", Value(kept.created_at)), Value(kept.created_at))
+    )
     data = Announcement(announcement_id=kept.pk, message=kept.message, sent_at=kept.created_at)
     envelope = server_message("announcement", data)
     send_to_group_on_commit(test_group(test.pk), {"type": "test.announcement", "message": envelope})

@@ -191,3 +191,26 @@ def test_saving_a_test_read_before_a_bank_change_keeps_the_newer_bank_version() 
 
     saved = Test.objects.get(pk=test.pk)
     assert (saved.title, saved.bank_version) == ("Renamed", bumped)
+
+
+def test_a_question_moved_to_another_test_leaves_the_old_tests_bank_and_an_asked_one_cannot_move() -> None:
+    from django.core.exceptions import ValidationError
+
+    conn, outcome = running(questions=3, total=2)
+    old = Assessment.objects.get(candidate=conn.user).test
+    asked = Question.objects.get(pk=question_of(outcome)["question_id"])
+    other = published_test_with_bank(questions=1)
+    other_skill = other.skills.order_by("pk")[0]
+    unasked = Question.objects.filter(test=old).exclude(pk=asked.pk).first()
+    assert unasked is not None
+    before = Test.objects.get(pk=old.pk).bank_version
+
+    unasked.test, unasked.skill = other, other_skill
+    unasked.full_clean()
+    unasked.save()
+
+    assert Test.objects.get(pk=old.pk).bank_version > before
+    assert unasked.pk not in bank_for(test=Test.objects.get(pk=old.pk)).items
+    asked.test, asked.skill = other, other_skill
+    with pytest.raises(ValidationError, match="cannot move"):
+        asked.full_clean()

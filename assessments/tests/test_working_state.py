@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from assessments.models import Assessment, Response
+from assessments.models import Assessment, Question, Response, Test
 from assessments.services.answers import answer_submit
 from assessments.services.attempts import assessment_start, connection_open
 from assessments.services.progress import progress_of
@@ -92,3 +92,54 @@ def test_the_next_attempt_follows_the_highest_number_even_when_an_earlier_one_wa
 
     assert third.attempt_number == 3
     assert third.status == Assessment.Status.COMPLETED
+
+
+def test_an_answer_graded_with_a_bank_that_changed_meanwhile_is_graded_again(monkeypatch) -> None:
+    """On PostgreSQL the test row joined to the attempt's lock is as old as the statement: a key changed
+    while the answer waited for the lock must not grade it. The save notices, and the answer runs again."""
+    from assessments.selectors.bank import bank_for
+    from assessments.services import answers
+    from assessments.services.bank_versions import bank_changed
+
+    test, user, _, on_screen = _one_answered(questions=6, total=3, ref="a1")
+    conn = candidate_connect(user=user, test=test)
+    question = Question.objects.get(pk=on_screen["question_id"])
+    before = Test.objects.get(pk=test.pk)
+    bank_for(test=before)  # this process holds the bank as it was
+    new_key = question.options.index(on_screen["options"][0])  # the option served first becomes the key
+    Question.objects.filter(pk=question.pk).update(correct_option=new_key)  # a regrade, committed
+    bank_changed(test_id=test.pk)
+    real_lock = answers.attempt_latest_locked
+    versions: list[int] = []
+
+    def lock_with_the_test_row_of_before(*, conn: Any) -> Any:
+        assessment = real_lock(conn=conn)
+        assert assessment is not None
+        if not versions:
+            assessment.test.bank_version = before.bank_version  # what a statement that waited still sees
+        versions.append(assessment.test.bank_version)
+        return assessment
+
+    monkeypatch.setattr(answers, "attempt_latest_locked", lock_with_the_test_row_of_before)
+    reply = answer_submit(conn=conn, question_id=question.pk, selected_option=0, ref="a2")
+
+    assert versions == [before.bank_version, Test.objects.get(pk=test.pk).bank_version]
+    assert next(m for m in reply.messages if m["type"] == "answer_feedback")["data"]["correct"] is True
+    response = Response.objects.get(assessment__candidate=user, question=question)
+    assert (response.is_correct, response.client_msg_id) == (True, "a2")
+
+
+def test_a_whole_row_save_of_an_attempt_read_before_an_answer_keeps_its_working_state() -> None:
+    """The admin saves whole rows: written back, an older state would forget the answer."""
+    test, user, _, on_screen = _one_answered(questions=6, total=3, ref="a1")
+    read_earlier = Assessment.objects.get(candidate=user)
+    conn = candidate_connect(user=user, test=test)
+    answer_submit(conn=conn, question_id=on_screen["question_id"], selected_option=0, ref="a2")
+
+    read_earlier.end_reason = "noted by a recruiter"
+    read_earlier.save()
+
+    attempt = Assessment.objects.get(pk=read_earlier.pk)
+    assert attempt.end_reason == "noted by a recruiter"
+    assert _state_of(attempt) == _rows_of(attempt)
+    assert progress_of(assessment=attempt).answered == 2
