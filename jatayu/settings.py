@@ -1,6 +1,7 @@
 """Jatayu settings. Embedded defaults (SQLite, in-memory channel layer, offline AI) unless
 the environment names real services; `.env.example` documents every variable."""
 
+import sqlite3
 from datetime import timedelta
 from pathlib import Path
 
@@ -90,6 +91,9 @@ DATABASES = {
     else {"ENGINE": "django.db.backends.sqlite3", "NAME": BASE_DIR / "db.sqlite3", "OPTIONS": {"timeout": 20}}
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+if str(DATABASES["default"]["ENGINE"]).endswith("sqlite3") and sqlite3.sqlite_version_info < (3, 35):
+    # The session claim is one INSERT ... ON CONFLICT ... RETURNING (assessments.services.sessions).
+    raise ImproperlyConfigured(f"Jatayu needs SQLite 3.35 or newer; this Python has {sqlite3.sqlite_version}.")
 
 # Daphne closes idle websockets after --websocket_timeout (default 86400 s). Group membership must
 # outlive any connection that is still open, so group_expiry matches that ceiling.
