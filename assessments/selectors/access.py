@@ -41,13 +41,6 @@ class TestAccess:
         )
 
 
-def blueprint_get(*, test_id: int | str) -> Test:
-    try:
-        return Test.objects.get(pk=int(test_id))
-    except (Test.DoesNotExist, ValueError, TypeError) as exc:
-        raise ApplicationError("test_not_found", f"Test {test_id} does not exist.", status=404) from exc
-
-
 def blueprint_window_state(*, test: Test, now: datetime | None = None) -> str:
     """`upcoming`, `open` or `closed`, by the test's window alone."""
     now = now or timezone.now()

@@ -100,7 +100,7 @@ def _answer_submit(
     _answer_record(asked=asked, progress=progress, selected=selected, item=item, ref=ref, now=now)
     if asked.correct:
         assessment.score += 1
-    return _after_answer(assessment=assessment, progress=progress, bank=bank, asked=asked, now=now, ref=ref)
+    return _after_answer(assessment=assessment, progress=progress, bank=bank, item=item, asked=asked, now=now, ref=ref)
 
 
 def _answer_record(
@@ -123,11 +123,17 @@ def _answer_record(
 
 
 def _after_answer(
-    *, assessment: Assessment, progress: Progress, bank: Bank, asked: Asked, now: datetime, ref: str | None
+    *,
+    assessment: Assessment,
+    progress: Progress,
+    bank: Bank,
+    item: Item,
+    asked: Asked,
+    now: datetime,
+    ref: str | None,
 ) -> Outcome:
     """Feedback, progress, and the next question or the result: logged in one insert, saved in one update."""
     mode = assessment.test.feedback_mode
-    item = bank.items[asked.question_id]
     feedback = p.AnswerFeedback(question_id=item.pk, accepted=True)
     if mode in (Test.FeedbackMode.CORRECTNESS, Test.FeedbackMode.FULL):
         feedback.correct = asked.correct

@@ -51,7 +51,7 @@ def session_claim(
     """Take the next epoch for this candidate's connection; every older connection is now stale.
 
     The older connection, on whichever worker, hears `session.replace` on the user's group after
-    commit. That delivery is at most once, so every write also checks the epoch (`session_check`).
+    commit. That delivery is at most once, so every write also checks the epoch it holds.
     A client reconnecting on its own (`reconnecting_epoch`) does not take over from a newer live one;
     a newer one whose worker died (not seen for stale_after()) does not hold it back.
 
@@ -117,16 +117,6 @@ def _session_upsert(
         cursor.execute(sql, params)
         row = cursor.fetchone()
     return int(row[0]) if row else None
-
-
-def session_check(*, connection_id: str, epoch: int, lock: bool) -> None:
-    """Raise `session_replaced` when a newer connection has claimed this candidate's session."""
-    sessions = CandidateSession.objects.filter(key=connection_id)
-    if lock:
-        sessions = sessions.select_for_update()
-    current = sessions.values_list("epoch", flat=True).first()
-    if current != epoch:
-        raise ApplicationError("session_replaced", "This assessment continues in another window.", status=409)
 
 
 def session_release(*, connection_id: str, epoch: int) -> None:

@@ -2,6 +2,7 @@
 and forgets a connection once it closes."""
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -44,26 +45,32 @@ async def test_a_silent_connection_stays_seen_until_it_closes(ws_clients, quick_
     assert key not in held_keys()
 
 
-async def test_a_connection_that_crashes_while_authenticating_is_not_kept_seen(ws_clients, monkeypatch):
-    """Half set up, it is closed (1013: try again later) and released, and was never kept seen."""
+async def _auth_with_groups_failing(ws_clients, monkeypatch, *, failing: str) -> tuple[Any, str]:
+    """Authenticate while joining a group whose name starts with `failing` raises; (client, session key)
+    once the server has answered `internal_error` and closed 1013 (try again later)."""
     from realtime.consumers import AssessmentConsumer
 
     test = await db(published_test_with_bank)()
     user = await db(enrolled_candidate)(test=test)
     joined = AssessmentConsumer._join
 
-    async def test_group_down(self, group: str) -> None:
-        if group.startswith("test_"):
+    async def group_down(self, group: str) -> None:
+        if group.startswith(failing):
             raise ConnectionError("the channel layer went away")
         await joined(self, group)
 
-    monkeypatch.setattr(AssessmentConsumer, "_join", test_group_down)
+    monkeypatch.setattr(AssessmentConsumer, "_join", group_down)
     client = ws_clients(f"/ws/assessment/{test.pk}/")
     await client.connect()
     await client.send("auth", {"token": token_for(user)})
     await client.expect_error("internal_error")
     await client.expect_close(1013)
-    key = f"{user.pk}_{test.pk}"
+    return client, f"{user.pk}_{test.pk}"
+
+
+async def test_a_connection_that_crashes_while_authenticating_is_not_kept_seen(ws_clients, monkeypatch):
+    """Half set up (the test's group is down), it is closed and released, and was never kept seen."""
+    client, key = await _auth_with_groups_failing(ws_clients, monkeypatch, failing="test_")
     assert key not in held_keys()
     await client.ws.disconnect()  # what the server does once the close handshake is done
     assert (await db(CandidateSession.objects.get)(key=key)).disconnected_at is not None
@@ -71,18 +78,5 @@ async def test_a_connection_that_crashes_while_authenticating_is_not_kept_seen(w
 
 async def test_a_connection_whose_user_group_cannot_be_joined_is_closed_to_try_again(ws_clients, monkeypatch):
     """Before the session is claimed: an open socket that can never authenticate would help nobody."""
-    from realtime.consumers import AssessmentConsumer
-
-    test = await db(published_test_with_bank)()
-    user = await db(enrolled_candidate)(test=test)
-
-    async def layer_down(self, group: str) -> None:
-        raise ConnectionError("the channel layer went away")
-
-    monkeypatch.setattr(AssessmentConsumer, "_join", layer_down)
-    client = ws_clients(f"/ws/assessment/{test.pk}/")
-    await client.connect()
-    await client.send("auth", {"token": token_for(user)})
-    await client.expect_error("internal_error")
-    await client.expect_close(1013)
-    assert not await db(CandidateSession.objects.filter(key=f"{user.pk}_{test.pk}").exists)()
+    _, key = await _auth_with_groups_failing(ws_clients, monkeypatch, failing="user_")
+    assert not await db(CandidateSession.objects.filter(key=key).exists)()
