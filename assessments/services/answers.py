@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from assessments.errors import ApplicationError
-from assessments.models import Assessment, Response, Test
+from assessments.models import Assessment, Test
 from assessments.selectors.bank import Bank, Item, bank_for
 from assessments.services.attempts import (
     FINAL_FIELDS,
@@ -27,6 +27,7 @@ from assessments.services.events import EventBatch, events_of_response
 from assessments.services.progress import Asked, Progress, progress_keep, progress_of
 from assessments.services.selection import Abilities, attempt_abilities
 from assessments.services.snapshots import seconds_left
+from assessments.services.statements import attempt_save_if_bank, response_answer
 from realtime import protocol as p
 
 
@@ -111,12 +112,15 @@ def _answer_record(
     # refuse the answer); the answer is still recorded, and replayed by its question.
     kept_ref = ref if ref and not progress.ref_taken(ref) else None
     asked.answered, asked.correct, asked.ref = True, selected == item.correct_option, kept_ref
-    recorded = Response.objects.filter(pk=asked.response_id, answered_at__isnull=True).update(
-        selected_option=selected,
-        is_correct=asked.correct,
-        answered_at=now,
-        time_taken_ms=int((now - asked.asked_at).total_seconds() * 1000),
-        client_msg_id=kept_ref,
+    recorded = response_answer(
+        response_id=asked.response_id,
+        values={
+            "selected_option": selected,
+            "is_correct": asked.correct,
+            "answered_at": now,
+            "time_taken_ms": int((now - asked.asked_at).total_seconds() * 1000),
+            "client_msg_id": kept_ref,
+        },
     )
     if recorded != 1:
         raise _ReadTooEarly
@@ -183,9 +187,7 @@ def _after_answer(
     events.write()
     progress_keep(assessment=assessment, progress=progress)
     # Saved only if the bank the answer was graded with is still the test's (no extra statement).
-    saved = Assessment.objects.filter(pk=assessment.pk, test__bank_version=assessment.test.bank_version).update(
-        **{name: getattr(assessment, name) for name in fields}
-    )
+    saved = attempt_save_if_bank(assessment=assessment, fields=fields, bank_version=assessment.test.bank_version)
     if saved != 1:
         raise _ReadTooEarly
     if following is None:

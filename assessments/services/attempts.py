@@ -46,6 +46,7 @@ from assessments.services.snapshots import (
     seconds_left,
     started_data,
 )
+from assessments.services.statements import attempt_latest_locked_row, rows_insert
 from realtime import protocol as p
 
 
@@ -81,13 +82,7 @@ def _require_test(conn: Connection) -> int:
 
 def attempt_latest_locked(*, conn: Connection) -> Assessment | None:
     test_id = _require_test(conn)
-    return (
-        Assessment.objects.select_for_update(of=("self",))
-        .select_related("test")
-        .filter(candidate_id=conn.user.pk, test_id=test_id)
-        .order_by("-attempt_number")
-        .first()
-    )
+    return attempt_latest_locked_row(candidate_id=conn.user.pk, test_id=test_id)
 
 
 def attempt_epoch_check(*, assessment: Assessment, conn: Connection) -> None:
@@ -113,9 +108,8 @@ def ask_next(
         return None
     order = option_order_shuffled(count=len(item.options))
     position = len(progress.items) + 1
-    response = Response.objects.create(
-        assessment=assessment, question_id=item.pk, position=position, option_order=order, asked_at=now
-    )
+    response = Response(assessment=assessment, question_id=item.pk, position=position, option_order=order, asked_at=now)
+    rows_insert([response], returning_pk=True)
     asked = Asked(question_id=item.pk, response_id=response.pk, position=position, option_order=order, asked_at=now)
     progress.items.append(asked)
     data = question_payload(assessment=assessment, asked=asked, bank=bank, now=now)

@@ -3,6 +3,7 @@
 from typing import Any
 
 from assessments.models import Assessment, AssessmentEvent, Response
+from assessments.services.statements import rows_insert
 from realtime.groups import send_to_group_on_commit, user_group
 from realtime.protocol import Strict, server_message
 
@@ -38,7 +39,7 @@ class EventBatch:
 
     def write(self) -> None:
         if self.rows:
-            AssessmentEvent.objects.bulk_create(self.rows)
+            rows_insert(self.rows)
             self.rows = []
 
 

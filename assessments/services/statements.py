@@ -1,0 +1,143 @@
+"""The answer path's statements, compiled once per shape instead of once per call.
+
+Django's query compiler spends more CPU on these few statements than the database spends running
+them. The SQL here is built from the models' metadata once per process and reused; values are
+prepared and results converted by the fields themselves, as the ORM does, so both backends and
+every field type behave as they do through a queryset. The statements still go through Django's
+cursor: they are counted, logged, and part of the caller's transaction. Only names from the
+models' metadata and placeholders go into the SQL text (hence the S608 waivers).
+"""
+
+from collections.abc import Callable, Iterable, Sequence
+from functools import cache
+from typing import Any, TypeVar
+
+from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import Field, Model
+
+from assessments.models import Assessment, Response, Test
+
+M = TypeVar("M", bound=Model)
+
+Converter = Callable[[Any, Any, Any], Any]
+
+
+def _quote(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def _columns(model: type[Model]) -> list[Field]:
+    return list(model._meta.concrete_fields)
+
+
+def _field(model: type[Model], name: str) -> Field:
+    field = model._meta.get_field(name)
+    if not isinstance(field, Field):
+        raise TypeError(f"{model.__name__}.{name} is not a column")
+    return field
+
+
+@cache
+def _converters(vendor: str, field: Field) -> tuple[Any, list[Converter]]:
+    column = field.get_col(field.model._meta.db_table)
+    return column, [*connection.ops.get_db_converters(column), *column.get_db_converters(connection)]
+
+
+def _instance(db: BaseDatabaseWrapper, model: type[M], fields: Sequence[Field], values: Sequence[Any]) -> M:
+    converted = []
+    for field, value in zip(fields, values, strict=True):
+        column, converters = _converters(db.vendor, field)
+        for convert in converters:
+            value = convert(value, column, db)
+        converted.append(value)
+    return model.from_db(db.alias, [f.attname for f in fields], converted)
+
+
+@cache
+def _latest_locked_sql(vendor: str) -> str:
+    attempt, test = Assessment._meta.db_table, Test._meta.db_table
+    selected = [f"{_quote(attempt)}.{_quote(f.column)}" for f in _columns(Assessment)]
+    selected += [f"{_quote(test)}.{_quote(f.column)}" for f in _columns(Test)]
+    lock = f" FOR UPDATE OF {_quote(attempt)}" if connection.features.has_select_for_update_of else ""
+    return (
+        f"SELECT {', '.join(selected)} FROM {_quote(attempt)} "  # noqa: S608
+        f"INNER JOIN {_quote(test)} ON {_quote(test)}.{_quote('id')} = {_quote(attempt)}.{_quote('test_id')} "
+        f"WHERE {_quote(attempt)}.{_quote('candidate_id')} = %s AND {_quote(attempt)}.{_quote('test_id')} = %s "
+        f"ORDER BY {_quote(attempt)}.{_quote('attempt_number')} DESC LIMIT 1{lock}"
+    )
+
+
+def attempt_latest_locked_row(*, candidate_id: int, test_id: int) -> Assessment | None:
+    """The candidate's latest attempt at the test, its row locked, with its test loaded."""
+    db = connections[DEFAULT_DB_ALIAS]
+    with db.cursor() as cursor:
+        cursor.execute(_latest_locked_sql(db.vendor), [candidate_id, test_id])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    attempt_fields, test_fields = _columns(Assessment), _columns(Test)
+    assessment = _instance(db, Assessment, attempt_fields, row[: len(attempt_fields)])
+    test = _instance(db, Test, test_fields, row[len(attempt_fields) :])
+    Assessment.test.field.set_cached_value(assessment, test)
+    return assessment
+
+
+@cache
+def _insert_sql(vendor: str, model: type[Model], rows: int, returning: bool) -> str:
+    fields = [f for f in _columns(model) if not f.primary_key]
+    row = f"({', '.join(['%s'] * len(fields))})"
+    sql = (
+        f"INSERT INTO {_quote(model._meta.db_table)} ({', '.join(_quote(f.column) for f in fields)}) "  # noqa: S608
+        f"VALUES {', '.join([row] * rows)}"
+    )
+    return f"{sql} RETURNING {_quote(model._meta.pk.column)}" if returning else sql
+
+
+def rows_insert(objs: Sequence[Model], *, returning_pk: bool = False) -> None:
+    """Insert new rows of one model in one statement; with `returning_pk` (one row), set its pk."""
+    model = type(objs[0])
+    fields = [f for f in _columns(model) if not f.primary_key]
+    db = connections[DEFAULT_DB_ALIAS]
+    params = [f.get_db_prep_save(f.pre_save(obj, True), db) for obj in objs for f in fields]
+    with db.cursor() as cursor:
+        cursor.execute(_insert_sql(db.vendor, model, len(objs), returning_pk), params)
+        if returning_pk:
+            (objs[0].pk,) = cursor.fetchone()
+    for obj in objs:
+        obj._state.adding, obj._state.db = False, db.alias
+
+
+@cache
+def _update_sql(vendor: str, model: type[Model], fields: tuple[str, ...], condition: str) -> str:
+    meta = model._meta
+    assignments = ", ".join(f"{_quote(_field(model, name).column)} = %s" for name in fields)
+    where = f"{_quote(meta.pk.column)} = %s"
+    return f"UPDATE {_quote(meta.db_table)} SET {assignments} WHERE {where}{condition}"  # noqa: S608
+
+
+def _row_update(model: type[Model], *, pk: int, values: dict[str, Any], condition: str, extra: Iterable[Any]) -> int:
+    db = connections[DEFAULT_DB_ALIAS]
+    params = [_field(model, name).get_db_prep_save(value, db) for name, value in values.items()]
+    sql = _update_sql(db.vendor, model, tuple(values), condition)
+    with db.cursor() as cursor:
+        cursor.execute(sql, [*params, pk, *extra])
+        return int(cursor.rowcount)
+
+
+def response_answer(*, response_id: int, values: dict[str, Any]) -> int:
+    """Set an unanswered response's answer fields; 0 when it was answered already."""
+    return _row_update(
+        Response, pk=response_id, values=values, condition=f" AND {_quote('answered_at')} IS NULL", extra=()
+    )
+
+
+def attempt_save_if_bank(*, assessment: Assessment, fields: Sequence[str], bank_version: int) -> int:
+    """Save these fields of the attempt only while its test's bank is still `bank_version`; 0 otherwise."""
+    test = _quote(Test._meta.db_table)
+    condition = (
+        f" AND EXISTS (SELECT 1 FROM {test} WHERE {test}.{_quote('id')} = "  # noqa: S608
+        f"{_quote(Assessment._meta.db_table)}.{_quote('test_id')} AND {test}.{_quote('bank_version')} = %s)"
+    )
+    values = {name: getattr(assessment, name) for name in fields}
+    return _row_update(Assessment, pk=assessment.pk, values=values, condition=condition, extra=(bank_version,))
