@@ -85,8 +85,19 @@ if not 1 <= JATAYU_DB_THREADS < JATAYU_DB_POOL_SIZE:
     raise ImproperlyConfigured(
         "JATAYU_DB_THREADS must be at least 1 and below JATAYU_DB_POOL_SIZE (requests need some too)"
     )
+# Bounds on each PostgreSQL statement, lock wait and connection attempt (0 turns one off, e.g. for a
+# long migration): past them the call fails, and a socket's client gets `retryable_error`.
+JATAYU_DB_STATEMENT_TIMEOUT_MS = env_int("JATAYU_DB_STATEMENT_TIMEOUT_MS", 10_000)
+JATAYU_DB_LOCK_TIMEOUT_MS = env_int("JATAYU_DB_LOCK_TIMEOUT_MS", 5_000)
+JATAYU_DB_CONNECT_TIMEOUT_SECONDS = env_int("JATAYU_DB_CONNECT_TIMEOUT_SECONDS", 5)
 DATABASES = {
-    "default": database_from_url(DATABASE_URL, pool_size=JATAYU_DB_POOL_SIZE)
+    "default": database_from_url(
+        DATABASE_URL,
+        pool_size=JATAYU_DB_POOL_SIZE,
+        statement_timeout_ms=JATAYU_DB_STATEMENT_TIMEOUT_MS,
+        lock_timeout_ms=JATAYU_DB_LOCK_TIMEOUT_MS,
+        connect_timeout_seconds=JATAYU_DB_CONNECT_TIMEOUT_SECONDS,
+    )
     if DATABASE_URL
     else {"ENGINE": "django.db.backends.sqlite3", "NAME": BASE_DIR / "db.sqlite3", "OPTIONS": {"timeout": 20}}
 }

@@ -17,6 +17,7 @@ from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
 from assessments.ai import providers
@@ -37,6 +38,9 @@ T = TypeVar("T")
 WORKER_ID = f"{socket.gethostname()}:{os.getpid()}"
 WARNINGS_AT_SECONDS = (300, 60)
 INTERRUPTED = "(The connection closed before the tutor finished this reply; please ask again.)"
+# The database timed out, restarted or is out of connections: the transaction rolled back, and the
+# same message again (same id) is recorded once.
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
 
 
 class AssessmentConsumer(AsyncJsonWebsocketConsumer):
@@ -108,6 +112,8 @@ class AssessmentConsumer(AsyncJsonWebsocketConsumer):
             await self.dispatch_message(message_type, data, ref)
         except ApplicationError as exc:
             await self.send_error(exc.code, exc.message, ref=ref)
+        except DATABASE_UNAVAILABLE:
+            await self._database_unavailable(message_type, ref)
         except Exception:
             logger.exception("unhandled error on %s for user %s", message_type, self.conn and self.conn.user.pk)
             await self.send_error(
@@ -331,6 +337,17 @@ class AssessmentConsumer(AsyncJsonWebsocketConsumer):
                 close = None
             await self.send_error(exc.code, exc.message, ref=ref, close=close)
             return None
+        except DATABASE_UNAVAILABLE:
+            await self._database_unavailable(service.__name__, ref)
+            return None
+
+    async def _database_unavailable(self, what: str, ref: str | None) -> None:
+        logger.warning("database unavailable for %s of user %s", what, self.conn and self.conn.user.pk, exc_info=True)
+        await self.send_error(
+            p.ErrorCode.RETRYABLE_ERROR,
+            "The database did not answer in time; send this again with the same id (it is recorded once).",
+            ref=ref,
+        )
 
     def _prepare_next_question(self, assessment_id: int) -> None:
         """With an AI generator, prepare the next item while the candidate reads this one."""

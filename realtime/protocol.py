@@ -5,10 +5,10 @@ Every message has one typed model; undeclared fields are refused (`extra="forbid
 
 from datetime import datetime
 from enum import IntEnum, StrEnum
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.utils import timezone
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 __all__ = ["ValidationError"]
 
@@ -57,6 +57,7 @@ class ErrorCode(StrEnum):
     CHAT_LIMIT = "chat_limit"
     CHAT_BUSY = "chat_busy"
     ASSESSMENT_IN_PROGRESS = "assessment_in_progress"
+    RETRYABLE_ERROR = "retryable_error"
     INTERNAL_ERROR = "internal_error"
 
 
@@ -80,20 +81,39 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+# The largest value an integer column holds on every backend (PostgreSQL's integer).
+INT_MAX = 2**31 - 1
+
+
+def _storable(value: str) -> str:
+    """Text a database can store as it came: no NUL (PostgreSQL refuses it) and no lone surrogate."""
+    if "\x00" in value:
+        raise ValueError("must not contain the NUL character")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("must not contain a lone surrogate (\\ud800-\\udfff)") from None
+    return value
+
+
+Text = Annotated[str, AfterValidator(_storable)]
+Id = Annotated[int, Field(ge=1, le=INT_MAX)]
+
+
 # ---------------------------------------------------------------- client → server
 
 
 class ClientEnvelope(Strict):
-    type: str = Field(min_length=1, max_length=50)
+    type: Text = Field(min_length=1, max_length=50)
     data: dict[str, Any] = Field(default_factory=dict)
-    id: str | None = Field(default=None, min_length=1, max_length=100)
+    id: Text | None = Field(default=None, min_length=1, max_length=100)
 
 
 class AuthData(Strict):
-    token: str = Field(min_length=1, max_length=4096)
+    token: Text = Field(min_length=1, max_length=4096)
     # Sent by a client reconnecting on its own: the epoch its last connection held. If a newer
     # connection is live, this one is refused (4008) instead of taking the session back.
-    epoch: int | None = Field(default=None, ge=1)
+    epoch: int | None = Field(default=None, ge=1, le=INT_MAX)
 
 
 class EmptyData(Strict):
@@ -101,21 +121,21 @@ class EmptyData(Strict):
 
 
 class StartAssessmentData(Strict):
-    test_id: int | None = None
+    test_id: Id | None = None
 
 
 class SubmitAnswerData(Strict):
-    question_id: int
-    # The index of the option as served, or the option's exact text.
-    selected_option: int | str
+    question_id: Id
+    # The index of the option as served, or the option's exact text. Out of range → invalid_option.
+    selected_option: Annotated[int, Field(ge=-INT_MAX, le=INT_MAX)] | Annotated[Text, Field(max_length=2000)]
 
 
 class ChatMessageData(Strict):
-    message: str = Field(min_length=1, max_length=2000)
+    message: Text = Field(min_length=1, max_length=2000)
 
 
 class ResumeData(Strict):
-    last_seq: int = Field(ge=0)
+    last_seq: int = Field(ge=0, le=INT_MAX)
 
 
 IntegrityKind = Literal["tab_hidden", "tab_visible", "window_blur", "paste", "copy", "fullscreen_exit"]
@@ -317,6 +337,10 @@ def parse_client_message(raw: Any) -> tuple[str, Strict, str | None]:
         raise ProtocolError(ErrorCode.INVALID_MESSAGE, "A message must be a JSON object.")
     ref = raw.get("id") if isinstance(raw.get("id"), str) else None
     try:
+        ref = ref and _storable(ref)
+    except ValueError:
+        ref = None
+    try:
         envelope = ClientEnvelope.model_validate(raw)
     except ValidationError as exc:
         raise ProtocolError(ErrorCode.INVALID_MESSAGE, _describe(exc), ref=ref) from exc
@@ -344,4 +368,5 @@ def _describe(exc: ValidationError) -> str:
     for err in exc.errors():
         where = ".".join(str(p) for p in err["loc"]) or "message"
         parts.append(f"{where}: {err['msg']}")
-    return "; ".join(parts)
+    # A field name may hold a lone surrogate, which no JSON encoder sends.
+    return "; ".join(parts).encode("utf-8", "backslashreplace").decode()

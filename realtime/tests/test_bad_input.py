@@ -90,3 +90,46 @@ async def test_flood_is_rate_limited_then_closed_4029(client, settings):
     assert 1 <= pongs <= 5, types  # the auth message counts towards the limit too
     assert types == ["pong"] * pongs + ["error", "error"]
     assert {m["data"]["code"] for m in received[pongs:]} == {"rate_limited"}
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"question_id": 10**30, "selected_option": 0},
+        {"question_id": 2**31, "selected_option": 0},
+        {"question_id": 0, "selected_option": 0},
+        {"question_id": 1, "selected_option": 10**30},
+        {"question_id": 1, "selected_option": "x\u0000y"},
+        {"question_id": 1, "selected_option": "\ud800"},
+    ],
+)
+async def test_answers_out_of_any_column_s_range_or_unstorable_get_validation_error(client, data):
+    await client.ws.send_to(text_data=json.dumps({"type": "submit_answer", "data": data, "id": "a"}))
+    error = await client.expect_error("validation_error")
+    assert error["ref"] == "a"
+    await still_open(client)
+
+
+@pytest.mark.parametrize(
+    ("frame", "code"),
+    [
+        (json.dumps({"type": "chat_message", "data": {"message": "hello\u0000"}}), "validation_error"),
+        (json.dumps({"type": "chat_message", "data": {"message": "half a pair \ud83d"}}), "validation_error"),
+        (json.dumps({"type": "resume", "data": {"last_seq": 10**20}}), "validation_error"),
+        (json.dumps({"type": "start_assessment", "data": {"test_id": 10**20}}), "validation_error"),
+        (json.dumps({"type": "auth", "data": {"token": "abc", "epoch": 10**20}}), "validation_error"),
+        (json.dumps({"type": "heartbeat", "data": {"\ud800": 1}}), "validation_error"),
+        (json.dumps({"type": "heartbeat\u0000", "data": {}}), "invalid_message"),
+    ],
+)
+async def test_nul_lone_surrogates_and_huge_numbers_anywhere_get_a_coded_error(client, frame, code):
+    await client.ws.send_to(text_data=frame)
+    await client.expect_error(code)
+    await still_open(client)
+
+
+async def test_an_unstorable_message_id_is_not_echoed_but_the_error_still_comes(client):
+    await client.ws.send_to(text_data=json.dumps({"type": "heartbeat", "data": {}, "id": "\ud800"}))
+    error = await client.expect_error("invalid_message")
+    assert "ref" not in error
+    await still_open(client)
