@@ -27,7 +27,7 @@ from assessments.services.events import EventBatch, events_of_response
 from assessments.services.progress import Asked, Progress, progress_keep, progress_of
 from assessments.services.selection import Abilities, attempt_abilities
 from assessments.services.snapshots import seconds_left
-from assessments.services.statements import attempt_save_if_bank, response_answer
+from assessments.services.statements import attempt_save, response_answer
 from realtime import protocol as p
 
 
@@ -187,7 +187,7 @@ def _after_answer(
     events.write()
     progress_keep(assessment=assessment, progress=progress)
     # Saved only if the bank the answer was graded with is still the test's (no extra statement).
-    saved = attempt_save_if_bank(assessment=assessment, fields=fields, bank_version=assessment.test.bank_version)
+    saved = attempt_save(assessment=assessment, fields=fields, bank_version=assessment.test.bank_version)
     if saved != 1:
         raise _ReadTooEarly
     if following is None:

@@ -20,7 +20,6 @@ from assessments.errors import ApplicationError
 from assessments.models import (
     Assessment,
     CandidateApplication,
-    CandidateSession,
     ChatMessage,
     IntegrityEvent,
     Response,
@@ -28,10 +27,8 @@ from assessments.models import (
 )
 from assessments.selectors.access import (
     TestAccess,
-    access_from_annotated,
     blueprint_access_check,
     blueprint_access_load,
-    with_access_of,
 )
 from assessments.selectors.bank import Bank, bank_for
 from assessments.services.events import EventBatch, event_append, event_push_to_candidate, events_after
@@ -46,7 +43,12 @@ from assessments.services.snapshots import (
     seconds_left,
     started_data,
 )
-from assessments.services.statements import attempt_latest_locked_row, rows_insert
+from assessments.services.statements import (
+    attempt_latest_locked_row,
+    attempt_save,
+    rows_insert,
+    session_access_locked_row,
+)
 from realtime import protocol as p
 
 
@@ -245,14 +247,11 @@ def assessment_start(*, conn: Connection, ref: str | None = None) -> Outcome:
 def _session_access_locked(*, conn: Connection) -> TestAccess:
     """Lock the candidate's session (starts of one candidate queue here) and check it is still ours;
     the test and the candidate's access to it come in the same statement."""
-    session = with_access_of(
-        CandidateSession.objects.select_for_update(of=("self",)).select_related("test").filter(key=conn.connection_id),
-        user=conn.user,
-        test_ref="test_id",
-    ).first()
-    if session is None or session.epoch != conn.epoch or session.test is None:
+    found = session_access_locked_row(key=conn.connection_id, user_id=conn.user.pk)
+    if found is None or found[0] != conn.epoch:
         raise ApplicationError("session_replaced", "This assessment continues in another window.", status=409)
-    return access_from_annotated(test=session.test, row=session, user=conn.user)
+    _epoch, test, application, attempts_used = found
+    return TestAccess.of(test=test, application=application, attempts_used=attempts_used, in_progress=None)
 
 
 @transaction.atomic
@@ -281,7 +280,7 @@ def _assessment_start(*, conn: Connection, ref: str | None) -> Outcome:
             "bank_empty", "This test has no questions yet; please contact the recruiter.", status=409
         )
     progress = Progress()
-    assessment = Assessment.objects.create(
+    assessment = Assessment(
         test=test,
         candidate_id=conn.user.pk,
         application=access.application,
@@ -293,12 +292,13 @@ def _assessment_start(*, conn: Connection, ref: str | None) -> Outcome:
         session_epoch=conn.epoch,
         progress=progress.as_json(),
     )
+    rows_insert([assessment], returning_pk=True)
     events = EventBatch(assessment)
     started = events.add("assessment_started", started_data(assessment=assessment, resumed=False, now=now), ref=ref)
     question = ask_next(assessment=assessment, progress=progress, bank=bank, events=events, now=now)
     events.write()
     progress_keep(assessment=assessment, progress=progress)
-    assessment.save(update_fields=["last_seq", "progress"])
+    attempt_save(assessment=assessment, fields=["last_seq", "progress"])
     messages = [started] + ([question] if question else [])
     return Outcome(messages=messages, assessment_id=assessment.pk, deadline=assessment.deadline_at)
 

@@ -16,7 +16,7 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Field, Model
 
-from assessments.models import Assessment, Response, Test
+from assessments.models import Assessment, CandidateApplication, CandidateSession, Response, Test
 
 M = TypeVar("M", bound=Model)
 
@@ -132,12 +132,55 @@ def response_answer(*, response_id: int, values: dict[str, Any]) -> int:
     )
 
 
-def attempt_save_if_bank(*, assessment: Assessment, fields: Sequence[str], bank_version: int) -> int:
-    """Save these fields of the attempt only while its test's bank is still `bank_version`; 0 otherwise."""
+def attempt_save(*, assessment: Assessment, fields: Sequence[str], bank_version: int | None = None) -> int:
+    """Save these fields of the attempt; with `bank_version`, only while its test's bank is still that
+    one (0 otherwise)."""
+    values = {name: getattr(assessment, name) for name in fields}
+    if bank_version is None:
+        return _row_update(Assessment, pk=assessment.pk, values=values, condition="", extra=())
     test = _quote(Test._meta.db_table)
     condition = (
         f" AND EXISTS (SELECT 1 FROM {test} WHERE {test}.{_quote('id')} = "  # noqa: S608
         f"{_quote(Assessment._meta.db_table)}.{_quote('test_id')} AND {test}.{_quote('bank_version')} = %s)"
     )
-    values = {name: getattr(assessment, name) for name in fields}
     return _row_update(Assessment, pk=assessment.pk, values=values, condition=condition, extra=(bank_version,))
+
+
+@cache
+def _session_access_sql(vendor: str) -> str:
+    session, test = _quote(CandidateSession._meta.db_table), _quote(Test._meta.db_table)
+    application, attempt = _quote(CandidateApplication._meta.db_table), _quote(Assessment._meta.db_table)
+    selected = [f"{test}.{_quote(f.column)}" for f in _columns(Test)]
+    lock = f" FOR UPDATE OF {session}" if connection.features.has_select_for_update_of else ""
+    return (
+        f"SELECT {session}.{_quote('epoch')}, {application}.{_quote('id')}, "  # noqa: S608
+        f"{application}.{_quote('status')}, {application}.{_quote('time_multiplier')}, "
+        f"COALESCE((SELECT MAX({attempt}.{_quote('attempt_number')}) FROM {attempt} "
+        f"WHERE {attempt}.{_quote('test_id')} = {session}.{_quote('test_id')} "
+        f"AND {attempt}.{_quote('candidate_id')} = %s), 0), {', '.join(selected)} "
+        f"FROM {session} INNER JOIN {test} ON {test}.{_quote('id')} = {session}.{_quote('test_id')} "
+        f"LEFT OUTER JOIN {application} ON {application}.{_quote('test_id')} = {session}.{_quote('test_id')} "
+        f"AND {application}.{_quote('candidate_id')} = %s "
+        f"WHERE {session}.{_quote('key')} = %s{lock}"
+    )
+
+
+def session_access_locked_row(*, key: str, user_id: int) -> tuple[int, Test, CandidateApplication | None, int] | None:
+    """The session `key` locked, with its test, the user's application to it and the attempts used
+    (the highest attempt number): (epoch, test, application, attempts used); None without a test."""
+    db = connections[DEFAULT_DB_ALIAS]
+    with db.cursor() as cursor:
+        cursor.execute(_session_access_sql(db.vendor), [user_id, user_id, key])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    epoch, application_id, status, multiplier, used = row[:5]
+    test = _instance(db, Test, _columns(Test), row[5:])
+    application = None
+    if application_id is not None:
+        application = CandidateApplication.from_db(
+            db.alias,
+            ["id", "test_id", "candidate_id", "status", "time_multiplier"],
+            [application_id, test.pk, user_id, status, multiplier],
+        )
+    return int(epoch), test, application, int(used)
