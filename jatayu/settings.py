@@ -118,7 +118,16 @@ if REDIS_URL:
                 # redis-py reads time out after 5 s by default, and channels_redis blocks on a read for
                 # 5 s waiting for messages: a quiet consumer then crashes. Give reads more room.
                 # At most 100 Redis connections a process; a burst waits up to 10 s for one.
-                "hosts": [{"address": REDIS_URL, "socket_timeout": 30, "max_connections": 100, "timeout": 10}],
+                # Connecting gives up after 3 s, so a socket opened while Redis is down closes 1013 quickly.
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        "socket_timeout": 30,
+                        "socket_connect_timeout": 3,
+                        "max_connections": 100,
+                        "timeout": 10,
+                    }
+                ],
                 "group_expiry": DAPHNE_WEBSOCKET_TIMEOUT,
                 "capacity": 1500,
             },

@@ -41,10 +41,50 @@ INTERRUPTED = "(The connection closed before the tutor finished this reply; plea
 # The database timed out, restarted or is out of connections: the transaction rolled back, and the
 # same message again (same id) is recorded once.
 DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
+LAYER_RETRY_FIRST_SECONDS, LAYER_RETRY_MAX_SECONDS = 0.2, 2.0
 
 
 class AssessmentConsumer(AsyncJsonWebsocketConsumer):
     conn: Connection | None
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            # However the consumer ended (disconnect() may not have run), its session is no longer kept seen.
+            if hasattr(self, "channel_name"):
+                worker_liveness.drop(channel_name=self.channel_name)
+
+    @property
+    def channel_receive(self) -> Callable[[], Awaitable[dict[str, Any]]]:
+        return self._channel_receive_through_outages
+
+    @channel_receive.setter
+    def channel_receive(self, receive: Callable[[], Awaitable[dict[str, Any]]]) -> None:
+        # Channels sets this to the layer's receive; a failing receive would end the consumer (1011).
+        self._layer_receive = receive
+
+    async def _channel_receive_through_outages(self) -> dict[str, Any]:
+        """The next channel-layer event. While Redis is unreachable the socket stays open: answers need
+        only the database, and a takeover is fenced by the epoch. Once Redis is back, the groups are
+        joined again (a restarted Redis has forgotten them) and events flow again."""
+        delay, failed = LAYER_RETRY_FIRST_SECONDS, False
+        while True:
+            try:
+                if failed:
+                    for group in self.groups_joined:
+                        await self.channel_layer.group_add(group, self.channel_name)
+                    logger.warning("channel layer reachable again for %s", self.channel_name)
+                    failed = False
+                return await self._layer_receive()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                if not failed:
+                    logger.warning("channel layer unreachable for %s; retrying", self.channel_name, exc_info=True)
+                failed = True
+                await asyncio.sleep(delay)
+                delay = min(2 * delay, LAYER_RETRY_MAX_SECONDS)
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         """Run the handler straight away. Channels first hops onto the database thread to close stale
@@ -85,7 +125,10 @@ class AssessmentConsumer(AsyncJsonWebsocketConsumer):
                 await db(session_release)(connection_id=self.conn.connection_id, epoch=self.conn.epoch)
         finally:
             for group in self.groups_joined:
-                await self.channel_layer.group_discard(group, self.channel_name)
+                try:
+                    await self.channel_layer.group_discard(group, self.channel_name)
+                except Exception:  # Redis unreachable: the membership expires with group_expiry
+                    logger.warning("could not leave %s; it expires by itself", group, exc_info=True)
 
     # ------------------------------------------------------------ frames
 

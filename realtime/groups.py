@@ -16,11 +16,14 @@ def test_group(test_id: int) -> str:
 
 
 def send_to_group_on_commit(group: str, event: dict[str, Any]) -> None:
-    """Queue a channel-layer group send for when the current transaction commits (at once if none)."""
+    """Queue a channel-layer group send for when the current transaction commits (at once if none).
+
+    It is a fast path only (the database holds the state, epochs fence sessions): if Redis is
+    unreachable the send is logged and dropped, and what committed is still answered as committed."""
 
     def send() -> None:
         layer = get_channel_layer()
         if layer is not None:
             async_to_sync(layer.group_send)(group, event)
 
-    transaction.on_commit(send)
+    transaction.on_commit(send, robust=True)

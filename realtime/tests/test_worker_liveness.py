@@ -5,12 +5,13 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from channels.layers import get_channel_layer
 from django.utils import timezone
 
 from assessments.models import CandidateSession
 from assessments.tests.factories import enrolled_candidate, published_test_with_bank
 from realtime.liveness import worker_liveness
-from realtime.tests.conftest import db, token_for
+from realtime.tests.conftest import Client, db, start_attempt, token_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -80,3 +81,14 @@ async def test_a_connection_whose_user_group_cannot_be_joined_is_closed_to_try_a
     """Before the session is claimed: an open socket that can never authenticate would help nobody."""
     _, key = await _auth_with_groups_failing(ws_clients, monkeypatch, failing="user_")
     assert not await db(CandidateSession.objects.filter(key=key).exists)()
+
+
+async def test_a_consumer_that_dies_without_disconnect_is_no_longer_kept_seen():
+    """Whatever ends a consumer (here a malformed channel-layer event), its session stops being touched."""
+    started = await start_attempt(Client)  # not ws_clients: a dead application cannot be disconnected
+    (channel_name,) = list(worker_liveness.held)
+    # No message in it: the handler raises.
+    await get_channel_layer().send(channel_name, {"type": "attempt.event", "test_id": started.test.pk})
+    with pytest.raises(KeyError):
+        await started.client.ws.receive_output(timeout=3)
+    assert channel_name not in worker_liveness.held
