@@ -421,3 +421,16 @@ class QuestionRegrade(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} of question {self.question_id}"
+
+
+class TokenVersion(models.Model):
+    """The sign-in generation of a user: every token carries the version it was issued at (claim
+    `tv`, 0 when missing), and a token of an older one is refused. Logout and deactivation bump it."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, primary_key=True, on_delete=models.CASCADE, related_name="token_version"
+    )
+    version = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.user_id} v{self.version}"

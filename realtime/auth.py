@@ -10,6 +10,7 @@ from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import AccessToken
 
 from assessments.errors import ApplicationError
+from assessments.services.tokens import token_claim_version, with_token_version
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,7 @@ class Authenticated:
 class TokenClaims:
     user_id: int
     expires_at: datetime
+    version: int  # the user's token version when it was issued
 
 
 def token_claims(token: str) -> TokenClaims:
@@ -35,18 +37,26 @@ def token_claims(token: str) -> TokenClaims:
     user_id = access.get(api_settings.USER_ID_CLAIM)
     if not isinstance(user_id, int | str) or not str(user_id).isdigit():
         raise ApplicationError("auth_failed", "The access token is invalid.", status=401)
-    return TokenClaims(user_id=int(user_id), expires_at=datetime.fromtimestamp(int(access["exp"]), tz=UTC))
+    return TokenClaims(
+        user_id=int(user_id),
+        expires_at=datetime.fromtimestamp(int(access["exp"]), tz=UTC),
+        version=token_claim_version(access),
+    )
 
 
-def user_active(user_id: int) -> User:
-    """The token's user, who must still exist and be active (one statement)."""
-    user = get_user_model().objects.filter(**{api_settings.USER_ID_FIELD: user_id}).first()
+def user_active(user_id: int, *, token_version: int = 0) -> User:
+    """The token's user, who must still exist and be active, and whose sign-ins have not been ended
+    since the token was issued (one statement)."""
+    users = with_token_version(get_user_model().objects.filter(**{api_settings.USER_ID_FIELD: user_id}))
+    user = users.first()
     if user is None or not user.is_active:
         raise ApplicationError("auth_failed", "The account of this token is missing or inactive.", status=401)
+    if user.current_token_version != token_version:
+        raise ApplicationError("auth_failed", "This sign-in has ended (logout or deactivation).", status=401)
     return user
 
 
 def user_from_access_token(token: str) -> Authenticated:
     """Validate the token and load its active user."""
     claims = token_claims(token)
-    return Authenticated(user=user_active(claims.user_id), expires_at=claims.expires_at)
+    return Authenticated(user=user_active(claims.user_id, token_version=claims.version), expires_at=claims.expires_at)

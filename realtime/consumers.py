@@ -101,6 +101,7 @@ class AssessmentConsumer(AsyncJsonWebsocketConsumer):
 
     async def connect(self) -> None:
         self.conn = None
+        self.token_version = 0
         self.sent_seq: dict[int, int] = {}  # assessment id -> highest seq sent; each attempt counts from 1
         self.tasks: dict[str, asyncio.Task[None]] = {}
         self.timers: dict[str, asyncio.TimerHandle] = {}  # lighter than a sleeping task per connection
@@ -189,7 +190,7 @@ class AssessmentConsumer(AsyncJsonWebsocketConsumer):
             claims = token_claims(token)
             test_id = self._requested_test_id()
             await self._join(user_group(claims.user_id))
-            user, opened = await db(self._open)(claims.user_id, test_id, reconnecting_epoch)
+            user, opened = await db(self._open)(claims.user_id, claims.version, test_id, reconnecting_epoch)
         except ApplicationError as exc:
             await self.send_error(exc.code, exc.message, close=p.CLOSING_ERRORS.get(exc.code, p.CloseCode.AUTH_FAILED))
             return
@@ -206,6 +207,7 @@ class AssessmentConsumer(AsyncJsonWebsocketConsumer):
         self.conn = Connection(
             user=user, test_id=test_id, connection_id=opened.claim.connection_id, epoch=opened.claim.epoch
         )
+        self.token_version = claims.version
         try:
             await self._set_up(opened, expires_at=claims.expires_at)
         except Exception:
@@ -217,8 +219,10 @@ class AssessmentConsumer(AsyncJsonWebsocketConsumer):
                 close=p.CloseCode.TRY_AGAIN_LATER,
             )
 
-    def _open(self, user_id: int, test_id: int | None, reconnecting_epoch: int | None) -> tuple[User, attempts.Opened]:
-        user = user_active(user_id)
+    def _open(
+        self, user_id: int, token_version: int, test_id: int | None, reconnecting_epoch: int | None
+    ) -> tuple[User, attempts.Opened]:
+        user = user_active(user_id, token_version=token_version)
         opened = attempts.connection_open(
             user=user,
             test_id=test_id,
@@ -426,6 +430,16 @@ class AssessmentConsumer(AsyncJsonWebsocketConsumer):
             p.ErrorCode.SESSION_REPLACED,
             "This assessment continues in another window.",
             close=p.CloseCode.SESSION_REPLACED,
+        )
+
+    async def user_revoked(self, event: dict[str, Any]) -> None:
+        """The user logged out or was deactivated: a socket signed in before that closes."""
+        if self.conn is None or event["version"] <= self.token_version:
+            return
+        await self.send_error(
+            p.ErrorCode.AUTH_FAILED,
+            "This sign-in has ended (logout or deactivation); sign in again.",
+            close=p.CloseCode.AUTH_FAILED,
         )
 
     async def test_announcement(self, event: dict[str, Any]) -> None:

@@ -41,6 +41,7 @@ from assessments.models import Test
 from assessments.roles import role_of
 from assessments.selectors import catalog
 from assessments.services import blueprints
+from assessments.services.tokens import tokens_revoke
 
 E400 = OpenApiResponse(ErrorSerializer, description="Invalid input (`validation_error`, with `fields`).")
 E401 = OpenApiResponse(ErrorSerializer, description="`not_authenticated` or `token_not_valid`.")
@@ -68,7 +69,8 @@ class RecruiterView(APIView):
 
 
 class LogoutView(APIView):
-    """Blacklist a refresh token; refreshing with it afterwards fails with 401."""
+    """Blacklist a refresh token and end the user's sign-ins: its access tokens get 401 and its
+    sockets close with 4001."""
 
     authentication_classes = []
     permission_classes = [AllowAny]
@@ -81,9 +83,12 @@ class LogoutView(APIView):
         serializer = LogoutSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
-            RefreshToken(serializer.validated_data["refresh"]).blacklist()
+            refresh = RefreshToken(serializer.validated_data["refresh"])
+            refresh.blacklist()
         except TokenError as exc:
             raise InvalidToken(exc.args[0]) from exc
+        # Its access tokens, and every other sign-in of the user, end too; open sockets close (4001).
+        tokens_revoke(user_id=int(refresh[jwt_settings.USER_ID_CLAIM]))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -132,3 +132,57 @@ def test_me_with_an_invalid_token_is_401_token_not_valid(api_client, db):
 
     assert response.status_code == 401
     assert response.json()["code"] == "token_not_valid"
+
+
+def bearer(api_client, access: str):
+    return api_client.get(ME, HTTP_AUTHORIZATION=f"Bearer {access}")
+
+
+def test_after_logout_the_access_token_of_that_sign_in_is_refused(api_client, candidate):
+    tokens = login(api_client, candidate)
+    assert bearer(api_client, tokens["access"]).status_code == 200
+
+    api_client.post(LOGOUT, {"refresh": tokens["refresh"]}, format="json")
+    response = bearer(api_client, tokens["access"])
+
+    assert response.status_code == 401
+    assert response.json()["code"] == "token_revoked"
+
+
+def test_after_logout_a_new_sign_in_works_and_a_refresh_of_another_sign_in_gives_a_refused_access(
+    api_client, candidate
+):
+    first, second = login(api_client, candidate), login(api_client, candidate)
+    api_client.post(LOGOUT, {"refresh": first["refresh"]}, format="json")
+
+    refreshed = api_client.post(REFRESH, {"refresh": second["refresh"]}, format="json").json()["access"]
+    assert bearer(api_client, refreshed).status_code == 401  # issued before the logout: every sign-in ended
+    assert bearer(api_client, login(api_client, candidate)["access"]).status_code == 200
+
+
+def test_deactivating_a_user_refuses_their_tokens_even_once_active_again(
+    api_client, candidate, django_capture_on_commit_callbacks
+):
+    tokens = login(api_client, candidate)
+    with django_capture_on_commit_callbacks(execute=True):
+        candidate.is_active = False
+        candidate.save()
+    candidate.is_active = True
+    candidate.save()
+
+    response = bearer(api_client, tokens["access"])
+
+    assert response.status_code == 401
+    assert response.json()["code"] == "token_revoked"
+
+
+def test_issue_token_gives_a_token_of_the_current_version(api_client, candidate):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    api_client.post(LOGOUT, {"refresh": login(api_client, candidate)["refresh"]}, format="json")
+    out = StringIO()
+    call_command("issue_token", candidate.username, stdout=out)
+
+    assert bearer(api_client, out.getvalue().strip()).status_code == 200

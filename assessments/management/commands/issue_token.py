@@ -4,7 +4,8 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from rest_framework_simplejwt.tokens import AccessToken
+
+from assessments.services.tokens import access_token_for
 
 
 class Command(BaseCommand):
@@ -26,4 +27,4 @@ class Command(BaseCommand):
             raise CommandError(f"No user with username {username!r}.") from exc
         if not user.is_active:
             raise CommandError(f"User {username!r} is inactive; no token issued.")
-        self.stdout.write(str(AccessToken.for_user(user)))
+        self.stdout.write(str(access_token_for(user=user)))

@@ -1,0 +1,66 @@
+"""Issuing and revoking sign-ins. A token carries its user's token version (claim `tv`); revoking
+bumps the version, which refuses every token issued before, and closes the user's open sockets."""
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.db.models import F, IntegerField, OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.db.models.signals import pre_save
+from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
+
+from assessments.models import TokenVersion
+from realtime.groups import send_to_group_on_commit, user_group
+
+CLAIM = "tv"
+
+
+def token_version_of(*, user_id: int) -> int:
+    return TokenVersion.objects.filter(user_id=user_id).values_list("version", flat=True).first() or 0
+
+
+def with_token_version(users: QuerySet[Any]) -> QuerySet[Any]:
+    """Annotate each user with `current_token_version` (0 when never revoked), in the same statement."""
+    version = TokenVersion.objects.filter(user_id=OuterRef("pk")).values("version")[:1]
+    return users.annotate(current_token_version=Coalesce(Subquery(version), Value(0), output_field=IntegerField()))
+
+
+def token_claim_version(token: Any) -> int:
+    raw = token.get(CLAIM, 0)
+    return raw if isinstance(raw, int) else -1
+
+
+def refresh_token_for(*, user: User) -> RefreshToken:
+    refresh = RefreshToken.for_user(user)
+    refresh[CLAIM] = token_version_of(user_id=user.pk)
+    return refresh
+
+
+def access_token_for(*, user: User) -> AccessToken:
+    access = AccessToken.for_user(user)
+    access[CLAIM] = token_version_of(user_id=user.pk)
+    return access
+
+
+@transaction.atomic
+def tokens_revoke(*, user_id: int) -> int:
+    """Refuse every token of the user issued so far and close the user's sockets (after commit)."""
+    TokenVersion.objects.get_or_create(user_id=user_id)
+    TokenVersion.objects.filter(user_id=user_id).update(version=F("version") + 1)
+    version = token_version_of(user_id=user_id)
+    send_to_group_on_commit(user_group(user_id), {"type": "user.revoked", "version": version})
+    return version
+
+
+def _deactivated(sender: Any, instance: Any, **kwargs: Any) -> None:
+    """A user saved inactive who was active: their sign-ins end (after the save commits)."""
+    if instance.pk is None or instance.is_active:
+        return
+    if sender.objects.filter(pk=instance.pk, is_active=True).exists():
+        transaction.on_commit(lambda: tokens_revoke(user_id=instance.pk))
+
+
+def deactivation_revokes() -> None:
+    pre_save.connect(_deactivated, sender=get_user_model(), dispatch_uid="tokens_revoked_on_deactivation")
