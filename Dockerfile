@@ -23,5 +23,9 @@ USER jatayu
 
 EXPOSE 8000
 
-# --proxy-headers: take the client address from nginx's X-Forwarded-For.
-CMD ["daphne", "-b", "0.0.0.0", "-p", "8000", "--proxy-headers", "jatayu.asgi:application"]
+# --proxy-headers: take the client address from nginx's X-Forwarded-For. A WebSocket frame or
+# message over 128 KiB closes the socket (1009; over 64 KiB the app answers message_too_large).
+# Pings every 20 s; a client silent for 30 s after one is dropped (the same flags as `make run`).
+CMD ["daphne", "-b", "0.0.0.0", "-p", "8000", "--proxy-headers", \
+     "--websocket-max-message-size", "131072", "--websocket-max-frame-size", "131072", \
+     "--ping-interval", "20", "--ping-timeout", "30", "jatayu.asgi:application"]

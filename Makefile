@@ -11,6 +11,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
 STAMP := $(VENV)/.installed
+# A frame or message over 128 KiB closes the socket (1009); over 64 KiB gets message_too_large.
+# Pings every 20 s, and a client that does not answer within 30 s is dropped.
+DAPHNE_FLAGS := --websocket-max-message-size 131072 --websocket-max-frame-size 131072 --ping-interval 20 --ping-timeout 30
 # The interpreter that creates the venv: python3.11 where available, otherwise python3.
 PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
 
@@ -70,7 +73,7 @@ run: seed
 	@if [ -n "$$DEBUG" ] && [ -z "$$SECRET_KEY" ]; then echo "  (DEBUG=1 with a development SECRET_KEY: set SECRET_KEY for anything but local use)"; fi
 	@echo "Press Ctrl+C to stop."
 	@echo
-	$(BIN)/daphne -b $(BIND) -p $(PORT) jatayu.asgi:application
+	$(BIN)/daphne -b $(BIND) -p $(PORT) $(DAPHNE_FLAGS) jatayu.asgi:application
 
 # ----------------------------------------------------------------------------------------- checking
 

@@ -32,6 +32,17 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     pytest.skip(reason)
 
 
+@pytest.fixture(autouse=True)
+def _throttles_count_per_test(monkeypatch):
+    """Each test counts sign-in attempts from zero, in memory (never in the shared Redis)."""
+    import uuid
+
+    from django.core.cache.backends.locmem import LocMemCache
+    from rest_framework.throttling import SimpleRateThrottle
+
+    monkeypatch.setattr(SimpleRateThrottle, "cache", LocMemCache(f"throttles-{uuid.uuid4()}", {}))
+
+
 @pytest.fixture
 def api_client():
     from rest_framework.test import APIClient

@@ -110,6 +110,12 @@ if str(DATABASES["default"]["ENGINE"]).endswith("sqlite3") and sqlite3.sqlite_ve
 # outlive any connection that is still open, so group_expiry matches that ceiling.
 DAPHNE_WEBSOCKET_TIMEOUT = 86400
 REDIS_URL = env_str("REDIS_URL")
+# The cache counts sign-in attempts; in Redis every worker counts together.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    if REDIS_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
@@ -151,12 +157,18 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 # WhiteNoise serves static files from daphne itself; from the apps' folders when nothing was collected.
 WHITENOISE_USE_FINDERS = True
 
+# Sign-in attempts per client address and per username, e.g. "10/min" (DRF rate syntax).
+JATAYU_LOGIN_RATE = env_str("JATAYU_LOGIN_RATE") or "10/min"
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["assessments.api.authentication.VersionedJWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "assessments.api.errors.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # Sign-ins a client address, and a username, may try (assessments.api.throttles); over it, 429
+    # `throttled` with Retry-After. REMOTE_ADDR is the client's: daphne's --proxy-headers sets it.
+    "DEFAULT_THROTTLE_RATES": {"login_address": JATAYU_LOGIN_RATE, "login_username": JATAYU_LOGIN_RATE},
+    "NUM_PROXIES": 0,
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     # JSON lists come a page at a time: ?page=N&page_size=M (at most assessments.api.pagination.MAX_PAGE_SIZE).
     "DEFAULT_PAGINATION_CLASS": "assessments.api.pagination.PagePagination",

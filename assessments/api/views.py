@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.tokens import RefreshToken
+from rest_framework_simplejwt.views import TokenObtainPairView
 
 from assessments.api.health import OK, health_report
 from assessments.api.pagination import PaginatedListView
@@ -37,6 +38,7 @@ from assessments.api.serializers import (
     TestSerializer,
     TestWriteSerializer,
 )
+from assessments.api.throttles import LoginAddressThrottle, LoginUsernameThrottle
 from assessments.models import Test
 from assessments.roles import role_of
 from assessments.selectors import catalog
@@ -66,6 +68,12 @@ class RecruiterView(APIView):
 
 
 # ------------------------------------------------------------------------------------------- auth
+
+
+class LoginView(TokenObtainPairView):
+    """simplejwt's sign-in, limited per client address and per username."""
+
+    throttle_classes = [LoginAddressThrottle, LoginUsernameThrottle]
 
 
 class LogoutView(APIView):

@@ -186,3 +186,36 @@ def test_issue_token_gives_a_token_of_the_current_version(api_client, candidate)
     call_command("issue_token", candidate.username, stdout=out)
 
     assert bearer(api_client, out.getvalue().strip()).status_code == 200
+
+
+def test_sign_ins_past_the_rate_for_one_username_get_429_with_retry_after_even_with_the_right_password(
+    api_client, candidate, settings
+):
+    wrong = [
+        api_client.post(TOKEN, {"username": candidate.username, "password": f"guess{i}"}, format="json")
+        for i in range(10)
+    ]
+    right = api_client.post(TOKEN, {"username": candidate.username, "password": PASSWORD}, format="json")
+
+    assert [r.status_code for r in wrong] == [401] * 10
+    assert right.status_code == 429
+    assert right.json()["code"] == "throttled"
+    assert int(right.headers["Retry-After"]) > 0
+
+
+def test_one_address_trying_many_usernames_is_throttled_too(api_client, db):
+    tries = [
+        api_client.post(TOKEN, {"username": f"nobody{i}", "password": "x"}, format="json").status_code
+        for i in range(11)
+    ]
+
+    assert tries == [401] * 10 + [429]
+
+
+def test_another_address_may_still_sign_in_to_an_account_others_are_not_guessing(api_client, candidate):
+    for i in range(10):
+        api_client.post(TOKEN, {"username": f"nobody{i}", "password": "x"}, format="json", REMOTE_ADDR="10.0.0.9")
+
+    response = api_client.post(TOKEN, {"username": candidate.username, "password": PASSWORD}, format="json")
+
+    assert response.status_code == 200

@@ -50,6 +50,19 @@ COMMAND_TIMEOUT = 60.0
 CHANNEL_LAYER_KEYS = "asgi*"  # channels_redis' default prefix
 
 
+# The flags the Dockerfile and `make run` give daphne (test_deploy_config.py keeps them the same).
+DAPHNE_FLAGS = (
+    "--websocket-max-message-size",
+    "131072",
+    "--websocket-max-frame-size",
+    "131072",
+    "--ping-interval",
+    "20",
+    "--ping-timeout",
+    "30",
+)
+
+
 def token_for(user: Any, *, lifetime: timedelta | None = None) -> str:
     token = AccessToken.for_user(user)
     if lifetime is not None:
@@ -86,6 +99,8 @@ def live_env(**overrides: str) -> dict[str, str]:
         ALLOWED_HOSTS="127.0.0.1,localhost",
         LOG_LEVEL="DEBUG",  # the most a worker ever logs: a token must not be in it either
         PYTHONUNBUFFERED="1",  # a SIGKILLed worker loses no log line
+        # Sign-ins are counted in the shared Redis across tests; these tests sign in more than a person would.
+        JATAYU_LOGIN_RATE="10000/min",
     )
     env.update(overrides)
     return env
@@ -149,7 +164,15 @@ class Worker:
     def start(self) -> None:
         with self.stdout_path.open("ab") as out, self.stderr_path.open("ab") as err:
             self.process = subprocess.Popen(  # noqa: S603 - a fixed command line
-                [str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(self.port), "jatayu.asgi:application"],
+                [
+                    str(BIN / "daphne"),
+                    "-b",
+                    "127.0.0.1",
+                    "-p",
+                    str(self.port),
+                    *DAPHNE_FLAGS,
+                    "jatayu.asgi:application",
+                ],
                 cwd=REPO_ROOT,
                 env=self.env,
                 stdin=subprocess.DEVNULL,
