@@ -54,12 +54,21 @@ def _instance(db: BaseDatabaseWrapper, model: type[M], fields: Sequence[Field], 
     return model.from_db(db.alias, [f.attname for f in fields], converted)
 
 
+def _selected(model: type[Model]) -> list[str]:
+    """The model's columns, qualified by its table, in `_columns` order."""
+    table = _quote(model._meta.db_table)
+    return [f"{table}.{_quote(f.column)}" for f in _columns(model)]
+
+
+def _lock_of(model: type[Model]) -> str:
+    """Lock the rows of this model's table only (SQLite has no row locks: it has one writer)."""
+    return f" FOR UPDATE OF {_quote(model._meta.db_table)}" if connection.features.has_select_for_update_of else ""
+
+
 @cache
 def _latest_locked_sql(vendor: str) -> str:
     attempt, test = Assessment._meta.db_table, Test._meta.db_table
-    selected = [f"{_quote(attempt)}.{_quote(f.column)}" for f in _columns(Assessment)]
-    selected += [f"{_quote(test)}.{_quote(f.column)}" for f in _columns(Test)]
-    lock = f" FOR UPDATE OF {_quote(attempt)}" if connection.features.has_select_for_update_of else ""
+    selected, lock = _selected(Assessment) + _selected(Test), _lock_of(Assessment)
     return (
         f"SELECT {', '.join(selected)} FROM {_quote(attempt)} "  # noqa: S608
         f"INNER JOIN {_quote(test)} ON {_quote(test)}.{_quote('id')} = {_quote(attempt)}.{_quote('test_id')} "
@@ -150,8 +159,7 @@ def attempt_save(*, assessment: Assessment, fields: Sequence[str], bank_version:
 def _session_access_sql(vendor: str) -> str:
     session, test = _quote(CandidateSession._meta.db_table), _quote(Test._meta.db_table)
     application, attempt = _quote(CandidateApplication._meta.db_table), _quote(Assessment._meta.db_table)
-    selected = [f"{test}.{_quote(f.column)}" for f in _columns(Test)]
-    lock = f" FOR UPDATE OF {session}" if connection.features.has_select_for_update_of else ""
+    selected, lock = _selected(Test), _lock_of(CandidateSession)
     return (
         f"SELECT {session}.{_quote('epoch')}, {application}.{_quote('id')}, "  # noqa: S608
         f"{application}.{_quote('status')}, {application}.{_quote('time_multiplier')}, "
