@@ -2,15 +2,15 @@
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import cast
 
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import AccessToken
 
 from assessments.errors import ApplicationError
-from assessments.services.tokens import token_claim_version, with_token_version
+from assessments.services.tokens import token_claim_version, token_user
 
 
 @dataclass(frozen=True)
@@ -47,13 +47,10 @@ def token_claims(token: str) -> TokenClaims:
 def user_active(user_id: int, *, token_version: int = 0) -> User:
     """The token's user, who must still exist and be active, and whose sign-ins have not been ended
     since the token was issued (one statement)."""
-    users = with_token_version(get_user_model().objects.filter(**{api_settings.USER_ID_FIELD: user_id}))
-    user = users.first()
-    if user is None or not user.is_active:
-        raise ApplicationError("auth_failed", "The account of this token is missing or inactive.", status=401)
-    if user.current_token_version != token_version:
-        raise ApplicationError("auth_failed", "This sign-in has ended (logout or deactivation).", status=401)
-    return user
+    try:
+        return cast(User, token_user(user_id=user_id, token_version=token_version))
+    except ApplicationError as exc:  # on a socket, each of these is auth_failed (close 4001)
+        raise ApplicationError("auth_failed", exc.message, status=401) from exc
 
 
 def user_from_access_token(token: str) -> Authenticated:

@@ -2,7 +2,6 @@
 
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework_simplejwt.authentication import JWTAuthentication
@@ -10,7 +9,8 @@ from rest_framework_simplejwt.serializers import TokenObtainPairSerializer
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import RefreshToken, Token
 
-from assessments.services.tokens import refresh_token_for, token_claim_version, with_token_version
+from assessments.errors import ApplicationError
+from assessments.services.tokens import refresh_token_for, token_claim_version, token_user
 
 
 class VersionedJWTAuthentication(JWTAuthentication):
@@ -18,15 +18,10 @@ class VersionedJWTAuthentication(JWTAuthentication):
         user_id = validated_token.get(api_settings.USER_ID_CLAIM)
         if user_id is None:
             raise AuthenticationFailed("The token names no user.", code="token_not_valid")
-        users = with_token_version(get_user_model().objects.filter(**{api_settings.USER_ID_FIELD: user_id}))
-        user = users.first()
-        if user is None:
-            raise AuthenticationFailed("The user of this token was not found.", code="user_not_found")
-        if not user.is_active:
-            raise AuthenticationFailed("The user of this token is inactive.", code="user_inactive")
-        if token_claim_version(validated_token) != user.current_token_version:
-            raise AuthenticationFailed("This sign-in has ended (logout or deactivation).", code="token_revoked")
-        return user
+        try:
+            return token_user(user_id=user_id, token_version=token_claim_version(validated_token))
+        except ApplicationError as exc:
+            raise AuthenticationFailed(exc.message, code=exc.code) from exc
 
 
 class VersionedTokenObtainPairSerializer(TokenObtainPairSerializer):

@@ -134,10 +134,22 @@ def _row_update(model: type[Model], *, pk: int, values: dict[str, Any], conditio
         return int(cursor.rowcount)
 
 
+@cache
+def _unanswered(vendor: str) -> str:
+    return f" AND {_quote('answered_at')} IS NULL"
+
+
 def response_answer(*, response_id: int, values: dict[str, Any]) -> int:
     """Set an unanswered response's answer fields; 0 when it was answered already."""
-    return _row_update(
-        Response, pk=response_id, values=values, condition=f" AND {_quote('answered_at')} IS NULL", extra=()
+    return _row_update(Response, pk=response_id, values=values, condition=_unanswered(connection.vendor), extra=())
+
+
+@cache
+def _bank_unchanged(vendor: str) -> str:
+    test = _quote(Test._meta.db_table)
+    return (
+        f" AND EXISTS (SELECT 1 FROM {test} WHERE {test}.{_quote('id')} = "  # noqa: S608
+        f"{_quote(Assessment._meta.db_table)}.{_quote('test_id')} AND {test}.{_quote('bank_version')} = %s)"
     )
 
 
@@ -147,11 +159,7 @@ def attempt_save(*, assessment: Assessment, fields: Sequence[str], bank_version:
     values = {name: getattr(assessment, name) for name in fields}
     if bank_version is None:
         return _row_update(Assessment, pk=assessment.pk, values=values, condition="", extra=())
-    test = _quote(Test._meta.db_table)
-    condition = (
-        f" AND EXISTS (SELECT 1 FROM {test} WHERE {test}.{_quote('id')} = "  # noqa: S608
-        f"{_quote(Assessment._meta.db_table)}.{_quote('test_id')} AND {test}.{_quote('bank_version')} = %s)"
-    )
+    condition = _bank_unchanged(connection.vendor)
     return _row_update(Assessment, pk=assessment.pk, values=values, condition=condition, extra=(bank_version,))
 
 
