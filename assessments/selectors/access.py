@@ -2,15 +2,13 @@
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
 
 from django.contrib.auth.models import User
-from django.db.models import Max, Model, OuterRef, QuerySet, Subquery
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from assessments.errors import ApplicationError
 from assessments.models import Assessment, CandidateApplication, Test
+from assessments.services.statements import test_access_row
 
 ACCESS_DENIED_STATUS = 403
 
@@ -60,50 +58,13 @@ def blueprint_access_evaluate(*, test: Test, user: User, now: datetime | None = 
     return TestAccess.of(test=test, application=application, attempts_used=used, in_progress=in_progress)
 
 
-M = TypeVar("M", bound=Model)
-
-
-def with_access_of(rows: QuerySet[M], *, user: User, test_ref: str) -> QuerySet[M]:
-    """Annotate each row with `user`'s application to the test `test_ref` names, and the attempts used.
-
-    The attempts used are the highest attempt number, which is also what the next attempt follows.
-    """
-    application = CandidateApplication.objects.filter(test_id=OuterRef(test_ref), candidate_id=user.pk)
-    attempts = (
-        Assessment.objects.filter(test_id=OuterRef(test_ref), candidate_id=user.pk)
-        .order_by()
-        .values("test_id")
-        .annotate(used=Max("attempt_number"))
-        .values("used")
-    )
-    return rows.annotate(
-        access_application_id=Subquery(application.values("pk")[:1]),
-        access_application_status=Subquery(application.values("status")[:1]),
-        access_time_multiplier=Subquery(application.values("time_multiplier")[:1]),
-        access_attempts_used=Coalesce(Subquery(attempts[:1]), 0),
-    )
-
-
-def access_from_annotated(*, test: Test, row: Any, user: User) -> TestAccess:
-    """The TestAccess of a row annotated by `with_access_of` (the row may be the test itself)."""
-    application = None
-    if row.access_application_id is not None:
-        application = CandidateApplication.from_db(
-            "default",
-            ["id", "test_id", "candidate_id", "status", "time_multiplier"],
-            [row.access_application_id, test.pk, user.pk, row.access_application_status, row.access_time_multiplier],
-        )
-    return TestAccess.of(
-        test=test, application=application, attempts_used=int(row.access_attempts_used), in_progress=None
-    )
-
-
 def blueprint_access_load(*, test_id: int, user: User) -> TestAccess:
     """The test and `user`'s access to it in one statement; `in_progress` is left unset."""
-    test = with_access_of(Test.objects.filter(pk=test_id), user=user, test_ref="pk").first()
-    if test is None:
+    found = test_access_row(test_id=test_id, user_id=user.pk)
+    if found is None:
         raise ApplicationError("test_not_found", f"Test {test_id} does not exist.", status=404)
-    return access_from_annotated(test=test, row=test, user=user)
+    test, application, attempts_used = found
+    return TestAccess.of(test=test, application=application, attempts_used=attempts_used, in_progress=None)
 
 
 def blueprint_access_check(*, access: TestAccess, now: datetime | None = None, new_attempt: bool) -> None:

@@ -75,7 +75,8 @@ def session_claim(
         Assessment.objects.filter(candidate_id=user.pk, test_id=test_id, status=Assessment.Status.IN_PROGRESS).update(
             session_epoch=epoch
         )
-    send_to_group_on_commit(user_group(user.pk), {"type": "session.replace", "connection_id": key, "epoch": epoch})
+    if epoch > 1:  # epoch 1 is a new session: there is no older connection to tell
+        send_to_group_on_commit(user_group(user.pk), {"type": "session.replace", "connection_id": key, "epoch": epoch})
     return SessionClaim(connection_id=key, epoch=epoch)
 
 

@@ -16,7 +16,7 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Field, Model
 
-from assessments.models import Assessment, CandidateApplication, CandidateSession, Response, Test
+from assessments.models import Assessment, CandidateApplication, CandidateSession, Response, Test, TokenVersion
 
 M = TypeVar("M", bound=Model)
 
@@ -163,21 +163,72 @@ def attempt_save(*, assessment: Assessment, fields: Sequence[str], bank_version:
     return _row_update(Assessment, pk=assessment.pk, values=values, condition=condition, extra=(bank_version,))
 
 
+def _access_columns(test_ref: str) -> str:
+    """The candidate's application to the test `test_ref` names (id, status, time multiplier) and the
+    attempts used (the highest attempt number); the candidate's id is the first parameter, the
+    application comes from `_application_join`."""
+    application, attempt = _quote(CandidateApplication._meta.db_table), _quote(Assessment._meta.db_table)
+    return (
+        f"{application}.{_quote('id')}, {application}.{_quote('status')}, "  # noqa: S608
+        f"{application}.{_quote('time_multiplier')}, "
+        f"COALESCE((SELECT MAX({attempt}.{_quote('attempt_number')}) FROM {attempt} "
+        f"WHERE {attempt}.{_quote('test_id')} = {test_ref} AND {attempt}.{_quote('candidate_id')} = %s), 0)"
+    )
+
+
+def _application_join(test_ref: str) -> str:
+    """The join `_access_columns` reads the application from; the candidate's id is its parameter."""
+    application = _quote(CandidateApplication._meta.db_table)
+    return (
+        f" LEFT OUTER JOIN {application} ON {application}.{_quote('test_id')} = {test_ref}"
+        f" AND {application}.{_quote('candidate_id')} = %s"
+    )
+
+
+def _access_of(
+    db: BaseDatabaseWrapper, row: Sequence[Any], *, user_id: int
+) -> tuple[Test, CandidateApplication | None, int]:
+    """(test, application, attempts used) from `_access_columns` followed by the test's columns."""
+    application_id, status, multiplier, used = row[:4]
+    test = _instance(db, Test, _columns(Test), row[4:])
+    application = None
+    if application_id is not None:
+        application = CandidateApplication.from_db(
+            db.alias,
+            ["id", "test_id", "candidate_id", "status", "time_multiplier"],
+            [application_id, test.pk, user_id, status, multiplier],
+        )
+    return test, application, int(used)
+
+
+@cache
+def _test_access_sql(vendor: str) -> str:
+    test = _quote(Test._meta.db_table)
+    test_ref = f"{test}.{_quote('id')}"
+    return (
+        f"SELECT {_access_columns(test_ref)}, {', '.join(_selected(Test))} FROM {test}"  # noqa: S608
+        f"{_application_join(test_ref)} WHERE {test_ref} = %s"
+    )
+
+
+def test_access_row(*, test_id: int, user_id: int) -> tuple[Test, CandidateApplication | None, int] | None:
+    """The test, the user's application to it and the attempts used (the highest attempt number), in
+    one statement; None when there is no such test."""
+    db = connections[DEFAULT_DB_ALIAS]
+    with db.cursor() as cursor:
+        cursor.execute(_test_access_sql(db.vendor), [user_id, user_id, test_id])
+        row = cursor.fetchone()
+    return None if row is None else _access_of(db, row, user_id=user_id)
+
+
 @cache
 def _session_access_sql(vendor: str) -> str:
     session, test = _quote(CandidateSession._meta.db_table), _quote(Test._meta.db_table)
-    application, attempt = _quote(CandidateApplication._meta.db_table), _quote(Assessment._meta.db_table)
-    selected, lock = _selected(Test), _lock_of(CandidateSession)
+    test_ref = f"{session}.{_quote('test_id')}"
     return (
-        f"SELECT {session}.{_quote('epoch')}, {application}.{_quote('id')}, "  # noqa: S608
-        f"{application}.{_quote('status')}, {application}.{_quote('time_multiplier')}, "
-        f"COALESCE((SELECT MAX({attempt}.{_quote('attempt_number')}) FROM {attempt} "
-        f"WHERE {attempt}.{_quote('test_id')} = {session}.{_quote('test_id')} "
-        f"AND {attempt}.{_quote('candidate_id')} = %s), 0), {', '.join(selected)} "
-        f"FROM {session} INNER JOIN {test} ON {test}.{_quote('id')} = {session}.{_quote('test_id')} "
-        f"LEFT OUTER JOIN {application} ON {application}.{_quote('test_id')} = {session}.{_quote('test_id')} "
-        f"AND {application}.{_quote('candidate_id')} = %s "
-        f"WHERE {session}.{_quote('key')} = %s{lock}"
+        f"SELECT {session}.{_quote('epoch')}, {_access_columns(test_ref)}, {', '.join(_selected(Test))} "  # noqa: S608
+        f"FROM {session} INNER JOIN {test} ON {test}.{_quote('id')} = {test_ref}{_application_join(test_ref)} "
+        f"WHERE {session}.{_quote('key')} = %s{_lock_of(CandidateSession)}"
     )
 
 
@@ -190,13 +241,27 @@ def session_access_locked_row(*, key: str, user_id: int) -> tuple[int, Test, Can
         row = cursor.fetchone()
     if row is None:
         return None
-    epoch, application_id, status, multiplier, used = row[:5]
-    test = _instance(db, Test, _columns(Test), row[5:])
-    application = None
-    if application_id is not None:
-        application = CandidateApplication.from_db(
-            db.alias,
-            ["id", "test_id", "candidate_id", "status", "time_multiplier"],
-            [application_id, test.pk, user_id, status, multiplier],
-        )
-    return int(epoch), test, application, int(used)
+    return (int(row[0]), *_access_of(db, row[1:], user_id=user_id))
+
+
+@cache
+def _user_version_sql(vendor: str, user_model: type[Model], id_field: str) -> str:
+    user, version = _quote(user_model._meta.db_table), _quote(TokenVersion._meta.db_table)
+    user_pk = f"{user}.{_quote(user_model._meta.pk.column)}"
+    return (
+        f"SELECT {', '.join(_selected(user_model))}, COALESCE((SELECT {version}.{_quote('version')} "  # noqa: S608
+        f"FROM {version} WHERE {version}.{_quote('user_id')} = {user_pk}), 0) "
+        f"FROM {user} WHERE {user}.{_quote(_field(user_model, id_field).column)} = %s"
+    )
+
+
+def user_token_version_row(*, user_model: type[M], id_field: str, user_id: Any) -> tuple[M, int] | None:
+    """The user whose `id_field` is `user_id`, and their token version (0 when never revoked)."""
+    db = connections[DEFAULT_DB_ALIAS]
+    field = _field(user_model, id_field)
+    with db.cursor() as cursor:
+        cursor.execute(_user_version_sql(db.vendor, user_model, id_field), [field.get_db_prep_value(user_id, db)])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    return _instance(db, user_model, _columns(user_model), row[:-1]), int(row[-1])

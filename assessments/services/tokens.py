@@ -6,14 +6,14 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import F, IntegerField, OuterRef, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import F
 from django.db.models.signals import pre_save
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
 from assessments.errors import ApplicationError
 from assessments.models import TokenVersion
+from assessments.services.statements import user_token_version_row
 from realtime.groups import send_to_group_on_commit, user_group
 
 CLAIM = "tv"
@@ -23,21 +23,16 @@ def token_version_of(*, user_id: int) -> int:
     return TokenVersion.objects.filter(user_id=user_id).values_list("version", flat=True).first() or 0
 
 
-def with_token_version(users: QuerySet[Any]) -> QuerySet[Any]:
-    """Annotate each user with `current_token_version` (0 when never revoked), in the same statement."""
-    version = TokenVersion.objects.filter(user_id=OuterRef("pk")).values("version")[:1]
-    return users.annotate(current_token_version=Coalesce(Subquery(version), Value(0), output_field=IntegerField()))
-
-
 def token_user(*, user_id: Any, token_version: int) -> Any:
     """The user a token names, who must exist, be active, and not have been signed out since the token
     was issued (one statement). Raises `user_not_found`, `user_inactive` or `token_revoked` (401)."""
-    user = with_token_version(get_user_model().objects.filter(**{api_settings.USER_ID_FIELD: user_id})).first()
-    if user is None:
+    found = user_token_version_row(user_model=get_user_model(), id_field=api_settings.USER_ID_FIELD, user_id=user_id)
+    if found is None:
         raise ApplicationError("user_not_found", "The account of this token is missing.", status=401)
+    user, current_version = found
     if not user.is_active:
         raise ApplicationError("user_inactive", "The account of this token is inactive.", status=401)
-    if user.current_token_version != token_version:
+    if current_version != token_version:
         raise ApplicationError("token_revoked", "This sign-in has ended (logout or deactivation).", status=401)
     return user
 

@@ -7,6 +7,7 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
@@ -221,3 +222,25 @@ def test_connections_with_only_stale_sessions(test: Test) -> None:
 
     assert text.startswith("live connections: 0\n\nstale sessions, not counted above: 1")
     assert "per test:" not in text
+
+
+def test_only_a_claim_that_takes_over_tells_the_users_group(
+    group_sends: list[tuple[str, dict[str, object]]], django_capture_on_commit_callbacks: Any
+) -> None:
+    """A new session has no older connection to replace, so its claim costs no channel-layer send."""
+    test = published_test_with_bank(questions=2)
+    user = enrolled_candidate(test=test)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        first = claim(user, test, worker="w1")
+    assert first.epoch == 1
+    assert group_sends == []
+
+    with django_capture_on_commit_callbacks(execute=True):
+        second = claim(user, test, worker="w2")
+    assert group_sends == [
+        (
+            f"user_{user.pk}",
+            {"type": "session.replace", "connection_id": second.connection_id, "epoch": 2},
+        )
+    ]
