@@ -38,7 +38,27 @@ def _autobahn_debug_formatted_lazily() -> None:
     autobahn_protocol.pformat = Lazily  # type: ignore[assignment]
 
 
+def _registered_close_codes_allowed() -> None:
+    """autobahn refuses to send any close code but 1000 and 3000-4999, so daphne raised on the
+    registered 1012 (service restart) and 1013 (try again later) and the socket was left to time out.
+    Send those two as they are; every other code still goes through autobahn's check."""
+    try:
+        from daphne.ws_protocol import WebSocketProtocol
+    except ImportError:  # not under daphne
+        return
+    check_and_close = WebSocketProtocol.serverClose
+
+    def server_close(self: WebSocketProtocol, code: int | None = None) -> None:
+        if code in (1012, 1013):
+            self.sendCloseFrame(code=code, isReply=False)
+        else:
+            check_and_close(self, code=code)
+
+    WebSocketProtocol.serverClose = server_close
+
+
 _autobahn_debug_formatted_lazily()
+_registered_close_codes_allowed()
 
 application = ProtocolTypeRouter(
     {

@@ -31,7 +31,7 @@ from realtime import protocol as p
 from realtime.auth import token_claims, user_active
 from realtime.db import db
 from realtime.groups import test_group, user_group
-from realtime.liveness import worker_liveness
+from realtime.liveness import Held, worker_liveness
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -76,6 +76,7 @@ class AssessmentConsumer(AsyncJsonWebsocketConsumer):
                         await self.channel_layer.group_add(group, self.channel_name)
                     logger.warning("channel layer reachable again for %s", self.channel_name)
                     failed = False
+                    worker_liveness.channel_layer_back(self.channel_layer)
                 return await self._layer_receive()
             except asyncio.CancelledError:
                 raise
@@ -83,6 +84,7 @@ class AssessmentConsumer(AsyncJsonWebsocketConsumer):
                 if not failed:
                     logger.warning("channel layer unreachable for %s; retrying", self.channel_name, exc_info=True)
                 failed = True
+                worker_liveness.channel_layer_failed()
                 await asyncio.sleep(delay)
                 delay = min(2 * delay, LAYER_RETRY_MAX_SECONDS)
 
@@ -244,7 +246,21 @@ class AssessmentConsumer(AsyncJsonWebsocketConsumer):
             self.sent_seq[snapshot["assessment_id"]] = snapshot["last_seq"]
         self._start_later("token_expiry", (expires_at - timezone.now()).total_seconds(), self._token_expired)
         self._watch_deadline(opened.assessment_id, opened.deadline)
-        worker_liveness.hold(channel_name=self.channel_name, connection_id=conn.connection_id, epoch=conn.epoch)
+        worker_liveness.hold(
+            channel_name=self.channel_name,
+            held=Held(
+                connection_id=conn.connection_id,
+                epoch=conn.epoch,
+                groups=self.groups_joined,
+                superseded=self._superseded,
+            ),
+        )
+
+    def _superseded(self) -> None:
+        """A newer connection holds the session, and its kick-out did not arrive: act as if it had."""
+        if self.conn is not None:
+            event = {"connection_id": self.conn.connection_id, "epoch": self.conn.epoch + 1}
+            self._start_task("superseded", self.session_replace(event))
 
     def _requested_test_id(self) -> int | None:
         kwargs = self.scope["url_route"]["kwargs"]

@@ -130,13 +130,27 @@ def session_release(*, connection_id: str, epoch: int) -> None:
 TOUCH_BATCH = 200
 
 
+def _held_q(batch: list[tuple[str, int]]) -> Q:
+    these = Q()
+    for connection_id, epoch in batch:
+        these |= Q(key=connection_id, epoch=epoch)
+    return these
+
+
 def sessions_touch(*, held: list[tuple[str, int]]) -> int:
     """Mark these (connection_id, epoch) sessions seen now, unless released or taken over; how many."""
     now, touched = timezone.now(), 0
     for start in range(0, len(held), TOUCH_BATCH):
         batch = held[start : start + TOUCH_BATCH]
-        these = Q()
-        for connection_id, epoch in batch:
-            these |= Q(key=connection_id, epoch=epoch)
-        touched += CandidateSession.objects.filter(these, disconnected_at__isnull=True).update(last_seen_at=now)
+        touched += CandidateSession.objects.filter(_held_q(batch), disconnected_at__isnull=True).update(last_seen_at=now)
     return touched
+
+
+def sessions_superseded(*, held: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    """Those of these (connection_id, epoch) that no longer hold their session: a newer connection
+    took it over (its kick-out may never have arrived, say during a Redis outage) or it was released."""
+    current: set[tuple[str, int]] = set()
+    for start in range(0, len(held), TOUCH_BATCH):
+        rows = CandidateSession.objects.filter(_held_q(held[start : start + TOUCH_BATCH]), disconnected_at__isnull=True)
+        current.update(rows.values_list("key", "epoch"))
+    return [pair for pair in held if pair not in current]

@@ -1,14 +1,11 @@
 """A Redis outage mid-attempt: the socket stays open (never 1011), the candidate keeps answering,
 and once Redis is back the connection is in its groups again and pushes reach it.
 
-The test starts its own redis-server on a free port and stops only that one.
+The test starts its own redis-server on a free port and stops only that one (`faults.OwnRedis`).
 """
 
 import asyncio
 import contextlib
-import shutil
-import socket
-import subprocess
 import time
 from collections.abc import Iterator
 
@@ -18,41 +15,9 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 
 from realtime import groups
 from realtime.tests.conftest import start_attempt
+from realtime.tests.faults import OwnRedis
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
-REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-class OwnRedis:
-    def __init__(self) -> None:
-        self.port = _free_port()
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(  # noqa: S603 - a fixed command line
-            [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-            stdout=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("the test's redis-server did not start")
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.kill()
-            self.process.wait(timeout=10)
-            self.process = None
 
 
 @pytest.fixture
@@ -65,7 +30,7 @@ def own_redis(settings) -> Iterator[OwnRedis]:
             "CONFIG": {
                 "hosts": [
                     {
-                        "address": f"redis://127.0.0.1:{redis.port}/0",
+                        "address": redis.url,
                         "socket_timeout": 30,
                         "socket_connect_timeout": 1,
                         "max_connections": 20,

@@ -22,7 +22,7 @@ def quick_rounds(settings):
 
 
 def held_keys() -> set[str]:
-    return {connection_id for connection_id, _epoch in worker_liveness.held.values()}
+    return {held.connection_id for held in worker_liveness.held.values()}
 
 
 async def test_a_silent_connection_stays_seen_until_it_closes(ws_clients, quick_rounds):
@@ -92,3 +92,30 @@ async def test_a_consumer_that_dies_without_disconnect_is_no_longer_kept_seen():
     with pytest.raises(KeyError):
         await started.client.ws.receive_output(timeout=3)
     assert channel_name not in worker_liveness.held
+
+
+async def test_a_takeover_whose_kick_out_never_arrives_closes_the_old_socket_within_a_round(
+    ws_clients, quick_rounds, monkeypatch
+):
+    """The kick-out is at most once (a Redis outage loses it): the touch round finds the session held by
+    a newer epoch and closes the old socket 4008 all the same."""
+    from assessments.services.sessions import session_claim
+
+    test = await db(published_test_with_bank)()
+    user = await db(enrolled_candidate)(test=test)
+    client = ws_clients(f"/ws/assessment/{test.pk}/")
+    await client.connect()
+    await client.auth(token_for(user))
+    layer = get_channel_layer()
+    send = layer.group_send
+
+    async def kick_outs_lost(group: str, message: dict[str, Any]) -> None:
+        if message["type"] != "session.replace":
+            await send(group, message)
+
+    monkeypatch.setattr(layer, "group_send", kick_outs_lost)
+    await db(session_claim)(user=user, test_id=test.pk, channel_name="elsewhere", worker="w9")
+
+    await client.expect("session_replaced")
+    await client.expect_error("session_replaced")
+    await client.expect_close(4008)
