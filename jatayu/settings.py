@@ -131,7 +131,7 @@ if REDIS_URL:
                         "socket_timeout": 30,
                         "socket_connect_timeout": 3,
                         "max_connections": 100,
-                        "timeout": 10,
+                        "timeout": 25,
                     }
                 ],
                 "group_expiry": DAPHNE_WEBSOCKET_TIMEOUT,

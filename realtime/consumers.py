@@ -31,6 +31,7 @@ from realtime import protocol as p
 from realtime.auth import token_claims, user_active
 from realtime.db import db
 from realtime.groups import test_group, user_group
+from realtime.layers import groups_add
 from realtime.liveness import Held, worker_liveness
 
 logger = logging.getLogger(__name__)
@@ -72,8 +73,7 @@ class AssessmentConsumer(AsyncJsonWebsocketConsumer):
         while True:
             try:
                 if failed:
-                    for group in self.groups_joined:
-                        await self.channel_layer.group_add(group, self.channel_name)
+                    await groups_add(self.channel_layer, self.groups_joined, self.channel_name)
                     logger.warning("channel layer reachable again for %s", self.channel_name)
                     failed = False
                     worker_liveness.channel_layer_back(self.channel_layer)
@@ -191,7 +191,8 @@ class AssessmentConsumer(AsyncJsonWebsocketConsumer):
         try:
             claims = token_claims(token)
             test_id = self._requested_test_id()
-            await self._join(user_group(claims.user_id))
+            # The test's group too, in the same round trip: joined before the claim, nothing is missed.
+            await self._join(user_group(claims.user_id), *([test_group(test_id)] if test_id is not None else []))
             user, opened = await db(self._open)(claims.user_id, claims.version, test_id, reconnecting_epoch)
         except ApplicationError as exc:
             await self.send_error(exc.code, exc.message, close=p.CLOSING_ERRORS.get(exc.code, p.CloseCode.AUTH_FAILED))
@@ -235,10 +236,8 @@ class AssessmentConsumer(AsyncJsonWebsocketConsumer):
         return user, opened
 
     async def _set_up(self, opened: attempts.Opened, *, expires_at: datetime) -> None:
-        """Join the test's group, send `auth_success`, start the timers, and only then keep the session seen."""
+        """Send `auth_success`, start the timers, and only then keep the session seen."""
         conn = self.connection
-        if conn.test_id is not None:
-            await self._join(test_group(conn.test_id))
         await self.send_message(opened.auth_success)
         # The snapshot stands for every event up to its last_seq; later ones come as pushes or by `resume`.
         snapshot = opened.auth_success["data"]["assessment"]
@@ -254,6 +253,7 @@ class AssessmentConsumer(AsyncJsonWebsocketConsumer):
                 groups=self.groups_joined,
                 superseded=self._superseded,
             ),
+            layer=self.channel_layer,
         )
 
     def _superseded(self) -> None:
@@ -526,9 +526,9 @@ class AssessmentConsumer(AsyncJsonWebsocketConsumer):
             raise RuntimeError("a handler ran before authentication")
         return self.conn
 
-    async def _join(self, group: str) -> None:
-        await self.channel_layer.group_add(group, self.channel_name)
-        self.groups_joined.append(group)
+    async def _join(self, *groups: str) -> None:
+        self.groups_joined.extend(groups)  # left at disconnect even if joining failed half-way
+        await groups_add(self.channel_layer, groups, self.channel_name)
 
     def _start_later(self, name: str, delay: float, start: Callable[[], Awaitable[None]]) -> None:
         """Run `start()` as task `name` after `delay` seconds, unless cancelled first."""

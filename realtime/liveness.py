@@ -14,6 +14,7 @@ its groups again (a restarted Redis has forgotten them) and a round runs at once
 """
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from typing import Any
 
 from assessments.services.sessions import sessions_superseded, sessions_touch, touch_every
 from realtime.db import db
+from realtime.layers import groups_add, memberships_kept, memberships_marked
 
 logger = logging.getLogger(__name__)
 REJOIN_RETRY_SECONDS = 1.0
@@ -41,12 +43,12 @@ class WorkerLiveness:
         self.layer_failed = False
         self.recovery: asyncio.Task[None] | None = None
 
-    def hold(self, *, channel_name: str, held: Held) -> None:
+    def hold(self, *, channel_name: str, held: Held, layer: Any) -> None:
         """A connection on this worker claimed its session: keep it seen while it is open."""
         self.held[channel_name] = held
         task = self.task
         if task is None or task.done() or task.get_loop() is not asyncio.get_running_loop():
-            self.task = asyncio.ensure_future(self._touch_every_round())
+            self.task = asyncio.ensure_future(self._touch_every_round(layer))
 
     def drop(self, *, channel_name: str) -> None:
         """The connection closed: with none left, stop touching."""
@@ -55,7 +57,9 @@ class WorkerLiveness:
             self.task.cancel()
             self.task = None
 
-    async def _touch_every_round(self) -> None:
+    async def _touch_every_round(self, layer: Any) -> None:
+        with contextlib.suppress(Exception):  # Redis down: the next outage then rejoins all
+            await memberships_marked(layer)
         while True:
             await asyncio.sleep(touch_every().total_seconds())
             await self.touch_round()
@@ -86,17 +90,22 @@ class WorkerLiveness:
             self.recovery = asyncio.ensure_future(self._rejoin_all(layer))
 
     async def _rejoin_all(self, layer: Any) -> None:
+        """Join every held connection's groups again, unless Redis kept them: a failed call (say, a pool
+        wait in a storm of connects) is not a lost Redis, and rejoining thousands would only add load."""
         delay = REJOIN_RETRY_SECONDS
         while True:
             try:
-                for channel_name, h in list(self.held.items()):
-                    for group in list(h.groups):
-                        await layer.group_add(group, channel_name)
+                if await memberships_kept(layer):
+                    logger.warning("channel layer back; it kept this worker's group memberships")
+                else:
+                    for channel_name, h in list(self.held.items()):
+                        await groups_add(layer, list(h.groups), channel_name)
+                    await memberships_marked(layer)
+                    logger.warning("channel layer back: %d connections joined their groups again", len(self.held))
                 break
             except Exception:
                 logger.warning("joining the groups again failed; retrying in %s s", delay, exc_info=True)
                 await asyncio.sleep(delay)
-        logger.warning("channel layer back: %d connections joined their groups again", len(self.held))
         await self.touch_round()
 
 

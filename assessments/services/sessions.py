@@ -142,7 +142,9 @@ def sessions_touch(*, held: list[tuple[str, int]]) -> int:
     now, touched = timezone.now(), 0
     for start in range(0, len(held), TOUCH_BATCH):
         batch = held[start : start + TOUCH_BATCH]
-        touched += CandidateSession.objects.filter(_held_q(batch), disconnected_at__isnull=True).update(last_seen_at=now)
+        touched += CandidateSession.objects.filter(_held_q(batch), disconnected_at__isnull=True).update(
+            last_seen_at=now
+        )
     return touched
 
 

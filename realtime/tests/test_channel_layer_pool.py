@@ -37,3 +37,36 @@ async def test_the_stock_layer_fails_the_same_burst() -> None:
     outcomes = await burst(layer(RedisChannelLayer))
 
     assert any(type(o).__name__ == "MaxConnectionsError" for o in outcomes)
+
+
+async def test_groups_joined_in_one_pipeline_hear_their_group_sends() -> None:
+    channel_layer = layer(QueueingRedisChannelLayer, timeout=10)
+    channel = await channel_layer.new_channel()
+    try:
+        await channel_layer.groups_add(["user_1", "test_2"], channel)
+        for group in ("user_1", "test_2"):
+            await channel_layer.group_send(group, {"type": "hello", "group": group})
+            assert (await channel_layer.receive(channel))["group"] == group
+        redis = channel_layer.connection(0)
+        assert 0 < await redis.ttl(channel_layer._group_key("test_2")) <= channel_layer.group_expiry
+    finally:
+        await channel_layer.flush()
+        await channel_layer.close_pools()
+
+
+async def test_the_process_mark_tells_a_redis_that_kept_its_memberships_from_one_restarted_empty() -> None:
+    from realtime.layers import PROCESS_MARK, memberships_kept, memberships_marked
+
+    channel_layer = layer(QueueingRedisChannelLayer, timeout=10)
+    redis = channel_layer.connection(0)
+    try:
+        await redis.delete(PROCESS_MARK)  # this process's consumers may have marked it already
+        assert not await memberships_kept(channel_layer)
+        await memberships_marked(channel_layer)
+        assert await memberships_kept(channel_layer)  # say, only a pool wait failed
+        # What a restart without persistence leaves: nothing of this process's.
+        await redis.delete(*[key async for key in redis.scan_iter(match="jatayu:memberships-kept:*")])
+        assert not await memberships_kept(channel_layer)
+    finally:
+        await channel_layer.flush()
+        await channel_layer.close_pools()

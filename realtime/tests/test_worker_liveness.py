@@ -46,41 +46,29 @@ async def test_a_silent_connection_stays_seen_until_it_closes(ws_clients, quick_
     assert key not in held_keys()
 
 
-async def _auth_with_groups_failing(ws_clients, monkeypatch, *, failing: str) -> tuple[Any, str]:
-    """Authenticate while joining a group whose name starts with `failing` raises; (client, session key)
-    once the server has answered `internal_error` and closed 1013 (try again later)."""
-    from realtime.consumers import AssessmentConsumer
+@pytest.mark.parametrize("failing", ["user_", "test_"])
+async def test_a_connection_whose_groups_cannot_be_joined_is_closed_to_try_again(ws_clients, monkeypatch, failing):
+    """Both groups are joined before the session is claimed: an open socket that can never hear its
+    kick-out or its test's pushes would help nobody, so it closes 1013 having claimed nothing."""
+    from realtime import consumers
 
     test = await db(published_test_with_bank)()
     user = await db(enrolled_candidate)(test=test)
-    joined = AssessmentConsumer._join
+    joined = consumers.groups_add
 
-    async def group_down(self, group: str) -> None:
-        if group.startswith(failing):
+    async def group_down(layer: Any, groups: Any, channel: str) -> None:
+        if any(group.startswith(failing) for group in groups):
             raise ConnectionError("the channel layer went away")
-        await joined(self, group)
+        await joined(layer, groups, channel)
 
-    monkeypatch.setattr(AssessmentConsumer, "_join", group_down)
+    monkeypatch.setattr(consumers, "groups_add", group_down)
     client = ws_clients(f"/ws/assessment/{test.pk}/")
     await client.connect()
     await client.send("auth", {"token": token_for(user)})
     await client.expect_error("internal_error")
     await client.expect_close(1013)
-    return client, f"{user.pk}_{test.pk}"
-
-
-async def test_a_connection_that_crashes_while_authenticating_is_not_kept_seen(ws_clients, monkeypatch):
-    """Half set up (the test's group is down), it is closed and released, and was never kept seen."""
-    client, key = await _auth_with_groups_failing(ws_clients, monkeypatch, failing="test_")
-    assert key not in held_keys()
-    await client.ws.disconnect()  # what the server does once the close handshake is done
-    assert (await db(CandidateSession.objects.get)(key=key)).disconnected_at is not None
-
-
-async def test_a_connection_whose_user_group_cannot_be_joined_is_closed_to_try_again(ws_clients, monkeypatch):
-    """Before the session is claimed: an open socket that can never authenticate would help nobody."""
-    _, key = await _auth_with_groups_failing(ws_clients, monkeypatch, failing="user_")
-    assert not await db(CandidateSession.objects.filter(key=key).exists)()
+    assert f"{user.pk}_{test.pk}" not in held_keys()
+    assert not await db(CandidateSession.objects.filter(candidate=user).exists)()
 
 
 async def test_a_consumer_that_dies_without_disconnect_is_no_longer_kept_seen():
