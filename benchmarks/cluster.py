@@ -26,6 +26,8 @@ from typing import Any
 import psycopg
 import redis
 
+from jatayu.serving import DAPHNE_FLAGS
+
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 PG_HOST, PG_PORT, PG_USER = "127.0.0.1", 5432, "postgres"
@@ -145,6 +147,7 @@ def environment(*, database: str, redis_db: int) -> dict[str, str]:
         "DJANGO_SETTINGS_MODULE": "jatayu.settings",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "ALLOWED_ORIGINS": "127.0.0.1,localhost",
+        "HTTPS_ONLY": "0",  # the load client speaks plain HTTP and ws:// to the workers
         "LOG_LEVEL": "WARNING",  # errors and warnings still reach the logs; per-connection INFO lines do not
         # Clients in P3 and P5 answer back to back, faster than a person could: lift the 20/s limit.
         "WS_RATE_LIMIT": "1000",
@@ -237,7 +240,7 @@ class Server:
     def start(self) -> None:
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(  # noqa: S603 - a fixed command line
-                [str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(self.port), self.app],
+                [str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(self.port), *DAPHNE_FLAGS, self.app],
                 cwd=ROOT,
                 env=self.env,
                 stdin=subprocess.DEVNULL,

@@ -3,6 +3,8 @@
 import gc
 import os
 import pprint
+import sys
+from typing import Any
 
 from django.core.asgi import get_asgi_application
 
@@ -12,6 +14,7 @@ django_asgi_app = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.conf import settings  # noqa: E402
 
+from jatayu.dev_key import LoopbackOnly, refuse_public_binds  # noqa: E402
 from realtime.middleware import BrowserOriginValidator, QueryParamsMiddleware  # noqa: E402
 from realtime.routing import websocket_urlpatterns  # noqa: E402
 
@@ -60,7 +63,7 @@ def _registered_close_codes_allowed() -> None:
 _autobahn_debug_formatted_lazily()
 _registered_close_codes_allowed()
 
-application = ProtocolTypeRouter(
+application: Any = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
         "websocket": BrowserOriginValidator(
@@ -68,6 +71,10 @@ application = ProtocolTypeRouter(
         ),
     }
 )
+
+if settings.USING_DEV_SECRET_KEY:
+    refuse_public_binds(sys.argv)
+    application = LoopbackOnly(application)
 
 # Thousands of long-lived connections make the default collector pause for 300-500 ms; moving
 # start-up objects out of its reach and collecting less often brought heartbeat p99 to ~11 ms.

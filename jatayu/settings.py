@@ -7,19 +7,22 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
+from jatayu.dev_key import DEV_SECRET_KEY
 from jatayu.env import database_from_url, env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 DEBUG = env_bool("DEBUG", default=False)
 SECRET_KEY = env_str("SECRET_KEY")
+# The public development key: jatayu/asgi.py then serves loopback only (jatayu/dev_key.py).
+USING_DEV_SECRET_KEY = not SECRET_KEY
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured(
             "SECRET_KEY is not set. Set SECRET_KEY in the environment, or DEBUG=1 for local development "
             "(see .env.example)."
         )
-    SECRET_KEY = "insecure-dev-only-key-do-not-use-in-production-0123456789"  # noqa: S105
+    SECRET_KEY = DEV_SECRET_KEY
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 # WebSocket Origin header check; defaults to ALLOWED_HOSTS.
@@ -28,6 +31,18 @@ ALLOWED_ORIGINS = env_list("ALLOWED_ORIGINS", ALLOWED_HOSTS)
 # the app builds (the API's next/previous pages) say https. Only with a proxy that sets the header.
 if env_bool("BEHIND_TLS_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Production is HTTPS only: plain HTTP is redirected (except the health check, which load balancers
+# probe over HTTP), browsers are told to remember it, and the session and CSRF cookies never travel
+# in clear. Off by default with DEBUG, and wherever the app is served over plain HTTP on purpose.
+if env_bool("HTTPS_ONLY", default=not DEBUG):
+    SECURE_SSL_REDIRECT = True
+    SECURE_REDIRECT_EXEMPT = [r"^api/health/$"]
+    # An hour to begin with; raise it (a year: 31536000) once every subdomain is served over HTTPS.
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 3600)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
 
 INSTALLED_APPS = [
     "daphne",

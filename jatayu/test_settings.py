@@ -6,6 +6,8 @@ The key goes into the environment so daphne processes started by live tests shar
 import os
 
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz")
+# The test client and the live workers speak plain HTTP (test_deploy_settings.py checks HTTPS_ONLY itself).
+os.environ.setdefault("HTTPS_ONLY", "0")
 
 from jatayu.settings import *  # noqa: F403
 

@@ -40,6 +40,7 @@ from websockets.exceptions import ConnectionClosed
 
 from assessments.models import Question, Test
 from assessments.tests.factories import enrolled_candidate, published_test_with_bank
+from jatayu.serving import DAPHNE_FLAGS
 
 REPO_ROOT = Path(settings.BASE_DIR)
 BIN = Path(sys.executable).parent
@@ -48,19 +49,6 @@ START_TIMEOUT = 30.0  # seconds a worker may take to listen
 STOP_TIMEOUT = 10.0  # seconds a worker may take to exit on SIGTERM before it is killed
 COMMAND_TIMEOUT = 60.0
 CHANNEL_LAYER_KEYS = "asgi*"  # channels_redis' default prefix
-
-
-# The flags the Dockerfile and `make run` give daphne (test_deploy_config.py keeps them the same).
-DAPHNE_FLAGS = (
-    "--websocket-max-message-size",
-    "131072",
-    "--websocket-max-frame-size",
-    "131072",
-    "--ping-interval",
-    "20",
-    "--ping-timeout",
-    "30",
-)
 
 
 def token_for(user: Any, *, lifetime: timedelta | None = None) -> str:

@@ -12,7 +12,8 @@ import pytest
 from channels.db import database_sync_to_async
 from websockets.exceptions import ConnectionClosed
 
-from realtime.tests.live import DAPHNE_FLAGS, Cluster, attempt_path, candidate_with_test, live_cluster, token_for
+from jatayu.serving import DAPHNE_FLAGS
+from realtime.tests.live import Cluster, attempt_path, candidate_with_test, live_cluster, token_for
 
 REPO = Path(__file__).resolve().parents[2]
 
