@@ -151,6 +151,9 @@ def environment(*, database: str, redis_db: int) -> dict[str, str]:
         "LOG_LEVEL": "WARNING",  # errors and warnings still reach the logs; per-connection INFO lines do not
         # Clients in P3 and P5 answer back to back, faster than a person could: lift the 20/s limit.
         "WS_RATE_LIMIT": "1000",
+        # Every client connects from 127.0.0.1, thousands a minute: no per-address or per-user cap.
+        "JATAYU_WS_CONNECTS_PER_USER": "0",
+        "JATAYU_WS_CONNECTS_PER_ADDRESS": "0",
         "JWT_ACCESS_MINUTES": "240",
         "JATAYU_AI_PROVIDER": "offline",
         "PYTHONUNBUFFERED": "1",

@@ -96,6 +96,7 @@ def main() -> None:
             "DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite3",
             "DJANGO_SETTINGS_MODULE": "jatayu.settings",
             "WS_RATE_LIMIT": "1000",
+            "JATAYU_WS_CONNECTS_PER_ADDRESS": "0",  # every client connects from 127.0.0.1
             "LOG_LEVEL": "WARNING",
             "JATAYU_GC_TUNING": "0" if args.no_gc_tuning else "1",
         }

@@ -215,6 +215,9 @@ SPECTACULAR_SETTINGS = {
 
 # Realtime
 WS_RATE_LIMIT = env_int("WS_RATE_LIMIT", 20)  # messages per second per connection
+# New WebSocket connections a minute, per user and per client address, across all workers (0: no limit).
+WS_CONNECTS_PER_USER = env_int("JATAYU_WS_CONNECTS_PER_USER", 30)
+WS_CONNECTS_PER_ADDRESS = env_int("JATAYU_WS_CONNECTS_PER_ADDRESS", 600)
 WS_MAX_MESSAGE_BYTES = 64 * 1024
 WS_AUTH_TIMEOUT_SECONDS = env_int("WS_AUTH_TIMEOUT_SECONDS", 10)
 

@@ -8,6 +8,9 @@ import os
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz")
 # The test client and the live workers speak plain HTTP (test_deploy_settings.py checks HTTPS_ONLY itself).
 os.environ.setdefault("HTTPS_ONLY", "0")
+# Tests reconnect the same user far more often than a person does; test_connection_caps.py sets its own.
+os.environ.setdefault("JATAYU_WS_CONNECTS_PER_USER", "0")
+os.environ.setdefault("JATAYU_WS_CONNECTS_PER_ADDRESS", "0")
 
 from jatayu.settings import *  # noqa: F403
 

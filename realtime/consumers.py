@@ -28,6 +28,7 @@ from assessments.services import answers, attempts
 from assessments.services.attempts import Connection, Outcome
 from assessments.services.sessions import session_release
 from realtime import protocol as p
+from realtime.admission import WINDOW_SECONDS, Counted, connection_counted
 from realtime.auth import token_claims, user_active
 from realtime.db import db
 from realtime.groups import test_group, user_group
@@ -191,8 +192,21 @@ class AssessmentConsumer(AsyncJsonWebsocketConsumer):
         try:
             claims = token_claims(token)
             test_id = self._requested_test_id()
-            # The test's group too, in the same round trip: joined before the claim, nothing is missed.
-            await self._join(user_group(claims.user_id), *([test_group(test_id)] if test_id is not None else []))
+            counted = connection_counted(user_id=claims.user_id, address=self._client_address())
+            # The test's group too, and the connection counters, in the same round trip: joined before
+            # the claim, nothing is missed.
+            counts = await self._join(
+                user_group(claims.user_id), *([test_group(test_id)] if test_id is not None else []), counting=counted
+            )
+            retry_after = counted.retry_after(counts)
+            if retry_after is not None:
+                await self.send_error(
+                    p.ErrorCode.RATE_LIMITED,
+                    f"Too many new connections; connect again in {retry_after} s.",
+                    close=p.CloseCode.RATE_LIMITED,
+                    retry_after=retry_after,
+                )
+                return
             user, opened = await db(self._open)(claims.user_id, claims.version, test_id, reconnecting_epoch)
         except ApplicationError as exc:
             await self.send_error(exc.code, exc.message, close=p.CLOSING_ERRORS.get(exc.code, p.CloseCode.AUTH_FAILED))
@@ -493,12 +507,20 @@ class AssessmentConsumer(AsyncJsonWebsocketConsumer):
             self.sent_seq[assessment_id] = max(self.sent_seq.get(assessment_id, 0), seq)
         await self.send_json(message)
 
-    async def send_error(self, code: str, message: str, *, ref: str | None = None, close: int | None = None) -> None:
+    async def send_error(
+        self,
+        code: str,
+        message: str,
+        *,
+        ref: str | None = None,
+        close: int | None = None,
+        retry_after: int | None = None,
+    ) -> None:
         """Send an `error` (and close if asked). A `session_replaced` error, on any path, comes after a
         `session_replaced` message, so clients can rely on that message alone."""
         if code == p.ErrorCode.SESSION_REPLACED:
             await self.send_json(p.server_message("session_replaced", p.SessionReplaced()))
-        await self.send_json(p.error_message(str(code), message, ref=ref))
+        await self.send_json(p.error_message(str(code), message, ref=ref, retry_after=retry_after))
         if close is not None:
             await self.close(code=int(close))
 
@@ -526,9 +548,18 @@ class AssessmentConsumer(AsyncJsonWebsocketConsumer):
             raise RuntimeError("a handler ran before authentication")
         return self.conn
 
-    async def _join(self, *groups: str) -> None:
+    async def _join(self, *groups: str, counting: Counted | None = None) -> list[int]:
+        """Join `groups`; with `counting`, count its connection counters up in the same round trip."""
         self.groups_joined.extend(groups)  # left at disconnect even if joining failed half-way
-        await groups_add(self.channel_layer, groups, self.channel_name)
+        if counting is None:
+            return await groups_add(self.channel_layer, groups, self.channel_name)
+        return await groups_add(
+            self.channel_layer, groups, self.channel_name, counters=counting.keys, counter_seconds=2 * WINDOW_SECONDS
+        )
+
+    def _client_address(self) -> str | None:
+        client = self.scope.get("client")
+        return str(client[0]) if client else None
 
     def _start_later(self, name: str, delay: float, start: Callable[[], Awaitable[None]]) -> None:
         """Run `start()` as task `name` after `delay` seconds, unless cancelled first."""

@@ -1,5 +1,5 @@
 """The channel layer: channels_redis, with a Redis connection pool that waits instead of failing, and
-joining several groups in one round trip.
+joining several groups in one round trip (with the connection counters of realtime.admission).
 
 redis-py's default pool raises `MaxConnectionsError` once it holds `max_connections`; in a storm of
 connects (each joins two groups) that failed authentications, and a higher cap only opened
@@ -22,29 +22,63 @@ class QueueingRedisChannelLayer(RedisChannelLayer):
         host = dict(self.hosts[index])
         return BlockingConnectionPool.from_url(host.pop("address"), **host)
 
-    async def groups_add(self, groups: Sequence[str], channel: str) -> None:
-        """`group_add` for each group, in one pipeline per Redis host instead of two round trips a group."""
+    async def groups_add(
+        self, groups: Sequence[str], channel: str, *, counters: Sequence[str] = (), counter_seconds: int = 60
+    ) -> list[int]:
+        """`group_add` for each group, in one pipeline per Redis host instead of two round trips a group;
+        each of `counters` is incremented in the first host's pipeline (kept `counter_seconds`), and
+        their new values are returned."""
         self.require_valid_channel_name(channel)  # raises TypeError when it is not
         by_host: dict[int, list[str]] = defaultdict(list)
         for group in groups:
             self.require_valid_group_name(group)
             by_host[self.consistent_hash(group)].append(group)
+        if counters:
+            by_host.setdefault(0, [])  # counters live on the first host
+        counts: list[int] = []
         for index, these in by_host.items():
             async with self.connection(index).pipeline(transaction=False) as pipe:
                 for group in these:
                     pipe.zadd(self._group_key(group), {channel: time.time()})
                     pipe.expire(self._group_key(group), self.group_expiry)
-                await pipe.execute()
+                if index == 0:
+                    for key in counters:
+                        pipe.incr(key)
+                        pipe.expire(key, counter_seconds, nx=True)
+                results = await pipe.execute()
+            if index == 0 and counters:
+                counts = [int(value) for value in results[2 * len(these) :: 2]]
+        return counts
 
 
-async def groups_add(layer: Any, groups: Sequence[str], channel: str) -> None:
-    """Add `channel` to every group: in one round trip where the layer can, one by one elsewhere."""
+# Counters of a layer without Redis (the in-memory one: a single process): key -> (count, kept until).
+_local_counts: dict[str, tuple[int, float]] = {}
+
+
+def _count_locally(counters: Sequence[str], counter_seconds: int) -> list[int]:
+    now = time.monotonic()
+    for key, (_, until) in list(_local_counts.items()):
+        if until <= now:
+            del _local_counts[key]
+    counts = []
+    for key in counters:
+        count, until = _local_counts.get(key, (0, now + counter_seconds))
+        _local_counts[key] = (count + 1, until)
+        counts.append(count + 1)
+    return counts
+
+
+async def groups_add(
+    layer: Any, groups: Sequence[str], channel: str, *, counters: Sequence[str] = (), counter_seconds: int = 60
+) -> list[int]:
+    """Add `channel` to every group and count `counters` up: in one round trip where the layer can,
+    one by one elsewhere (and the counters in this process)."""
     add_all = getattr(layer, "groups_add", None)
     if add_all is not None:
-        await add_all(groups, channel)
-        return
+        return list(await add_all(groups, channel, counters=counters, counter_seconds=counter_seconds))
     for group in groups:
         await layer.group_add(group, channel)
+    return _count_locally(counters, counter_seconds)
 
 
 # A key only this process writes: still there after an outage, Redis kept every group membership

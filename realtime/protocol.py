@@ -280,6 +280,7 @@ class ChatChunk(Strict):
 class Error(Strict):
     code: str
     message: str
+    retry_after: int | None = None  # seconds; only on a connection refused as rate_limited
 
 
 SERVER_MESSAGES: dict[str, type[Strict]] = {
@@ -321,11 +322,11 @@ def server_message(
 
 
 # Messages whose optional fields are left out, not sent as null, when the feedback mode withholds them.
-_OPTIONAL_FIELDS_OMITTED = {"answer_feedback", "progress_update", "assessment_completed"}
+_OPTIONAL_FIELDS_OMITTED = {"answer_feedback", "progress_update", "assessment_completed", "error"}
 
 
-def error_message(code: str, message: str, *, ref: str | None = None) -> dict[str, Any]:
-    return server_message("error", Error(code=code, message=message), ref=ref)
+def error_message(code: str, message: str, *, ref: str | None = None, retry_after: int | None = None) -> dict[str, Any]:
+    return server_message("error", Error(code=code, message=message, retry_after=retry_after), ref=ref)
 
 
 def parse_client_message(raw: Any) -> tuple[str, Strict, str | None]:
