@@ -174,15 +174,29 @@ WHITENOISE_USE_FINDERS = True
 
 # Sign-in attempts per client address and per username, e.g. "10/min" (DRF rate syntax).
 JATAYU_LOGIN_RATE = env_str("JATAYU_LOGIN_RATE") or "10/min"
+# Every other API request: per signed-in user, and per client address when anonymous (a hall of
+# candidates behind one NAT address refreshes its tokens from it). The health check is not limited.
+JATAYU_API_RATE = env_str("JATAYU_API_RATE") or "600/min"
+JATAYU_API_ANON_RATE = env_str("JATAYU_API_ANON_RATE") or "600/min"
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["assessments.api.authentication.VersionedJWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "assessments.api.errors.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    # Sign-ins a client address, and a username, may try (assessments.api.throttles); over it, 429
-    # `throttled` with Retry-After. REMOTE_ADDR is the client's: daphne's --proxy-headers sets it.
-    "DEFAULT_THROTTLE_RATES": {"login_address": JATAYU_LOGIN_RATE, "login_username": JATAYU_LOGIN_RATE},
+    # Sign-ins a client address, and a username, may try (assessments.api.throttles, the admin's
+    # sign-in too), and the rest of the API; over a rate, 429 `throttled` with Retry-After.
+    # REMOTE_ADDR is the client's: daphne's --proxy-headers sets it.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "login_address": JATAYU_LOGIN_RATE,
+        "login_username": JATAYU_LOGIN_RATE,
+        "anon": JATAYU_API_ANON_RATE,
+        "user": JATAYU_API_RATE,
+    },
     "NUM_PROXIES": 0,
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     # JSON lists come a page at a time: ?page=N&page_size=M (at most assessments.api.pagination.MAX_PAGE_SIZE).

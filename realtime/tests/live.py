@@ -89,6 +89,8 @@ def live_env(**overrides: str) -> dict[str, str]:
         PYTHONUNBUFFERED="1",  # a SIGKILLed worker loses no log line
         # Sign-ins are counted in the shared Redis across tests; these tests sign in more than a person would.
         JATAYU_LOGIN_RATE="10000/min",
+        JATAYU_API_RATE="100000/min",
+        JATAYU_API_ANON_RATE="100000/min",
     )
     env.update(overrides)
     return env
