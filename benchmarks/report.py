@@ -230,7 +230,9 @@ def markdown(run: Run) -> str:
         "- The echo floor is one daphne process; the ceiling it is compared with uses both workers.",
         "- The workers run with `WS_RATE_LIMIT=1000` (clients answer back to back, faster than the default 20 "
         "messages a second allows), `DEBUG=0` and `LOG_LEVEL=WARNING`. Everything else is the defaults of "
-        "`.env.example`, and daphne runs with its default options.",
+        "`.env.example`, and daphne runs with the production flags of `jatayu/serving.py` (128 KiB frames, a ping "
+        "every 20 s, 30 s to answer it); the per-user and per-address connection caps are off (every client "
+        "connects from 127.0.0.1).",
         "- Each scenario's line of CPU times tells the servers, the load clients, Redis and the whole machine "
         "apart; work of other processes on the machine shows as the difference.",
         "",

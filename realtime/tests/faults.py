@@ -1,6 +1,7 @@
 """Services of a fault test's own, started and stopped by the test: the shared Redis and PostgreSQL
 of the machine are never touched."""
 
+import asyncio
 import shutil
 import socket
 import subprocess
@@ -49,3 +50,52 @@ class OwnRedis:
             self.process.kill()
             self.process.wait(timeout=10)
             self.process = None
+
+
+class SilentLink:
+    """A TCP relay in front of a worker that can go silent: after `cut()` it drops every byte both ways
+    and closes nothing, as a network does when a laptop's Wi-Fi vanishes. Neither end sees a close."""
+
+    def __init__(self, *, upstream_port: int) -> None:
+        self.upstream_port = upstream_port
+        self.port = 0
+        self.cut_at: float | None = None
+        self._server: asyncio.Server | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._writers: list[asyncio.StreamWriter] = []
+
+    async def start(self) -> None:
+        self._server = await asyncio.start_server(self._relay, "127.0.0.1", 0)
+        self.port = int(self._server.sockets[0].getsockname()[1])
+
+    def cut(self) -> None:
+        self.cut_at = time.monotonic()
+
+    async def _relay(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.upstream_port)
+        self._writers += [writer, up_writer]
+        for source, sink in ((reader, up_writer), (up_reader, writer)):
+            task = asyncio.create_task(self._pump(source, sink))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def _pump(self, source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
+        try:
+            while chunk := await source.read(65536):
+                if self.cut_at is None:
+                    sink.write(chunk)
+                    await sink.drain()
+        except ConnectionError:
+            pass  # the worker dropped the connection it found silent: an end the link does not pass on
+        # The other end closed: only a link that was not cut passes that on.
+        if self.cut_at is None:
+            sink.close()
+
+    async def stop(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        for writer in self._writers:
+            writer.close()
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
