@@ -2,10 +2,13 @@
 of the machine are never touched."""
 
 import asyncio
+import os
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
+from pathlib import Path
 
 REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
 
@@ -99,3 +102,42 @@ class SilentLink:
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()
+
+
+PG_BIN = Path("/usr/lib/postgresql") / (sorted(os.listdir("/usr/lib/postgresql")) or ["15"])[-1] / "bin"
+
+
+class OwnPostgres:
+    """A PostgreSQL server of the test's own (initdb into a temporary folder, on a free port, trust
+    auth, no fsync): `restart` is a real restart, every backend ended; the shared server is untouched."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.root = Path(tempfile.mkdtemp(prefix="jatayu-pg-"))
+        self.data = self.root / "data"
+
+    def url(self, database: str = "postgres") -> str:
+        return f"postgres://postgres@127.0.0.1:{self.port}/{database}"
+
+    def _run(self, *command: str) -> None:
+        as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        subprocess.run([*as_postgres, *command], check=True, capture_output=True, timeout=120)  # noqa: S603
+
+    def _pg_ctl(self, *args: str) -> None:
+        options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off"
+        self._run(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-o", options, "-l", str(self.root / "log"), *args)
+
+    def start(self) -> None:
+        if os.geteuid() == 0:
+            shutil.chown(self.root, "postgres")
+        self._run(str(PG_BIN / "initdb"), "-D", str(self.data), "-U", "postgres", "--auth=trust", "--no-sync")
+        self._pg_ctl("-w", "start")
+
+    def restart(self) -> None:
+        """Stop (fast: every session is ended, as a restarted server does) and start again."""
+        self._pg_ctl("-w", "-m", "fast", "restart")
+
+    def stop(self) -> None:
+        if (self.data / "postmaster.pid").exists():
+            self._pg_ctl("-w", "-m", "immediate", "stop")
+        shutil.rmtree(self.root, ignore_errors=True)
