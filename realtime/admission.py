@@ -33,9 +33,13 @@ class Counted:
 
 
 def connection_counted(*, user_id: int, address: str | None) -> Counted:
+    """This connection's counters; a cap set to 0 counts nothing (no key is written)."""
     window = int(time.time() // WINDOW_SECONDS)
-    keys, limits = [f"jatayu:connects:user:{user_id}:{window}"], [settings.WS_CONNECTS_PER_USER]
-    if address:
+    keys, limits = [], []
+    if settings.WS_CONNECTS_PER_USER:
+        keys.append(f"jatayu:connects:user:{user_id}:{window}")
+        limits.append(settings.WS_CONNECTS_PER_USER)
+    if address and settings.WS_CONNECTS_PER_ADDRESS:
         keys.append(f"jatayu:connects:address:{address}:{window}")
         limits.append(settings.WS_CONNECTS_PER_ADDRESS)
     return Counted(keys=tuple(keys), limits=tuple(limits), window_ends=(window + 1) * WINDOW_SECONDS)

@@ -105,6 +105,13 @@ async def test_no_cap_when_both_limits_are_zero(ws_clients):
         await client.auth(token_for(user))
 
 
+def test_a_cap_of_zero_writes_no_counter():
+    with override_settings(WS_CONNECTS_PER_USER=0, WS_CONNECTS_PER_ADDRESS=3):
+        assert [key.split(":")[2] for key in connection_counted(user_id=1, address="10.0.0.1").keys] == ["address"]
+    with override_settings(WS_CONNECTS_PER_USER=0, WS_CONNECTS_PER_ADDRESS=0):
+        assert connection_counted(user_id=1, address="10.0.0.1").keys == ()
+
+
 async def test_a_refused_token_is_not_counted_before_it_is_checked(ws_clients):
     """Counting happens after the token checks out: a stranger cannot spend a user's budget."""
     with override_settings(WS_CONNECTS_PER_USER=1, WS_CONNECTS_PER_ADDRESS=0):
@@ -126,7 +133,8 @@ async def test_two_layer_instances_count_one_window_together():
         QueueingRedisChannelLayer(hosts=[{"address": os.environ["REDIS_URL"]}], prefix=f"caps{uuid.uuid4().hex[:6]}")
         for _ in range(2)
     ]
-    counted = connection_counted(user_id=10**9 + uuid.uuid4().int % 10**6, address=an_address())
+    with override_settings(WS_CONNECTS_PER_USER=5, WS_CONNECTS_PER_ADDRESS=5):
+        counted = connection_counted(user_id=10**9 + uuid.uuid4().int % 10**6, address=an_address())
     try:
         counts = []
         for layer in (*made, *made):
