@@ -53,9 +53,19 @@ class AssessmentConsumer(AsyncJsonWebsocketConsumer):
         try:
             await super().__call__(scope, receive, send)
         finally:
-            # However the consumer ended (disconnect() may not have run), its session is no longer kept seen.
+            # However the consumer ended (disconnect() may not have run: daphne cancels an application
+            # that takes too long to close), its session is no longer kept seen, and its timers and
+            # tasks (the deadline's, a chat's) do not outlive it.
             if hasattr(self, "channel_name"):
                 worker_liveness.drop(channel_name=self.channel_name)
+            self._background_stop()
+
+    def _background_stop(self) -> None:
+        for timer in getattr(self, "timers", {}).values():
+            timer.cancel()
+        for task in getattr(self, "tasks", {}).values():
+            if task is not asyncio.current_task():
+                task.cancel()
 
     @property
     def channel_receive(self) -> Callable[[], Awaitable[dict[str, Any]]]:
@@ -120,10 +130,7 @@ class AssessmentConsumer(AsyncJsonWebsocketConsumer):
 
     async def disconnect(self, code: int) -> None:
         worker_liveness.drop(channel_name=self.channel_name)
-        for timer in self.timers.values():
-            timer.cancel()
-        for task in self.tasks.values():
-            task.cancel()
+        self._background_stop()
         try:
             if self.conn is not None:
                 await db(session_release)(connection_id=self.conn.connection_id, epoch=self.conn.epoch)

@@ -238,3 +238,23 @@ async def test_a_window_reconnecting_by_itself_does_not_grab_the_session_back(se
     await back.send("auth", {"token": token_for(user), "epoch": old_epoch})
     (success,) = await back.expect("auth_success")
     assert success["data"]["recovered"] is True
+
+
+async def test_a_consumer_cancelled_without_disconnect_leaves_no_deadline_task_behind(ws_clients):
+    """Daphne cancels an application that takes too long to close; disconnect() never runs then."""
+    import asyncio
+
+    from realtime.tests.conftest import start_attempt
+
+    started = await start_attempt(ws_clients)
+
+    def deadline_tasks() -> list[asyncio.Task]:
+        return [t for t in asyncio.all_tasks() if "_deadline_timer" in repr(t.get_coro()) and not t.done()]
+
+    assert len(deadline_tasks()) == 1  # the attempt's clock runs on its own task
+    started.client.ws.future.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await started.client.ws.future
+    await asyncio.sleep(0)
+
+    assert deadline_tasks() == []
