@@ -102,10 +102,12 @@ def redis_pick() -> int:
 
 
 def redis_release(db: int) -> None:
-    """Delete what the channel layer left and our mark; nothing else."""
+    """Delete what the channel layer and the workers left (their groups, channels, process marks and
+    connection counters) and our mark; nothing else. A mark left behind would make the database look
+    taken to the next run for a day (the marks' expiry)."""
     client = redis.Redis(host=REDIS_HOST, port=REDIS_PORT, db=db)
     try:
-        keys = list(client.scan_iter(match="asgi*", count=1000))
+        keys = [*client.scan_iter(match="asgi*", count=1000), *client.scan_iter(match="jatayu:*", count=1000)]
         for start in range(0, len(keys), 1000):
             client.delete(*keys[start : start + 1000])
         client.delete(REDIS_MARK)

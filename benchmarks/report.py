@@ -248,9 +248,17 @@ def markdown(run: Run) -> str:
     return "\n".join(lines)
 
 
+SOAK_START, SOAK_END = "<!-- soak:start -->", "<!-- soak:end -->"
+
+
 def write(run: Run, path: Path) -> None:
+    """Write the report; the soak's section (benchmarks/soak.py writes it) is kept as it was."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(markdown(run))
+    current = path.read_text() if path.exists() else ""
+    kept = ""
+    if SOAK_START in current and SOAK_END in current:
+        kept = SOAK_START + current.partition(SOAK_START)[2].partition(SOAK_END)[0] + SOAK_END
+    path.write_text(markdown(run) + (f"\n{kept}\n" if kept else ""))
 
 
 def now() -> datetime:
