@@ -61,9 +61,13 @@ class AssessmentConsumer(AsyncJsonWebsocketConsumer):
             self._background_stop()
 
     def _background_stop(self) -> None:
-        for timer in getattr(self, "timers", {}).values():
-            timer.cancel()
-        for task in getattr(self, "tasks", {}).values():
+        # Popped as well as cancelled: a cancelled task keeps its traceback, whose frames hold this
+        # consumer, and a consumer holding the task back would be a cycle only a full collection frees.
+        timers, tasks = getattr(self, "timers", {}), getattr(self, "tasks", {})
+        while timers:
+            timers.popitem()[1].cancel()
+        while tasks:
+            task = tasks.popitem()[1]
             if task is not asyncio.current_task():
                 task.cancel()
 
@@ -581,7 +585,14 @@ class AssessmentConsumer(AsyncJsonWebsocketConsumer):
 
     def _start_task(self, name: str, coro: Awaitable[None]) -> None:
         self._cancel_task(name)
-        self.tasks[name] = asyncio.ensure_future(coro)
+        task = self.tasks[name] = asyncio.ensure_future(coro)
+        task.add_done_callback(self._task_forget)
+
+    def _task_forget(self, task: "asyncio.Task[None]") -> None:
+        """A finished task leaves `tasks` (its traceback, if it failed, holds this consumer)."""
+        for name, kept in list(self.tasks.items()):
+            if kept is task:
+                del self.tasks[name]
 
     def _task_running(self, name: str) -> bool:
         task = self.tasks.get(name)
