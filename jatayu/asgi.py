@@ -60,8 +60,37 @@ def _registered_close_codes_allowed() -> None:
     WebSocketProtocol.serverClose = server_close
 
 
+def _closed_connections_freed() -> None:
+    """Two cycles outlived every WebSocket: the upgraded HTTP request and its channel (twisted keeps
+    an unfinished request in `channel.requests`), and autobahn's `is_closed`, resolved with the
+    protocol itself. The workers collect cycles rarely (below), so each closed connection stayed in
+    memory, about 16 KB, until a full collection: a soak grew every worker by 1.6 MB a minute. Once
+    daphne forgets a connection (closed, and its application done), break both."""
+    try:
+        from daphne.server import Server
+        from twisted.internet.defer import Deferred
+    except ImportError:  # not under daphne
+        return
+    check = Server.application_checker
+
+    def application_checker(self: Server) -> None:
+        before = list(self.connections)
+        check(self)
+        for protocol in before:
+            if protocol in self.connections:
+                continue
+            requests = getattr(getattr(protocol, "channel", None), "requests", None)
+            if requests is not None and protocol in requests:
+                requests.remove(protocol)
+            if getattr(protocol, "is_closed", None) is not None and protocol.is_closed.called:
+                protocol.is_closed = Deferred()
+
+    Server.application_checker = application_checker
+
+
 _autobahn_debug_formatted_lazily()
 _registered_close_codes_allowed()
+_closed_connections_freed()
 
 application: Any = ProtocolTypeRouter(
     {
