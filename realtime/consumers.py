@@ -63,13 +63,10 @@ class AssessmentConsumer(AsyncJsonWebsocketConsumer):
     def _background_stop(self) -> None:
         # Popped as well as cancelled: a cancelled task keeps its traceback, whose frames hold this
         # consumer, and a consumer holding the task back would be a cycle only a full collection frees.
-        timers, tasks = getattr(self, "timers", {}), getattr(self, "tasks", {})
-        while timers:
-            timers.popitem()[1].cancel()
-        while tasks:
-            task = tasks.popitem()[1]
-            if task is not asyncio.current_task():
-                task.cancel()
+        for name in list(getattr(self, "timers", ())):
+            self._cancel_later(name)
+        for name in list(getattr(self, "tasks", ())):
+            self._cancel_task(name)
 
     @property
     def channel_receive(self) -> Callable[[], Awaitable[dict[str, Any]]]:
