@@ -370,7 +370,7 @@ class CandidateSession(models.Model):
 
     `last_seen_at` is set on connect and refreshed by the worker holding the connection. A worker that is
     killed never releases its rows, so "connected" also needs a recent `last_seen_at`: see
-    `assessments.services.sessions.session_live_q`.
+    `assessments.selectors.sessions.session_live_q`.
     """
 
     key = models.CharField(max_length=64, unique=True)

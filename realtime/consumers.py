@@ -20,18 +20,19 @@ from django.contrib.auth.models import User
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
+from assessments import messages as msg
 from assessments.ai import providers
-from assessments.ai.prefetch import next_question_prepare
-from assessments.ai.tutoring import tutor_reply
+from assessments.ai.tutoring import ChatTurn, tutor_reply
+from assessments.broadcast import test_group, user_group
 from assessments.errors import ApplicationError
 from assessments.services import answers, attempts
 from assessments.services.attempts import Connection, Outcome
+from assessments.services.generation import next_question_prepare
 from assessments.services.sessions import session_release
 from realtime import protocol as p
 from realtime.admission import WINDOW_SECONDS, Counted, connection_counted
 from realtime.auth import token_claims, user_active
 from realtime.db import db
-from realtime.groups import test_group, user_group
 from realtime.layers import groups_add
 from realtime.liveness import Held, worker_liveness
 
@@ -148,15 +149,15 @@ class AssessmentConsumer(AsyncJsonWebsocketConsumer):
         if await self._over_rate_limit():
             return
         if text_data is None:
-            await self.send_error(p.ErrorCode.INVALID_MESSAGE, "Binary frames are not supported; send JSON text.")
+            await self.send_error(msg.ErrorCode.INVALID_MESSAGE, "Binary frames are not supported; send JSON text.")
             return
         if len(text_data.encode()) > settings.WS_MAX_MESSAGE_BYTES:
-            await self.send_error(p.ErrorCode.MESSAGE_TOO_LARGE, "Messages are limited to 64 KiB.")
+            await self.send_error(msg.ErrorCode.MESSAGE_TOO_LARGE, "Messages are limited to 64 KiB.")
             return
         try:
             raw = json.loads(text_data)
         except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
-            await self.send_error(p.ErrorCode.INVALID_JSON, "The message is not valid JSON.")
+            await self.send_error(msg.ErrorCode.INVALID_JSON, "The message is not valid JSON.")
             return
         try:
             message_type, data, ref = p.parse_client_message(raw)
@@ -172,19 +173,19 @@ class AssessmentConsumer(AsyncJsonWebsocketConsumer):
         except Exception:
             logger.exception("unhandled error on %s for user %s", message_type, self.conn and self.conn.user.pk)
             await self.send_error(
-                p.ErrorCode.INTERNAL_ERROR, "Something went wrong on our side; please retry.", ref=ref
+                msg.ErrorCode.INTERNAL_ERROR, "Something went wrong on our side; please retry.", ref=ref
             )
 
-    async def dispatch_message(self, message_type: str, data: p.Strict, ref: str | None) -> None:
+    async def dispatch_message(self, message_type: str, data: msg.Strict, ref: str | None) -> None:
         if message_type == "auth":
             if self.conn is not None:
-                raise ApplicationError(p.ErrorCode.ALREADY_AUTHENTICATED, "This connection is already authenticated.")
+                raise ApplicationError(msg.ErrorCode.ALREADY_AUTHENTICATED, "This connection is already authenticated.")
             auth = cast(p.AuthData, data)
             await self.authenticate(auth.token, reconnecting_epoch=auth.epoch)
             return
         if self.conn is None:
             await self.send_error(
-                p.ErrorCode.AUTH_REQUIRED,
+                msg.ErrorCode.AUTH_REQUIRED,
                 "Authenticate first: send {type: auth, data: {token}}.",
                 close=p.CloseCode.AUTH_FAILED,
             )
@@ -209,7 +210,7 @@ class AssessmentConsumer(AsyncJsonWebsocketConsumer):
             retry_after = counted.retry_after(counts)
             if retry_after is not None:
                 await self.send_error(
-                    p.ErrorCode.RATE_LIMITED,
+                    msg.ErrorCode.RATE_LIMITED,
                     f"Too many new connections; connect again in {retry_after} s.",
                     close=p.CloseCode.RATE_LIMITED,
                     retry_after=retry_after,
@@ -224,7 +225,7 @@ class AssessmentConsumer(AsyncJsonWebsocketConsumer):
             # nobody, a closed one reconnects.
             logger.exception("authenticating a connection failed")
             await self.send_error(
-                p.ErrorCode.INTERNAL_ERROR,
+                msg.ErrorCode.INTERNAL_ERROR,
                 "Something went wrong on our side; reconnecting will help.",
                 close=p.CloseCode.TRY_AGAIN_LATER,
             )
@@ -239,7 +240,7 @@ class AssessmentConsumer(AsyncJsonWebsocketConsumer):
             # Half set up (say, not in the test's group) is worse than closed: the client reconnects.
             logger.exception("setting up the connection of user %s failed", user.pk)
             await self.send_error(
-                p.ErrorCode.INTERNAL_ERROR,
+                msg.ErrorCode.INTERNAL_ERROR,
                 "Something went wrong on our side; reconnecting will help.",
                 close=p.CloseCode.TRY_AGAIN_LATER,
             )
@@ -290,56 +291,56 @@ class AssessmentConsumer(AsyncJsonWebsocketConsumer):
             return None
         raw = kwargs.get("test_id", self.scope.get("query_test_id"))
         if raw is None or raw == "":
-            raise ApplicationError(p.ErrorCode.TEST_NOT_FOUND, "Name the test: /ws/assessment/<test_id>/.")
+            raise ApplicationError(msg.ErrorCode.TEST_NOT_FOUND, "Name the test: /ws/assessment/<test_id>/.")
         try:
             return int(raw)
         except (TypeError, ValueError) as exc:
-            raise ApplicationError(p.ErrorCode.TEST_NOT_FOUND, f"Test {raw!r} does not exist.") from exc
+            raise ApplicationError(msg.ErrorCode.TEST_NOT_FOUND, f"Test {raw!r} does not exist.") from exc
 
     async def _auth_timeout(self) -> None:
         if self.conn is None:
             await self.send_error(
-                p.ErrorCode.AUTH_TIMEOUT, "No auth message arrived in time.", close=p.CloseCode.AUTH_FAILED
+                msg.ErrorCode.AUTH_TIMEOUT, "No auth message arrived in time.", close=p.CloseCode.AUTH_FAILED
             )
 
     async def _token_expired(self) -> None:
         await self.send_error(
-            p.ErrorCode.TOKEN_EXPIRED,
+            msg.ErrorCode.TOKEN_EXPIRED,
             "The access token expired; reconnect with a fresh one.",
             close=p.CloseCode.AUTH_FAILED,
         )
 
     # ------------------------------------------------------------ client messages
 
-    async def on_heartbeat(self, data: p.Strict, ref: str | None) -> None:
+    async def on_heartbeat(self, data: msg.Strict, ref: str | None) -> None:
         now = timezone.now()
-        await self.send_message(p.server_message("pong", p.Pong(timestamp=now, server_time=now), ref=ref))
+        await self.send_message(msg.server_message("pong", msg.Pong(timestamp=now, server_time=now), ref=ref))
 
-    async def on_start_assessment(self, data: p.Strict, ref: str | None) -> None:
+    async def on_start_assessment(self, data: msg.Strict, ref: str | None) -> None:
         test_id = cast(p.StartAssessmentData, data).test_id
         if test_id is not None and test_id != self.connection.test_id:
             raise ApplicationError(
-                p.ErrorCode.VALIDATION_ERROR, f"This connection is for test {self.connection.test_id}."
+                msg.ErrorCode.VALIDATION_ERROR, f"This connection is for test {self.connection.test_id}."
             )
         await self._run(attempts.assessment_start, ref, close_on_access_error=True)
 
-    async def on_get_question(self, data: p.Strict, ref: str | None) -> None:
+    async def on_get_question(self, data: msg.Strict, ref: str | None) -> None:
         await self._run(attempts.question_current, ref)
 
-    async def on_submit_answer(self, data: p.Strict, ref: str | None) -> None:
+    async def on_submit_answer(self, data: msg.Strict, ref: str | None) -> None:
         answer = cast(p.SubmitAnswerData, data)
         await self._run(
             answers.answer_submit, ref, question_id=answer.question_id, selected_option=answer.selected_option
         )
 
-    async def on_complete_assessment(self, data: p.Strict, ref: str | None) -> None:
+    async def on_complete_assessment(self, data: msg.Strict, ref: str | None) -> None:
         await self._run(attempts.assessment_complete, ref)
 
-    async def on_chat_message(self, data: p.Strict, ref: str | None) -> None:
+    async def on_chat_message(self, data: msg.Strict, ref: str | None) -> None:
         """The tutor streams in the background, so answers are not held up behind a slow model."""
         running = self.tasks.get("chat")
         if running is not None and not running.done():
-            raise ApplicationError(p.ErrorCode.CHAT_BUSY, "Wait for the tutor's reply before asking again.")
+            raise ApplicationError(msg.ErrorCode.CHAT_BUSY, "Wait for the tutor's reply before asking again.")
         message = cast(p.ChatMessageData, data).message
         turn = await self._call(attempts.chat_begin, ref, message=message)
         if turn is not None and turn.ended is not None:
@@ -348,11 +349,11 @@ class AssessmentConsumer(AsyncJsonWebsocketConsumer):
         elif turn is not None:
             self._start_task("chat", self._chat(turn, message, ref))
 
-    async def _chat(self, turn: attempts.ChatTurn, message: str, ref: str | None) -> None:
+    async def _chat(self, turn: ChatTurn, message: str, ref: str | None) -> None:
         tutor = providers.tutor()
 
         async def send_chunk(delta: str) -> None:
-            await self.send_message(p.server_message("chat_chunk", p.ChatChunk(delta=delta), ref=ref))
+            await self.send_message(msg.server_message("chat_chunk", msg.ChatChunk(delta=delta), ref=ref))
 
         try:
             reply, blocked = await tutor_reply(tutor=tutor, turn=turn, message=message, on_chunk=send_chunk)
@@ -366,7 +367,7 @@ class AssessmentConsumer(AsyncJsonWebsocketConsumer):
         if final is not None:
             await self.send_message(final, assessment_id=turn.assessment_id)
 
-    async def _chat_interrupted(self, turn: attempts.ChatTurn, usage: providers.Usage, ref: str | None) -> None:
+    async def _chat_interrupted(self, turn: ChatTurn, usage: providers.Usage, ref: str | None) -> None:
         try:
             await db(attempts.chat_finish)(
                 conn=self.connection, turn=turn, reply=INTERRUPTED, blocked_leak=False, usage=usage, ref=ref
@@ -374,16 +375,16 @@ class AssessmentConsumer(AsyncJsonWebsocketConsumer):
         except Exception:
             logger.warning("could not record an interrupted tutor reply", exc_info=True)
 
-    async def on_resume(self, data: p.Strict, ref: str | None) -> None:
+    async def on_resume(self, data: msg.Strict, ref: str | None) -> None:
         last_seq = cast(p.ResumeData, data).last_seq
         outcome = await db(attempts.events_replay)(conn=self.connection, last_seq=last_seq)
         for message in outcome.messages:
             await self.send_message(message, assessment_id=outcome.assessment_id)
 
-    async def on_integrity_event(self, data: p.Strict, ref: str | None) -> None:
+    async def on_integrity_event(self, data: msg.Strict, ref: str | None) -> None:
         await self._run(attempts.integrity_record, ref, kind=cast(p.IntegrityEventData, data).kind)
 
-    HANDLERS: dict[str, Callable[["AssessmentConsumer", p.Strict, str | None], Awaitable[None]]] = {
+    HANDLERS: dict[str, Callable[["AssessmentConsumer", msg.Strict, str | None], Awaitable[None]]] = {
         "heartbeat": on_heartbeat,
         "start_assessment": on_start_assessment,
         "get_question": on_get_question,
@@ -429,7 +430,7 @@ class AssessmentConsumer(AsyncJsonWebsocketConsumer):
     async def _database_unavailable(self, what: str, ref: str | None) -> None:
         logger.warning("database unavailable for %s of user %s", what, self.conn and self.conn.user.pk, exc_info=True)
         await self.send_error(
-            p.ErrorCode.RETRYABLE_ERROR,
+            msg.ErrorCode.RETRYABLE_ERROR,
             "The database did not answer in time; send this again with the same id (it is recorded once).",
             ref=ref,
         )
@@ -465,7 +466,7 @@ class AssessmentConsumer(AsyncJsonWebsocketConsumer):
         if self.conn is None or event["connection_id"] != self.conn.connection_id or event["epoch"] <= self.conn.epoch:
             return
         await self.send_error(
-            p.ErrorCode.SESSION_REPLACED,
+            msg.ErrorCode.SESSION_REPLACED,
             "This assessment continues in another window.",
             close=p.CloseCode.SESSION_REPLACED,
         )
@@ -475,7 +476,7 @@ class AssessmentConsumer(AsyncJsonWebsocketConsumer):
         if self.conn is None or event["version"] <= self.token_version:
             return
         await self.send_error(
-            p.ErrorCode.AUTH_FAILED,
+            msg.ErrorCode.AUTH_FAILED,
             "This sign-in has ended (logout or deactivation); sign in again.",
             close=p.CloseCode.AUTH_FAILED,
         )
@@ -497,7 +498,7 @@ class AssessmentConsumer(AsyncJsonWebsocketConsumer):
             wait = (deadline - timezone.now()).total_seconds() - warn_at
             if wait > 0:
                 await asyncio.sleep(wait)
-                await self.send_message(p.server_message("time_warning", p.TimeWarning(seconds_left=warn_at)))
+                await self.send_message(msg.server_message("time_warning", msg.TimeWarning(seconds_left=warn_at)))
         # The event loop's clock may wake a hair before the wall clock says the deadline has come.
         await asyncio.sleep(max(0.0, (deadline - timezone.now()).total_seconds()) + 0.05)
         outcome = await db(attempts.events_replay)(conn=self.connection, last_seq=self.sent_seq.get(assessment_id, 0))
@@ -526,9 +527,9 @@ class AssessmentConsumer(AsyncJsonWebsocketConsumer):
     ) -> None:
         """Send an `error` (and close if asked). A `session_replaced` error, on any path, comes after a
         `session_replaced` message, so clients can rely on that message alone."""
-        if code == p.ErrorCode.SESSION_REPLACED:
-            await self.send_json(p.server_message("session_replaced", p.SessionReplaced()))
-        await self.send_json(p.error_message(str(code), message, ref=ref, retry_after=retry_after))
+        if code == msg.ErrorCode.SESSION_REPLACED:
+            await self.send_json(msg.server_message("session_replaced", msg.SessionReplaced()))
+        await self.send_json(msg.error_message(str(code), message, ref=ref, retry_after=retry_after))
         if close is not None:
             await self.close(code=int(close))
 
@@ -542,9 +543,9 @@ class AssessmentConsumer(AsyncJsonWebsocketConsumer):
         if self.rate_count <= limit:
             return False
         if self.rate_count == limit + 1:
-            await self.send_error(p.ErrorCode.RATE_LIMITED, f"Slow down: at most {limit} messages a second.")
+            await self.send_error(msg.ErrorCode.RATE_LIMITED, f"Slow down: at most {limit} messages a second.")
         elif self.rate_count == 2 * limit + 1:
-            await self.send_error(p.ErrorCode.RATE_LIMITED, "Too many messages.", close=p.CloseCode.RATE_LIMITED)
+            await self.send_error(msg.ErrorCode.RATE_LIMITED, "Too many messages.", close=p.CloseCode.RATE_LIMITED)
         return True
 
     # ------------------------------------------------------------ helpers

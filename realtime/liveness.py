@@ -5,7 +5,7 @@ A few UPDATEs per worker every JATAYU_SESSION_TOUCH_SECONDS, whatever its number
 clients: a hidden browser tab whose timers are throttled still counts as connected. Only the
 connections this process really holds are touched, by (connection_id, epoch), so a row left behind by
 a process that died, even one that had the same worker name, goes stale (see
-`assessments.services.sessions.session_live_q`).
+`assessments.selectors.sessions.session_live_q`).
 
 The kick-out over the channel layer is at most once and needs Redis. When a round touches fewer
 sessions than it holds, the ones taken over are told here, in process: a missed kick-out closes its
@@ -20,7 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from assessments.services.sessions import sessions_superseded, sessions_touch, touch_every
+from assessments.selectors.sessions import touch_every
+from assessments.services.sessions import sessions_superseded, sessions_touch
 from realtime.db import db
 from realtime.layers import groups_add, memberships_kept, memberships_marked
 

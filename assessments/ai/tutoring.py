@@ -3,12 +3,13 @@
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 
 from assessments.ai.guard import REFUSAL, AnswerGuard, sentence_boundaries
-from assessments.ai.providers import Tutor
-from assessments.services.attempts import ChatTurn
+from assessments.ai.providers import Tutor, TutorContext
 
 logger = logging.getLogger(__name__)
 
@@ -21,6 +22,19 @@ RELEASE_STEP_CHARS = 24
 # A model that ignores max_tokens is cut off here.
 MAX_REPLY_CHARS = 6000
 UNAVAILABLE = "The tutor is unavailable right now; please carry on with the question."
+
+
+@dataclass(frozen=True)
+class ChatTurn:
+    """What the tutor may see (no key), and what the guard needs to check its reply (the key)."""
+
+    context: TutorContext
+    options: list[str]
+    correct_index: int | None
+    assessment_id: int | None
+    # Set instead when the attempt on this connection turned out to be past its deadline: the
+    # `assessment_completed` to send; no tutor runs and nothing of the message is stored.
+    ended: dict[str, Any] | None = None
 
 
 def _releasable(starts: list[int], *, length: int, holdback: int) -> int:

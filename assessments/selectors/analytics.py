@@ -54,7 +54,7 @@ from assessments.models import (
     Response,
     Test,
 )
-from assessments.services.sessions import session_live_q, stale_after
+from assessments.selectors.sessions import session_live_q, stale_after
 
 FACILITY_LOW = 0.1
 FACILITY_HIGH = 0.95

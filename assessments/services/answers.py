@@ -10,6 +10,7 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from assessments import messages as msg
 from assessments.errors import ApplicationError
 from assessments.models import Assessment, Test
 from assessments.selectors.bank import Bank, Item, bank_for
@@ -28,7 +29,6 @@ from assessments.services.progress import Asked, Progress, progress_keep, progre
 from assessments.services.selection import Abilities, attempt_abilities
 from assessments.services.snapshots import seconds_left
 from assessments.services.statements import attempt_save, response_answer
-from realtime import protocol as p
 
 
 def _served_index(*, item: Item, asked: Asked, selected: int | str) -> int:
@@ -90,7 +90,7 @@ def _answer_submit(
     attempt_epoch_check(assessment=assessment, conn=conn)
     expired = attempt_expire_if_due(assessment=assessment, now=now)
     if expired:
-        error = p.error_message("assessment_expired", "Time is up; this answer was not recorded.", ref=ref)
+        error = msg.error_message("assessment_expired", "Time is up; this answer was not recorded.", ref=ref)
         return Outcome(messages=[error, expired], assessment_id=assessment.pk, finished=True)
     if assessment.status != Assessment.Status.IN_PROGRESS:
         raise ApplicationError("assessment_finished", "This attempt has ended; answers are no longer accepted.")
@@ -138,7 +138,7 @@ def _after_answer(
 ) -> Outcome:
     """Feedback, progress, and the next question or the result: logged in one insert, saved in one update."""
     mode = assessment.test.feedback_mode
-    feedback = p.AnswerFeedback(question_id=item.pk, accepted=True)
+    feedback = msg.AnswerFeedback(question_id=item.pk, accepted=True)
     if mode in (Test.FeedbackMode.CORRECTNESS, Test.FeedbackMode.FULL):
         feedback.correct = asked.correct
     if mode == Test.FeedbackMode.FULL:
@@ -147,7 +147,7 @@ def _after_answer(
     answered = progress.answered
     abilities = attempt_abilities(progress=progress, bank=bank)
     precise_enough = _ability_update(assessment=assessment, abilities=abilities, bank=bank)
-    update = p.ProgressUpdate(
+    update = msg.ProgressUpdate(
         answered=answered,
         total=assessment.max_score,
         percentage_complete=round(100.0 * answered / assessment.max_score, 1) if assessment.max_score else 100.0,

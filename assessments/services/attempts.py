@@ -15,7 +15,9 @@ from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from assessments import messages as msg
 from assessments.ai.providers import TutorContext, Usage
+from assessments.ai.tutoring import ChatTurn
 from assessments.errors import ApplicationError
 from assessments.models import (
     Assessment,
@@ -49,7 +51,6 @@ from assessments.services.statements import (
     rows_insert,
     session_access_locked_row,
 )
-from realtime import protocol as p
 
 
 @dataclass(frozen=True)
@@ -213,9 +214,9 @@ def connection_open(
             if assessment is not None:
                 attempt_expire_if_due(assessment=assessment, now=now)
         in_progress = assessment is not None and assessment.status == Assessment.Status.IN_PROGRESS
-        message = p.server_message(
+        message = msg.server_message(
             "auth_success",
-            p.AuthSuccess(
+            msg.AuthSuccess(
                 user_id=user.pk,
                 connection_id=claim.connection_id,
                 epoch=claim.epoch,
@@ -264,11 +265,13 @@ def _assessment_start(*, conn: Connection, ref: str | None) -> Outcome:
         attempt_expire_if_due(assessment=latest, now=now)
         if latest.status == Assessment.Status.IN_PROGRESS:
             messages = [
-                p.server_message("assessment_started", started_data(assessment=latest, resumed=True, now=now), ref=ref)
+                msg.server_message(
+                    "assessment_started", started_data(assessment=latest, resumed=True, now=now), ref=ref
+                )
             ]
             current = current_question(assessment=latest, progress=progress_of(assessment=latest), now=now)
             if current:
-                messages.append(p.server_message("question", current, ref=ref))
+                messages.append(msg.server_message("question", current, ref=ref))
             return Outcome(messages=messages, assessment_id=latest.pk, deadline=latest.deadline_at)
 
     test = access.test
@@ -313,7 +316,7 @@ def running_attempt(*, conn: Connection, now: datetime, ref: str | None) -> tupl
     if expired:
         return assessment, Outcome(messages=[expired], assessment_id=assessment.pk, finished=True)
     if assessment.status != Assessment.Status.IN_PROGRESS:
-        result = p.server_message("assessment_completed", completed_data(assessment), ref=ref)
+        result = msg.server_message("assessment_completed", completed_data(assessment), ref=ref)
         return assessment, Outcome(messages=[result], assessment_id=assessment.pk, finished=True)
     return assessment, None
 
@@ -326,7 +329,7 @@ def question_current(*, conn: Connection, ref: str | None = None) -> Outcome:
     if ended is not None:
         return ended
     current = current_question(assessment=assessment, progress=progress_of(assessment=assessment), now=now)
-    messages = [p.server_message("question", current, ref=ref)] if current else []
+    messages = [msg.server_message("question", current, ref=ref)] if current else []
     return Outcome(messages=messages, assessment_id=assessment.pk, deadline=assessment.deadline_at)
 
 
@@ -349,19 +352,6 @@ def events_replay(*, conn: Connection, last_seq: int) -> Outcome:
         return Outcome()
     attempt_expire_if_due(assessment=assessment, now=timezone.now())
     return Outcome(messages=events_after(assessment=assessment, last_seq=last_seq), assessment_id=assessment.pk)
-
-
-@dataclass(frozen=True)
-class ChatTurn:
-    """What the tutor may see (no key), and what the guard needs to check its reply (the key)."""
-
-    context: TutorContext
-    options: list[str]
-    correct_index: int | None
-    assessment_id: int | None
-    # Set instead when the attempt on this connection turned out to be past its deadline: the
-    # `assessment_completed` to send; no tutor runs and nothing of the message is stored.
-    ended: dict[str, Any] | None = None
 
 
 GENERAL_CONTEXT = TutorContext(skill="general", job_description="", question_prompt=None, options=[])
@@ -447,10 +437,10 @@ def chat_finish(
     *, conn: Connection, turn: ChatTurn, reply: str, blocked_leak: bool, usage: Usage, ref: str | None = None
 ) -> dict[str, Any]:
     """Store the tutor's (checked) reply and its cost; log it as the attempt's `system_message`."""
-    data = p.SystemMessage(message=reply)
+    data = msg.SystemMessage(message=reply)
     if turn.assessment_id is None:
         ChatMessage.objects.create(candidate=conn.user, role=ChatMessage.Role.TUTOR, content=reply)
-        return p.server_message("system_message", data, ref=ref)
+        return msg.server_message("system_message", data, ref=ref)
     assessment = Assessment.objects.select_for_update().get(pk=turn.assessment_id)
     attempt_epoch_check(assessment=assessment, conn=conn)
     ChatMessage.objects.create(
@@ -462,7 +452,7 @@ def chat_finish(
     assessment.save(update_fields=["ai_state"])
     if assessment.status != Assessment.Status.IN_PROGRESS:
         # The attempt ended while the tutor replied: its log is closed (a retake may be counting already).
-        return p.server_message("system_message", data, ref=ref)
+        return msg.server_message("system_message", data, ref=ref)
     return event_append(assessment=assessment, message_type="system_message", data=data, ref=ref)
 
 
@@ -487,7 +477,7 @@ def integrity_record(*, conn: Connection, kind: str, ref: str | None = None) -> 
     if assessment.status != Assessment.Status.IN_PROGRESS:
         raise ApplicationError("no_active_assessment", "Integrity events belong to a running attempt.")
     IntegrityEvent.objects.create(assessment=assessment, kind=kind)
-    return Outcome(messages=[p.server_message("ack", p.Ack(), ref=ref)])
+    return Outcome(messages=[msg.server_message("ack", msg.Ack(), ref=ref)])
 
 
 # ---------------------------------------------------------------- server-side actions
@@ -584,7 +574,7 @@ def application_time_multiplier_set(*, application: CandidateApplication, time_m
 def _deadline_moved(*, assessment: Assessment, now: datetime) -> None:
     """Save a running attempt's new deadline; its candidate hears `time_extended` after commit."""
     assessment.save(update_fields=["deadline_at"])
-    data = p.TimeExtended(
+    data = msg.TimeExtended(
         deadline=assessment.deadline_at,
         time_remaining_seconds=seconds_left(deadline=assessment.deadline_at, now=now),
         server_time=now,

@@ -2,10 +2,10 @@
 
 from typing import Any
 
+from assessments.broadcast import send_to_group_on_commit, user_group
+from assessments.messages import Strict, server_message
 from assessments.models import Assessment, AssessmentEvent, Response
 from assessments.services.statements import rows_insert
-from realtime.groups import send_to_group_on_commit, user_group
-from realtime.protocol import Strict, server_message
 
 
 class EventBatch:

@@ -1,16 +1,22 @@
-"""Storing generated items, and planning what to prepare while a candidate reads a question."""
+"""Preparing the next question while a candidate reads the current one: plan what to generate,
+generate it off the candidate's path, and store what passes."""
 
+import asyncio
+import logging
 from collections import Counter
 from dataclasses import dataclass
 
+from channels.db import database_sync_to_async
 from django.db import transaction
 
 from assessments.ai.ability import ability_estimate, difficulty_label, difficulty_logit
-from assessments.ai.generation import GenerationOutcome
-from assessments.ai.providers import Generated, GenerationRequest, Usage
+from assessments.ai.generation import GenerationOutcome, item_generate
+from assessments.ai.providers import Generated, GenerationRequest, QuestionGenerator, Usage
 from assessments.models import Assessment, Question, Skill, Test
 from assessments.services.attempts import usage_record_into
 from assessments.services.selection import skill_most_behind
+
+logger = logging.getLogger(__name__)
 
 
 def known_prompts_for(*, test: Test, assessment: Assessment | None = None) -> list[str]:
@@ -118,3 +124,22 @@ def prepared_store(*, plan: PreparationPlan, outcomes: list[GenerationOutcome], 
     usage_record_into(state=assessment.ai_state, usage=usage)
     assessment.save(update_fields=["ai_state"])
     return ids
+
+
+async def next_question_prepare(*, generator: QuestionGenerator, assessment_id: int) -> list[int]:
+    """Generate, validate and store candidates for the next item; returns the stored question ids.
+
+    Failures only mean the bank serves the next question; nothing here is on the candidate's path.
+    """
+    plan = await database_sync_to_async(preparation_plan)(assessment_id=assessment_id)
+    if plan is None:
+        return []
+    outcomes = await asyncio.gather(
+        *(item_generate(generator=generator, request=r, known_prompts=plan.known_prompts) for r in plan.requests)
+    )
+    usage = Usage()
+    for outcome in outcomes:
+        usage.merge(outcome.usage)
+        if outcome.rejections:
+            logger.info("prepared item rejected: %s", "; ".join(outcome.rejections))
+    return await database_sync_to_async(prepared_store)(plan=plan, outcomes=list(outcomes), usage=usage)

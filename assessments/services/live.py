@@ -4,10 +4,10 @@ from django.db import transaction
 from django.db.models import Value
 from django.db.models.functions import Coalesce, Greatest
 
+from assessments.broadcast import send_to_group_on_commit, test_group
 from assessments.errors import ApplicationError
+from assessments.messages import Announcement, server_message
 from assessments.models import Test, TestAnnouncement
-from realtime.groups import send_to_group_on_commit, test_group
-from realtime.protocol import Announcement, server_message
 
 
 @transaction.atomic

@@ -5,33 +5,18 @@ rows, so liveness also needs a recent `last_seen_at`, which each live worker ref
 """
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from assessments.broadcast import send_to_group_on_commit, user_group
 from assessments.errors import ApplicationError
 from assessments.models import Assessment, CandidateSession
-from realtime.groups import send_to_group_on_commit, user_group
-
-
-def touch_every() -> timedelta:
-    """How often every worker marks the sessions of its open connections as seen (see realtime.liveness)."""
-    return timedelta(seconds=settings.JATAYU_SESSION_TOUCH_SECONDS)
-
-
-def stale_after() -> timedelta:
-    """A row not seen for this long belongs to a worker that is gone."""
-    return timedelta(seconds=settings.JATAYU_SESSION_STALE_SECONDS)
-
-
-def session_live_q(*, now: datetime) -> Q:
-    """The one definition of a connected session: not released, and seen within stale_after()."""
-    return Q(disconnected_at__isnull=True, last_seen_at__gte=now - stale_after())
+from assessments.selectors.sessions import stale_after
 
 
 def connection_id_for(*, user_id: int, test_id: int | None) -> str:

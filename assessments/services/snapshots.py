@@ -10,11 +10,11 @@ from datetime import datetime
 
 from django.utils import timezone
 
+from assessments import messages as msg
 from assessments.models import Assessment
 from assessments.selectors.bank import Bank, bank_for
 from assessments.selectors.visibility import candidate_result_fields
 from assessments.services.progress import Asked, Progress, progress_of
-from realtime import protocol as p
 
 SNAPSHOT_ANNOUNCEMENTS = 10
 
@@ -23,10 +23,10 @@ def seconds_left(*, deadline: datetime, now: datetime | None = None) -> int:
     return max(0, math.ceil((deadline - (now or timezone.now())).total_seconds()))
 
 
-def question_payload(*, assessment: Assessment, asked: Asked, bank: Bank, now: datetime) -> p.QuestionSnapshot:
+def question_payload(*, assessment: Assessment, asked: Asked, bank: Bank, now: datetime) -> msg.QuestionSnapshot:
     """The question as the candidate sees it: shuffled options, no key, no explanation."""
     item = bank.items[asked.question_id]
-    return p.QuestionSnapshot(
+    return msg.QuestionSnapshot(
         question_id=item.pk,
         position=asked.position,
         total=assessment.max_score,
@@ -38,15 +38,15 @@ def question_payload(*, assessment: Assessment, asked: Asked, bank: Bank, now: d
     )
 
 
-def current_question(*, assessment: Assessment, progress: Progress, now: datetime) -> p.QuestionSnapshot | None:
+def current_question(*, assessment: Assessment, progress: Progress, now: datetime) -> msg.QuestionSnapshot | None:
     current = progress.current
     if current is None:
         return None
     return question_payload(assessment=assessment, asked=current, bank=bank_for(test=assessment.test), now=now)
 
 
-def completed_data(assessment: Assessment) -> p.AssessmentCompleted:
-    return p.AssessmentCompleted(
+def completed_data(assessment: Assessment) -> msg.AssessmentCompleted:
+    return msg.AssessmentCompleted(
         assessment_id=assessment.pk,
         status=assessment.status,
         reason=assessment.end_reason,
@@ -54,8 +54,8 @@ def completed_data(assessment: Assessment) -> p.AssessmentCompleted:
     )
 
 
-def started_data(*, assessment: Assessment, resumed: bool, now: datetime) -> p.AssessmentStarted:
-    return p.AssessmentStarted(
+def started_data(*, assessment: Assessment, resumed: bool, now: datetime) -> msg.AssessmentStarted:
+    return msg.AssessmentStarted(
         assessment_id=assessment.pk,
         test_id=assessment.test_id,
         attempt=assessment.attempt_number,
@@ -68,10 +68,10 @@ def started_data(*, assessment: Assessment, resumed: bool, now: datetime) -> p.A
     )
 
 
-def attempt_snapshot(*, assessment: Assessment, now: datetime) -> p.AssessmentSnapshot:
+def attempt_snapshot(*, assessment: Assessment, now: datetime) -> msg.AssessmentSnapshot:
     running = assessment.status == Assessment.Status.IN_PROGRESS
     progress = progress_of(assessment=assessment)
-    return p.AssessmentSnapshot(
+    return msg.AssessmentSnapshot(
         assessment_id=assessment.pk,
         test_id=assessment.test_id,
         status=assessment.status,
@@ -88,19 +88,19 @@ def attempt_snapshot(*, assessment: Assessment, now: datetime) -> p.AssessmentSn
     )
 
 
-def _announcements_since_start(assessment: Assessment) -> list[p.Announcement]:
+def _announcements_since_start(assessment: Assessment) -> list[msg.Announcement]:
     announced = assessment.test.last_announced_at
     if announced is None or announced < assessment.started_at:
         return []
     recent = assessment.test.announcements.filter(created_at__gte=assessment.started_at).order_by("-created_at")
     return [
-        p.Announcement(announcement_id=a.pk, message=a.message, sent_at=a.created_at)
+        msg.Announcement(announcement_id=a.pk, message=a.message, sent_at=a.created_at)
         for a in reversed(recent[:SNAPSHOT_ANNOUNCEMENTS])
     ]
 
 
-def _chat_so_far(assessment: Assessment) -> list[p.ChatEntry]:
+def _chat_so_far(assessment: Assessment) -> list[msg.ChatEntry]:
     return [
-        p.ChatEntry.model_validate({"role": role, "message": content})
+        msg.ChatEntry.model_validate({"role": role, "message": content})
         for role, content in assessment.chat_messages.order_by("created_at", "id").values_list("role", "content")
     ]

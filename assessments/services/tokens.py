@@ -11,10 +11,10 @@ from django.db.models.signals import pre_save
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
+from assessments.broadcast import send_to_group_on_commit, user_group
 from assessments.errors import ApplicationError
 from assessments.models import TokenVersion
 from assessments.services.statements import user_token_version_row
-from realtime.groups import send_to_group_on_commit, user_group
 
 CLAIM = "tv"
 

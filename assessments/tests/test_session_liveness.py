@@ -17,13 +17,12 @@ from django.utils import timezone
 from assessments.errors import ApplicationError
 from assessments.models import CandidateSession, Test
 from assessments.selectors.analytics import blueprint_live_state, live_connection_counts
+from assessments.selectors.sessions import stale_after, touch_every
 from assessments.services.sessions import (
     SessionClaim,
     session_claim,
     session_release,
     sessions_touch,
-    stale_after,
-    touch_every,
 )
 from assessments.tests.factories import candidate_connect, enrolled_candidate, published_test_with_bank
 

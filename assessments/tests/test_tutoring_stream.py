@@ -7,8 +7,7 @@ import pytest
 
 from assessments.ai.guard import REFUSAL
 from assessments.ai.providers import TutorContext, Usage
-from assessments.ai.tutoring import UNAVAILABLE, tutor_reply
-from assessments.services.attempts import ChatTurn
+from assessments.ai.tutoring import UNAVAILABLE, ChatTurn, tutor_reply
 
 OPTIONS = ["Stack", "Queue", "Heap", "Linked list"]
 TURN = ChatTurn(

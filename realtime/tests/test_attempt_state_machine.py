@@ -25,6 +25,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
+from assessments import messages as msg
 from assessments.errors import ApplicationError
 from assessments.models import Assessment, Response
 from assessments.services.attempts import assessment_extend, assessments_expire_due
@@ -35,7 +36,7 @@ from realtime.tests.conftest import Client, db, token_for
 pytestmark = pytest.mark.django_db(transaction=True)
 
 DOCUMENTED_CLOSES = {int(code) for code in p.CloseCode}
-UNDOCUMENTED_ERRORS = {p.ErrorCode.INTERNAL_ERROR}
+UNDOCUMENTED_ERRORS = {msg.ErrorCode.INTERNAL_ERROR}
 
 
 def _world() -> tuple[Any, Any]:
@@ -71,7 +72,7 @@ class Attempts(RuleBasedStateMachine):
                 self.closes.append(output.get("code", 1000))
                 return seen
             message = json.loads(output["text"])
-            assert message["type"] in p.SERVER_MESSAGES, message
+            assert message["type"] in msg.SERVER_MESSAGES, message
             if message["type"] == "error":
                 assert message["data"]["code"] not in UNDOCUMENTED_ERRORS, message
             if message["type"] == "pong" and message.get("ref") == probe:

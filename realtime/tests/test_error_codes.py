@@ -4,11 +4,11 @@ from pathlib import Path
 
 import pytest
 
+from assessments import messages as msg
 from assessments.models import Question
 from assessments.services import attempts
 from assessments.tests.factories import enrolled_candidate, published_test_with_bank
 from assessments.tests.fake_openai import FakeOpenAI, Reply
-from realtime import protocol as p
 from realtime.tests.conftest import db, token_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -81,5 +81,5 @@ async def test_an_unexpected_exception_is_internal_error_not_a_1011_close(connec
 
 def test_every_error_code_has_a_test():
     sources = "\n".join(path.read_text() for path in Path(__file__).parent.glob("test_*.py"))
-    untested = [code.value for code in p.ErrorCode if f'"{code.value}"' not in sources]
+    untested = [code.value for code in msg.ErrorCode if f'"{code.value}"' not in sources]
     assert untested == []

@@ -19,6 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from assessments import messages as msg
 from assessments.tests.factories import enrolled_candidate, published_test_with_bank
 from realtime import protocol as p
 from realtime.tests.conftest import Client, db, token_for
@@ -26,7 +27,7 @@ from realtime.tests.conftest import Client, db, token_for
 pytestmark = pytest.mark.django_db(transaction=True)
 
 EXAMPLES = int(os.environ.get("JATAYU_FUZZ_EXAMPLES", "400"))
-DOCUMENTED_CODES = {str(code) for code in p.ErrorCode} - {p.ErrorCode.INTERNAL_ERROR}
+DOCUMENTED_CODES = {str(code) for code in msg.ErrorCode} - {msg.ErrorCode.INTERNAL_ERROR}
 DOCUMENTED_CLOSES = {int(code) for code in p.CloseCode}
 FIELD_NAMES = sorted({name for model in p.CLIENT_MESSAGES.values() for name in model.model_fields} | {"extra"})
 MESSAGE_TYPES = [*p.CLIENT_MESSAGES, "AUTH", "Submit_Answer", "nope", "", "x" * 60]
@@ -88,7 +89,7 @@ frames = text_frames.map(lambda text: ("text", text)) | st.binary(max_size=200).
 
 
 def check_documented(message: dict[str, Any]) -> None:
-    assert message.get("type") in p.SERVER_MESSAGES, message
+    assert message.get("type") in msg.SERVER_MESSAGES, message
     if message["type"] == "error":
         assert message["data"]["code"] in DOCUMENTED_CODES, message
 

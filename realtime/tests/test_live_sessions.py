@@ -14,11 +14,12 @@ from channels.db import database_sync_to_async
 from django.db import transaction
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from assessments.messages import ErrorCode
 from assessments.models import Assessment, AssessmentEvent, CandidateSession, Response, Test
 from assessments.selectors.analytics import live_connection_counts
 from assessments.services.sessions import connection_id_for, session_claim
 from assessments.tests.factories import enrolled_candidate
-from realtime.protocol import CloseCode, ErrorCode
+from realtime.protocol import CloseCode
 from realtime.tests.live import (
     Cluster,
     LiveSocket,

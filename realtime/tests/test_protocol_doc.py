@@ -1,10 +1,11 @@
-"""docs/PROTOCOL.md and realtime/protocol.py describe the same protocol."""
+"""docs/PROTOCOL.md, realtime/protocol.py and assessments/messages.py describe the same protocol."""
 
 import re
 from pathlib import Path
 
 import pytest
 
+from assessments import messages as msg
 from realtime import protocol as p
 
 DOC = (Path(__file__).resolve().parents[2] / "docs" / "PROTOCOL.md").read_text()
@@ -28,13 +29,13 @@ def test_client_message_types_match():
 
 
 def test_server_message_types_match():
-    assert set(table_rows("## Server messages")) == set(p.SERVER_MESSAGES)
+    assert set(table_rows("## Server messages")) == set(msg.SERVER_MESSAGES)
 
 
-@pytest.mark.parametrize("message_type", sorted(p.SERVER_MESSAGES))
+@pytest.mark.parametrize("message_type", sorted(msg.SERVER_MESSAGES))
 def test_every_server_field_is_documented(message_type):
     row = table_rows("## Server messages")[message_type]
-    for name in p.SERVER_MESSAGES[message_type].model_fields:
+    for name in msg.SERVER_MESSAGES[message_type].model_fields:
         assert re.search(rf"\b{name}\b", row), f"{message_type}.{name} is not in PROTOCOL.md"
 
 
@@ -47,7 +48,7 @@ def test_every_client_field_is_documented(message_type):
 
 def test_every_error_code_is_documented():
     documented = set(re.findall(r"`([a-z_]+)`", DOC))
-    assert {code.value for code in p.ErrorCode} <= documented
+    assert {code.value for code in msg.ErrorCode} <= documented
 
 
 def test_close_codes_match():
@@ -57,5 +58,5 @@ def test_close_codes_match():
 
 def test_snapshot_fields_are_documented():
     section = DOC.split("Snapshot (`auth_success.data.assessment`)", 1)[1][:400]
-    for name in p.AssessmentSnapshot.model_fields:
+    for name in msg.AssessmentSnapshot.model_fields:
         assert name in section

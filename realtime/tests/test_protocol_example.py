@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from realtime import protocol as p
+from assessments import messages as msg
 
 DOC = (Path(__file__).resolve().parents[2] / "docs" / "PROTOCOL.md").read_text()
 EXAMPLE = DOC.split("## A worked session", 1)[1]
@@ -31,7 +31,7 @@ def test_the_example_writes_out_the_first_auth_success():
 
 @pytest.mark.parametrize("message", shown_in_full(), ids=lambda m: f"{m['type']}-{m.get('seq')}")
 def test_every_message_written_out_has_exactly_the_declared_fields(message):
-    fields = p.SERVER_MESSAGES[message["type"]].model_fields
+    fields = msg.SERVER_MESSAGES[message["type"]].model_fields
     required = {name for name, field in fields.items() if field.is_required()}
     assert set(message["data"]) <= set(fields), f"{message['type']} shows undeclared fields"
     assert required <= set(message["data"]), f"{message['type']} lacks {sorted(required - set(message['data']))}"

@@ -13,7 +13,7 @@ import pytest
 from channels.layers import channel_layers, get_channel_layer
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from realtime import groups
+from assessments import broadcast
 from realtime.tests.conftest import start_attempt
 from realtime.tests.faults import OwnRedis
 
@@ -53,7 +53,7 @@ async def _announce(test_id: int, text: str) -> None:
     message = {"type": "announcement", "data": {"message": text}}
     with contextlib.suppress(RedisConnectionError):
         await get_channel_layer().group_send(
-            groups.test_group(test_id), {"type": "test.announcement", "message": message}
+            broadcast.test_group(test_id), {"type": "test.announcement", "message": message}
         )
 
 
