@@ -25,7 +25,7 @@ from assessments.ai import providers
 from assessments.ai.tutoring import ChatTurn, tutor_reply
 from assessments.broadcast import test_group, user_group
 from assessments.errors import ApplicationError
-from assessments.services import answers, attempts
+from assessments.services import answers, attempts, chat
 from assessments.services.attempts import Connection, Outcome
 from assessments.services.generation import next_question_prepare
 from assessments.services.sessions import session_release
@@ -342,7 +342,7 @@ class AssessmentConsumer(AsyncJsonWebsocketConsumer):
         if running is not None and not running.done():
             raise ApplicationError(msg.ErrorCode.CHAT_BUSY, "Wait for the tutor's reply before asking again.")
         message = cast(p.ChatMessageData, data).message
-        turn = await self._call(attempts.chat_begin, ref, message=message)
+        turn = await self._call(chat.chat_begin, ref, message=message)
         if turn is not None and turn.ended is not None:
             await self.send_message(turn.ended, assessment_id=turn.assessment_id)
             self._cancel_task("deadline")
@@ -361,15 +361,13 @@ class AssessmentConsumer(AsyncJsonWebsocketConsumer):
             # The socket closed mid-reply: keep the transcript whole and the tokens spent counted.
             await self._chat_interrupted(turn, tutor.usage, ref)
             raise
-        final = await self._call(
-            attempts.chat_finish, ref, turn=turn, reply=reply, blocked_leak=blocked, usage=tutor.usage
-        )
+        final = await self._call(chat.chat_finish, ref, turn=turn, reply=reply, blocked_leak=blocked, usage=tutor.usage)
         if final is not None:
             await self.send_message(final, assessment_id=turn.assessment_id)
 
     async def _chat_interrupted(self, turn: ChatTurn, usage: providers.Usage, ref: str | None) -> None:
         try:
-            await db(attempts.chat_finish)(
+            await db(chat.chat_finish)(
                 conn=self.connection, turn=turn, reply=INTERRUPTED, blocked_leak=False, usage=usage, ref=ref
             )
         except Exception:

@@ -11,7 +11,7 @@ from django.http import HttpRequest
 from assessments.admin.forms import ApplicationForm
 from assessments.admin.scoping import RecruiterScopedAdmin
 from assessments.models import CandidateApplication
-from assessments.services.attempts import application_time_multiplier_set
+from assessments.services.attempt_control import application_time_multiplier_set
 from assessments.services.backoffice import applications_status_set
 
 

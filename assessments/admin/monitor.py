@@ -19,7 +19,7 @@ from assessments.admin.scoping import object_in_scope, only, page_context
 from assessments.errors import ApplicationError
 from assessments.models import Assessment, Test
 from assessments.selectors.analytics import blueprint_live_state
-from assessments.services.attempts import assessment_extend, assessment_terminate
+from assessments.services.attempt_control import assessment_extend, assessment_terminate
 from assessments.services.live import blueprint_announce
 
 POLL_SECONDS = 3

@@ -10,19 +10,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from assessments import messages as msg
-from assessments.ai.providers import TutorContext, Usage
-from assessments.ai.tutoring import ChatTurn
+from assessments.ai.providers import Usage
 from assessments.errors import ApplicationError
 from assessments.models import (
     Assessment,
-    CandidateApplication,
-    ChatMessage,
     IntegrityEvent,
     Response,
     Test,
@@ -33,7 +29,7 @@ from assessments.selectors.access import (
     blueprint_access_load,
 )
 from assessments.selectors.bank import Bank, bank_for
-from assessments.services.events import EventBatch, event_append, event_push_to_candidate, events_after
+from assessments.services.events import EventBatch, event_push_to_candidate, events_after
 from assessments.services.progress import Asked, Progress, progress_keep, progress_of
 from assessments.services.selection import Abilities, option_order_shuffled, question_pick_next
 from assessments.services.sessions import SessionClaim, session_claim
@@ -42,7 +38,6 @@ from assessments.services.snapshots import (
     completed_data,
     current_question,
     question_payload,
-    seconds_left,
     started_data,
 )
 from assessments.services.statements import (
@@ -157,7 +152,7 @@ def finalize(
     )
 
 
-def _finalize_now(*, assessment: Assessment, status: str, reason: str, now: datetime) -> dict[str, Any]:
+def finalize_now(*, assessment: Assessment, status: str, reason: str, now: datetime) -> dict[str, Any]:
     """Off the answer path: end the attempt, write its event and save it, in this transaction."""
     events = EventBatch(assessment)
     message = finalize(assessment=assessment, status=status, reason=reason, now=now, events=events)
@@ -170,7 +165,7 @@ def attempt_expire_if_due(*, assessment: Assessment, now: datetime) -> dict[str,
     """Finalize a running attempt whose deadline has passed; tell its live connection, wherever it is."""
     if assessment.status != Assessment.Status.IN_PROGRESS or now < assessment.deadline_at:
         return None
-    message = _finalize_now(assessment=assessment, status=Assessment.Status.TIMED_OUT, reason="time_up", now=now)
+    message = finalize_now(assessment=assessment, status=Assessment.Status.TIMED_OUT, reason="time_up", now=now)
     event_push_to_candidate(assessment=assessment, message=message)
     return message
 
@@ -340,7 +335,7 @@ def assessment_complete(*, conn: Connection, ref: str | None = None) -> Outcome:
     assessment, ended = running_attempt(conn=conn, now=now, ref=ref)
     if ended is not None:
         return ended
-    message = _finalize_now(assessment=assessment, status=Assessment.Status.COMPLETED, reason="submitted", now=now)
+    message = finalize_now(assessment=assessment, status=Assessment.Status.COMPLETED, reason="submitted", now=now)
     return Outcome(messages=[message], assessment_id=assessment.pk, finished=True)
 
 
@@ -352,108 +347,6 @@ def events_replay(*, conn: Connection, last_seq: int) -> Outcome:
         return Outcome()
     attempt_expire_if_due(assessment=assessment, now=timezone.now())
     return Outcome(messages=events_after(assessment=assessment, last_seq=last_seq), assessment_id=assessment.pk)
-
-
-GENERAL_CONTEXT = TutorContext(skill="general", job_description="", question_prompt=None, options=[])
-
-
-@transaction.atomic
-def chat_begin(*, conn: Connection, message: str, ref: str | None = None) -> ChatTurn:
-    """Store the candidate's message (within the chat limit) and gather the tutor's context.
-
-    With an attempt running on this connection the message counts against the attempt's limit and
-    the reply is checked against the question on screen. Anywhere else it is a general chat.
-    """
-    assessment = attempt_latest_locked(conn=conn) if conn.test_id is not None else None
-    if assessment is not None:
-        attempt_epoch_check(assessment=assessment, conn=conn)
-        expired = attempt_expire_if_due(assessment=assessment, now=timezone.now())
-        if expired:
-            # Not a general chat now: the message was about the question, and the expiry must commit.
-            return ChatTurn(
-                context=GENERAL_CONTEXT, options=[], correct_index=None, assessment_id=assessment.pk, ended=expired
-            )
-    if assessment is None or assessment.status != Assessment.Status.IN_PROGRESS:
-        _general_chat_store(user=conn.user, message=message)
-        return ChatTurn(context=GENERAL_CONTEXT, options=[], correct_index=None, assessment_id=None)
-    used = assessment.chat_messages.filter(role=ChatMessage.Role.CANDIDATE).count()  # the rows decide the limit
-    if used >= settings.JATAYU_CHAT_LIMIT:
-        raise ApplicationError("chat_limit", f"The chat allows {settings.JATAYU_CHAT_LIMIT} messages per attempt.")
-    ChatMessage.objects.create(assessment=assessment, role=ChatMessage.Role.CANDIDATE, content=message)
-    progress = progress_of(assessment=assessment)
-    progress.chat = used + 1
-    progress_keep(assessment=assessment, progress=progress)
-    assessment.save(update_fields=["progress"])
-    current = progress.current
-    if current is None:
-        context = TutorContext(
-            skill="general", job_description=assessment.test.job_description, question_prompt=None, options=[]
-        )
-        return ChatTurn(context=context, options=[], correct_index=None, assessment_id=assessment.pk)
-    bank = bank_for(test=assessment.test)
-    item = bank.items[current.question_id]
-    served = [item.options[i] for i in current.option_order]
-    context = TutorContext(
-        skill=bank.skills[item.skill_id].name,
-        job_description=assessment.test.job_description,
-        question_prompt=item.prompt,
-        options=served,
-    )
-    return ChatTurn(
-        context=context,
-        options=served,
-        correct_index=current.option_order.index(item.correct_option),
-        assessment_id=assessment.pk,
-    )
-
-
-def _general_chat_store(*, user: User, message: str) -> None:
-    """A chat outside a running attempt: refused while one runs elsewhere, limited per user per 24 hours.
-
-    The user's row lock makes the count and the insert one step, whichever worker serves the message.
-    """
-    now = timezone.now()
-    User.objects.select_for_update().filter(pk=user.pk).first()
-    running = Assessment.objects.filter(
-        candidate_id=user.pk, status=Assessment.Status.IN_PROGRESS, deadline_at__gt=now
-    ).first()
-    if running is not None:
-        raise ApplicationError(
-            "assessment_in_progress",
-            f"Your assessment for test {running.test_id} is running: use the chat on its page, "
-            "where the tutor can see the question.",
-        )
-    limit = settings.JATAYU_GENERAL_CHAT_LIMIT
-    used = ChatMessage.objects.filter(
-        candidate_id=user.pk, role=ChatMessage.Role.CANDIDATE, created_at__gte=now - timedelta(hours=24)
-    ).count()
-    if used >= limit:
-        raise ApplicationError("chat_limit", f"The general chat allows {limit} messages in 24 hours.")
-    ChatMessage.objects.create(candidate=user, role=ChatMessage.Role.CANDIDATE, content=message)
-
-
-@transaction.atomic
-def chat_finish(
-    *, conn: Connection, turn: ChatTurn, reply: str, blocked_leak: bool, usage: Usage, ref: str | None = None
-) -> dict[str, Any]:
-    """Store the tutor's (checked) reply and its cost; log it as the attempt's `system_message`."""
-    data = msg.SystemMessage(message=reply)
-    if turn.assessment_id is None:
-        ChatMessage.objects.create(candidate=conn.user, role=ChatMessage.Role.TUTOR, content=reply)
-        return msg.server_message("system_message", data, ref=ref)
-    assessment = Assessment.objects.select_for_update().get(pk=turn.assessment_id)
-    attempt_epoch_check(assessment=assessment, conn=conn)
-    ChatMessage.objects.create(
-        assessment=assessment, role=ChatMessage.Role.TUTOR, content=reply, blocked_leak=blocked_leak
-    )
-    state = assessment.ai_state
-    state["blocked_leaks"] = state.get("blocked_leaks", 0) + int(blocked_leak)
-    usage_record_into(state=state, usage=usage)
-    assessment.save(update_fields=["ai_state"])
-    if assessment.status != Assessment.Status.IN_PROGRESS:
-        # The attempt ended while the tutor replied: its log is closed (a retake may be counting already).
-        return msg.server_message("system_message", data, ref=ref)
-    return event_append(assessment=assessment, message_type="system_message", data=data, ref=ref)
 
 
 def usage_record_into(*, state: dict[str, Any], usage: Usage) -> None:
@@ -480,105 +373,7 @@ def integrity_record(*, conn: Connection, kind: str, ref: str | None = None) -> 
     return Outcome(messages=[msg.server_message("ack", msg.Ack(), ref=ref)])
 
 
-# ---------------------------------------------------------------- server-side actions
-
-
-@transaction.atomic
-def assessment_expire_if_due(*, assessment_id: int) -> bool:
-    """Finalize one attempt if its deadline has passed. True when this call ended it."""
-    assessment = (
-        Assessment.objects.select_for_update(of=("self",)).select_related("test").filter(pk=assessment_id).first()
-    )
-    return assessment is not None and attempt_expire_if_due(assessment=assessment, now=timezone.now()) is not None
-
-
-def assessments_expire_due(*, now: datetime | None = None) -> list[int]:
-    """Finalize every running attempt past its deadline, each in its own transaction."""
-    due = Assessment.objects.filter(status=Assessment.Status.IN_PROGRESS, deadline_at__lte=now or timezone.now())
-    return [pk for pk in due.values_list("pk", flat=True) if assessment_expire_if_due(assessment_id=pk)]
-
-
-@transaction.atomic
-def assessment_extend(*, assessment_id: int, minutes: int) -> Assessment:
-    """Move a running attempt's deadline by `minutes`; the candidate hears `time_extended` at once."""
-    if minutes <= 0:
-        raise ApplicationError("invalid_minutes", "Extend by a positive number of minutes.")
-    assessment = (
-        Assessment.objects.select_for_update(of=("self",)).select_related("test").filter(pk=assessment_id).first()
-    )
-    if assessment is None:
-        raise ApplicationError("assessment_not_found", f"Assessment {assessment_id} does not exist.", status=404)
-    now = timezone.now()
-    attempt_expire_if_due(assessment=assessment, now=now)
-    if assessment.status != Assessment.Status.IN_PROGRESS:
-        raise ApplicationError("assessment_finished", "Only a running attempt can be extended.", status=409)
-    assessment.deadline_at += timedelta(minutes=minutes)
-    _deadline_moved(assessment=assessment, now=now)
-    return assessment
-
-
-@transaction.atomic
-def assessment_terminate(*, assessment_id: int, reason: str) -> Assessment:
-    """A recruiter ends a running attempt; the candidate hears `assessment_completed` (terminated) at once."""
-    reason = reason.strip()
-    if not reason:
-        raise ApplicationError("reason_required", "Say why the attempt is terminated.")
-    assessment = (
-        Assessment.objects.select_for_update(of=("self",)).select_related("test").filter(pk=assessment_id).first()
-    )
-    if assessment is None:
-        raise ApplicationError("assessment_not_found", f"Assessment {assessment_id} does not exist.", status=404)
-    now = timezone.now()
-    attempt_expire_if_due(assessment=assessment, now=now)
-    if assessment.status != Assessment.Status.IN_PROGRESS:
-        raise ApplicationError("assessment_finished", "Only a running attempt can be terminated.", status=409)
-    assessment.ai_state["termination_reason"] = reason
-    message = _finalize_now(assessment=assessment, status=Assessment.Status.TERMINATED, reason="terminated", now=now)
-    event_push_to_candidate(assessment=assessment, message=message)
-    return assessment
-
-
 def deadline_for(*, test: Test, started_at: datetime, time_multiplier: float) -> datetime:
     """started_at + time limit times the accommodation, capped at the test's closing time."""
     deadline = started_at + timedelta(minutes=test.time_limit_minutes * time_multiplier)
     return min(deadline, test.closes_at) if test.closes_at else deadline
-
-
-@transaction.atomic
-def application_time_multiplier_set(*, application: CandidateApplication, time_multiplier: float) -> None:
-    """Change a candidate's accommodation; a running attempt's deadline moves with it, at once."""
-    previous = application.time_multiplier
-    application.time_multiplier = time_multiplier
-    application.full_clean()
-    application.save(update_fields=["time_multiplier", "updated_at"])
-    running = (
-        Assessment.objects.select_for_update(of=("self",))
-        .select_related("test")
-        .filter(
-            candidate_id=application.candidate_id, test_id=application.test_id, status=Assessment.Status.IN_PROGRESS
-        )
-        .first()
-    )
-    if running is None:
-        return
-    now = timezone.now()
-    if attempt_expire_if_due(assessment=running, now=now):
-        return
-    # Move the deadline by the difference only, so any extension already granted is kept.
-    running.deadline_at += timedelta(minutes=running.test.time_limit_minutes * (time_multiplier - previous))
-    if running.test.closes_at:
-        running.deadline_at = min(running.deadline_at, running.test.closes_at)
-    _deadline_moved(assessment=running, now=now)
-
-
-def _deadline_moved(*, assessment: Assessment, now: datetime) -> None:
-    """Save a running attempt's new deadline; its candidate hears `time_extended` after commit."""
-    assessment.save(update_fields=["deadline_at"])
-    data = msg.TimeExtended(
-        deadline=assessment.deadline_at,
-        time_remaining_seconds=seconds_left(deadline=assessment.deadline_at, now=now),
-        server_time=now,
-    )
-    event_push_to_candidate(
-        assessment=assessment, message=event_append(assessment=assessment, message_type="time_extended", data=data)
-    )

@@ -46,7 +46,7 @@ from assessments.models import (
 )
 from assessments.roles import is_recruiter
 from assessments.selectors.regrades import blueprint_voided_question_ids, question_is_void
-from assessments.services.attempts import assessment_terminate
+from assessments.services.attempt_control import assessment_terminate
 from assessments.services.bank_versions import bank_changed
 from assessments.services.blueprints import TestFields
 

@@ -14,7 +14,7 @@ User = get_user_model()
 PASSWORD = "correct-horse-battery"
 
 if TYPE_CHECKING:
-    from assessments.services.attempts import Connection
+    from assessments.services.attempts import Connection, Outcome
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -145,6 +145,21 @@ def attempt_play(*, test: Test, user: Any, choose: Callable[[Response, int], int
         outcome = answer_submit(conn=conn, question_id=question_id, selected_option=choose(response, n))
         n += 1
     return Assessment.objects.get(pk=assessment_id)
+
+
+def attempt_started(*, questions: int = 8, total: int = 5, **test_fields: Any) -> tuple["Connection", "Outcome"]:
+    """A candidate connected to a new published test, with the attempt started through the service."""
+    from assessments.services.attempts import assessment_start
+
+    test = published_test_with_bank(questions=questions, total_questions=total, **test_fields)
+    user = enrolled_candidate(test=test)
+    conn = candidate_connect(user=user, test=test)
+    return conn, assessment_start(conn=conn)
+
+
+def question_served(outcome: "Outcome") -> dict[str, Any]:
+    """The data of the `question` message an outcome sends."""
+    return next(m for m in outcome.messages if m["type"] == "question")["data"]
 
 
 def served_key(response: Response) -> int:

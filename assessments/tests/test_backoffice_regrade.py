@@ -297,7 +297,7 @@ def test_changing_the_accommodation_keeps_an_extension_already_granted(db) -> No
     from datetime import timedelta
 
     from assessments.models import CandidateApplication
-    from assessments.services.attempts import application_time_multiplier_set, assessment_extend
+    from assessments.services.attempt_control import application_time_multiplier_set, assessment_extend
     from assessments.tests.factories import AssessmentFactory, published_test_with_bank
 
     test = published_test_with_bank(time_limit_minutes=30)

@@ -5,7 +5,8 @@ import pytest
 from assessments.ai.providers import Usage
 from assessments.errors import ApplicationError
 from assessments.models import Assessment, ChatMessage
-from assessments.services.attempts import assessment_complete, assessment_start, chat_begin, chat_finish
+from assessments.services.attempts import assessment_complete, assessment_start
+from assessments.services.chat import chat_begin, chat_finish
 from assessments.tests.factories import candidate_connect, enrolled_candidate, published_test_with_bank
 
 pytestmark = pytest.mark.django_db

@@ -11,7 +11,7 @@ import pytest
 from channels.testing import ApplicationCommunicator
 
 from jatayu.dev_key import REFUSAL, LoopbackOnly, bind_addresses
-from realtime.tests.faults import free_port
+from testsupport.faults import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent

@@ -4,55 +4,30 @@ Counted in a real transaction (no test savepoints), with the test's bank already
 process, as it is for every request but the first after an edit. BEGIN and COMMIT are not counted.
 """
 
-from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from assessments.models import Assessment, Question, Response, Test
 from assessments.selectors.bank import bank_for
 from assessments.services.answers import answer_submit
-from assessments.services.attempts import Connection, assessment_start, connection_open, question_current
+from assessments.services.attempts import Connection, assessment_start, question_current
 from assessments.services.backoffice import questions_active_set
 from assessments.tests.factories import (
     QuestionFactory,
+    attempt_started,
     candidate_connect,
     enrolled_candidate,
     published_test_with_bank,
+    question_served,
     served_key,
 )
-from realtime.auth import user_from_access_token
-from realtime.tests.conftest import token_for
+from testsupport.queries import statements
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 ANSWER_BUDGET = 5
-CONNECT_BUDGET = 5
 START_BUDGET = 6
-
-
-TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE SAVEPOINT")
-
-
-def statements(action: Callable[[], Any]) -> tuple[Any, list[str]]:
-    """What `action` returned, and the statements it ran (not counting transaction control)."""
-    with CaptureQueriesContext(connection) as captured:
-        result = action()
-    return result, [q["sql"] for q in captured.captured_queries if not q["sql"].startswith(TRANSACTION_CONTROL)]
-
-
-def running(*, questions: int = 8, total: int = 5, **test_fields: Any) -> tuple[Connection, Any]:
-    test = published_test_with_bank(questions=questions, total_questions=total, **test_fields)
-    user = enrolled_candidate(test=test)
-    conn = candidate_connect(user=user, test=test)
-    outcome = assessment_start(conn=conn)
-    return conn, outcome
-
-
-def question_of(outcome: Any) -> dict[str, Any]:
-    return next(m for m in outcome.messages if m["type"] == "question")["data"]
 
 
 def answer_key(conn: Connection, question: dict[str, Any]) -> int:
@@ -63,8 +38,8 @@ def answer_key(conn: Connection, question: dict[str, Any]) -> int:
 
 
 def test_an_answer_in_the_middle_of_an_attempt_is_five_statements() -> None:
-    conn, outcome = running()
-    question = question_of(outcome)
+    conn, outcome = attempt_started()
+    question = question_served(outcome)
 
     reply, sql = statements(
         lambda: answer_submit(conn=conn, question_id=question["question_id"], selected_option=0, ref="a1")
@@ -76,9 +51,9 @@ def test_an_answer_in_the_middle_of_an_attempt_is_five_statements() -> None:
 
 
 def test_the_last_answer_which_scores_the_attempt_is_four_statements() -> None:
-    conn, outcome = running(questions=4, total=2)
-    outcome = answer_submit(conn=conn, question_id=question_of(outcome)["question_id"], selected_option=0)
-    last = question_of(outcome)
+    conn, outcome = attempt_started(questions=4, total=2)
+    outcome = answer_submit(conn=conn, question_id=question_served(outcome)["question_id"], selected_option=0)
+    last = question_served(outcome)
 
     key = answer_key(conn, last)
 
@@ -95,8 +70,8 @@ def test_the_last_answer_which_scores_the_attempt_is_four_statements() -> None:
 
 
 def test_a_repeated_answer_is_replayed_in_two_statements() -> None:
-    conn, outcome = running()
-    question = question_of(outcome)
+    conn, outcome = attempt_started()
+    question = question_served(outcome)
     first = answer_submit(conn=conn, question_id=question["question_id"], selected_option=1, ref="same")
 
     again, sql = statements(
@@ -105,37 +80,6 @@ def test_a_repeated_answer_is_replayed_in_two_statements() -> None:
 
     assert again.messages == first.messages
     assert len(sql) == 2, sql
-
-
-def test_connecting_with_a_token_to_a_running_attempt_is_five_statements() -> None:
-    conn, outcome = running()
-    token = token_for(conn.user)
-
-    def reconnect() -> Any:
-        auth = user_from_access_token(token)
-        return connection_open(user=auth.user, test_id=conn.test_id, channel_name="c2", worker="w")
-
-    opened, sql = statements(reconnect)
-
-    snapshot = opened.auth_success["data"]["assessment"]
-    assert snapshot["current_question"]["question_id"] == question_of(outcome)["question_id"]
-    assert snapshot["answered"] == 0
-    assert len(sql) == CONNECT_BUDGET, sql
-
-
-def test_connecting_before_any_attempt_is_within_the_same_budget() -> None:
-    test = published_test_with_bank(questions=4)
-    user = enrolled_candidate(test=test)
-    token = token_for(user)
-
-    def connect() -> Any:
-        auth = user_from_access_token(token)
-        return connection_open(user=auth.user, test_id=test.pk, channel_name="c1", worker="w")
-
-    opened, sql = statements(connect)
-
-    assert opened.auth_success["data"]["assessment"] is None
-    assert len(sql) == CONNECT_BUDGET, sql
 
 
 def test_starting_an_attempt_is_six_statements() -> None:
@@ -151,11 +95,11 @@ def test_starting_an_attempt_is_six_statements() -> None:
 
 
 def test_the_question_on_screen_again_is_one_statement() -> None:
-    conn, outcome = running()
+    conn, outcome = attempt_started()
 
     again, sql = statements(lambda: question_current(conn=conn))
 
-    shown, asked = question_of(again), question_of(outcome)
+    shown, asked = question_served(again), question_served(outcome)
     assert shown.pop("time_remaining_seconds") <= asked.pop("time_remaining_seconds")
     assert shown == asked
     assert len(sql) == 1, sql
@@ -163,10 +107,10 @@ def test_the_question_on_screen_again_is_one_statement() -> None:
 
 def test_a_bank_change_is_seen_by_the_next_pick_in_every_process() -> None:
     """The cache is keyed by the test's bank_version, read with the attempt's row: never stale."""
-    conn, outcome = running(questions=3, total=3)
-    first = question_of(outcome)
+    conn, outcome = attempt_started(questions=3, total=3)
+    first = question_served(outcome)
     outcome = answer_submit(conn=conn, question_id=first["question_id"], selected_option=0)
-    second = question_of(outcome)
+    second = question_served(outcome)
     test = Assessment.objects.get(candidate=conn.user).test
     unasked = Question.objects.filter(test=test).exclude(pk__in=[first["question_id"], second["question_id"]])
     assert questions_active_set(questions=unasked, active=False) == 1  # a bulk update
@@ -174,7 +118,7 @@ def test_a_bank_change_is_seen_by_the_next_pick_in_every_process() -> None:
 
     outcome, sql = statements(lambda: answer_submit(conn=conn, question_id=second["question_id"], selected_option=0))
 
-    assert question_of(outcome)["question_id"] == added.pk
+    assert question_served(outcome)["question_id"] == added.pk
     assert len(sql) > ANSWER_BUDGET  # this one answer paid for reloading the bank
 
 
@@ -196,9 +140,9 @@ def test_saving_a_test_read_before_a_bank_change_keeps_the_newer_bank_version() 
 def test_a_question_moved_to_another_test_leaves_the_old_tests_bank_and_an_asked_one_cannot_move() -> None:
     from django.core.exceptions import ValidationError
 
-    conn, outcome = running(questions=3, total=2)
+    conn, outcome = attempt_started(questions=3, total=2)
     old = Assessment.objects.get(candidate=conn.user).test
-    asked = Question.objects.get(pk=question_of(outcome)["question_id"])
+    asked = Question.objects.get(pk=question_served(outcome)["question_id"])
     other = published_test_with_bank(questions=1)
     other_skill = other.skills.order_by("pk")[0]
     unasked = Question.objects.filter(test=old).exclude(pk=asked.pk).first()

@@ -3,7 +3,8 @@
 import pytest
 
 from assessments.models import Assessment, ChatMessage, IntegrityEvent, Question, Response, Test
-from realtime.tests.conftest import db, start_attempt, token_for
+from testsupport.sockets import db, start_attempt
+from testsupport.tokens import token_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -28,10 +28,11 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 from assessments import messages as msg
 from assessments.errors import ApplicationError
 from assessments.models import Assessment, Response
-from assessments.services.attempts import assessment_extend, assessments_expire_due
+from assessments.services.attempt_control import assessment_extend, assessments_expire_due
 from assessments.tests.factories import enrolled_candidate, published_test_with_bank
 from realtime import protocol as p
-from realtime.tests.conftest import Client, db, token_for
+from testsupport.sockets import Client, db
+from testsupport.tokens import token_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -9,7 +9,8 @@ from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
 from assessments.models import CandidateApplication, Test
 from assessments.tests.factories import AssessmentFactory, UserFactory, enrolled_candidate, published_test_with_bank
-from realtime.tests.conftest import db, token_for
+from testsupport.sockets import db
+from testsupport.tokens import token_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -5,7 +5,8 @@ import json
 import pytest
 
 from assessments.tests.factories import enrolled_candidate, published_test_with_bank
-from realtime.tests.conftest import db, token_for
+from testsupport.sockets import db
+from testsupport.tokens import token_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

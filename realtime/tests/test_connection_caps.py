@@ -10,7 +10,8 @@ from assessments.tests.factories import UserFactory
 from realtime import layers
 from realtime.admission import WINDOW_SECONDS, connection_counted
 from realtime.layers import QueueingRedisChannelLayer
-from realtime.tests.conftest import db, token_for
+from testsupport.sockets import db
+from testsupport.tokens import token_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

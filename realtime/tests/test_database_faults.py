@@ -13,7 +13,7 @@ from django.db import connection, transaction
 from assessments.models import Assessment, Response
 from jatayu.env import database_from_url
 from realtime.db import db
-from realtime.tests.conftest import start_attempt
+from testsupport.sockets import start_attempt
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

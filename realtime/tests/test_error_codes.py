@@ -9,7 +9,8 @@ from assessments.models import Question
 from assessments.services import attempts
 from assessments.tests.factories import enrolled_candidate, published_test_with_bank
 from assessments.tests.fake_openai import FakeOpenAI, Reply
-from realtime.tests.conftest import db, token_for
+from testsupport.sockets import db
+from testsupport.tokens import token_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

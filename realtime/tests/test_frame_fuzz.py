@@ -22,7 +22,8 @@ from hypothesis import strategies as st
 from assessments import messages as msg
 from assessments.tests.factories import enrolled_candidate, published_test_with_bank
 from realtime import protocol as p
-from realtime.tests.conftest import Client, db, token_for
+from testsupport.sockets import Client, db
+from testsupport.tokens import token_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

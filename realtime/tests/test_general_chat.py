@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from assessments.models import Assessment, ChatMessage, IntegrityEvent
 from assessments.tests.fake_openai import FakeOpenAI, Reply
-from realtime.tests.conftest import db, start_attempt, token_for
+from testsupport.sockets import db, start_attempt
+from testsupport.tokens import token_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

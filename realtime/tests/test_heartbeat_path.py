@@ -9,7 +9,7 @@ import pytest
 from django.conf import settings
 
 from realtime.db import db
-from realtime.tests.conftest import start_attempt
+from testsupport.sockets import start_attempt
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

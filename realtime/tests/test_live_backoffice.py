@@ -19,7 +19,8 @@ from django.urls import reverse
 
 from assessments.models import Assessment, CandidateApplication, Test
 from assessments.tests.factories import PASSWORD
-from realtime.tests.live import Cluster, LiveSocket, attempt_path, candidate_with_test, live_cluster, token_for
+from testsupport.live import Cluster, LiveSocket, attempt_path, candidate_with_test, live_cluster
+from testsupport.tokens import token_for
 
 pytestmark = [pytest.mark.live, pytest.mark.django_db(transaction=True)]
 db = database_sync_to_async

@@ -19,7 +19,8 @@ from django.db import connection
 
 from assessments.models import CandidateSession
 from assessments.tests.factories import enrolled_candidate, published_test_with_bank
-from realtime.tests.live import Cluster, Worker, attempt_path, live_cluster, token_for
+from testsupport.live import Cluster, Worker, attempt_path, live_cluster
+from testsupport.tokens import token_for
 
 pytestmark = [pytest.mark.live, pytest.mark.django_db(transaction=True)]
 db = database_sync_to_async

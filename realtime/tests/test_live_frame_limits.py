@@ -13,7 +13,8 @@ from channels.db import database_sync_to_async
 from websockets.exceptions import ConnectionClosed
 
 from jatayu.serving import DAPHNE_FLAGS
-from realtime.tests.live import Cluster, attempt_path, candidate_with_test, live_cluster, token_for
+from testsupport.live import Cluster, attempt_path, candidate_with_test, live_cluster
+from testsupport.tokens import token_for
 
 REPO = Path(__file__).resolve().parents[2]
 

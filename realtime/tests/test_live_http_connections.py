@@ -10,7 +10,7 @@ import pytest
 from asgiref.sync import sync_to_async
 from django.db import connection
 
-from realtime.tests.live import Cluster, live_cluster
+from testsupport.live import Cluster, live_cluster
 
 pytestmark = [pytest.mark.live, pytest.mark.django_db(transaction=True)]
 

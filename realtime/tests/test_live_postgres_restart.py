@@ -15,8 +15,8 @@ import psycopg
 import pytest
 
 from assessments.models import Assessment, Response
-from realtime.tests.faults import OwnPostgres
-from realtime.tests.live import BIN, COMMAND_TIMEOUT, REPO_ROOT, Cluster, LiveSocket, live_cluster, live_env
+from testsupport.faults import OwnPostgres
+from testsupport.live import BIN, COMMAND_TIMEOUT, REPO_ROOT, Cluster, LiveSocket, live_cluster, live_env
 
 pytestmark = pytest.mark.live
 

@@ -12,7 +12,7 @@ from channels.db import database_sync_to_async
 from django.utils import timezone
 
 from assessments.models import Assessment, AssessmentEvent, Response, Test
-from realtime.tests.live import (
+from testsupport.live import (
     RECEIVE_TIMEOUT,
     Cluster,
     LiveSocket,
@@ -21,8 +21,8 @@ from realtime.tests.live import (
     candidate_with_test,
     live_cluster,
     option_texts,
-    token_for,
 )
+from testsupport.tokens import token_for
 
 pytestmark = [pytest.mark.live, pytest.mark.django_db(transaction=True)]
 db = database_sync_to_async

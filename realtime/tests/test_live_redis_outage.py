@@ -14,8 +14,9 @@ from channels.db import database_sync_to_async
 from websockets.exceptions import ConnectionClosed
 
 from assessments.models import Response
-from realtime.tests.faults import OwnRedis
-from realtime.tests.live import Cluster, LiveSocket, attempt_path, candidate_with_test, live_cluster, token_for
+from testsupport.faults import OwnRedis
+from testsupport.live import Cluster, LiveSocket, attempt_path, candidate_with_test, live_cluster
+from testsupport.tokens import token_for
 
 pytestmark = pytest.mark.live
 

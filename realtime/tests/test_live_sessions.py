@@ -20,15 +20,8 @@ from assessments.selectors.analytics import live_connection_counts
 from assessments.services.sessions import connection_id_for, session_claim
 from assessments.tests.factories import enrolled_candidate
 from realtime.protocol import CloseCode
-from realtime.tests.live import (
-    Cluster,
-    LiveSocket,
-    Worker,
-    attempt_path,
-    candidate_with_test,
-    live_cluster,
-    token_for,
-)
+from testsupport.live import Cluster, LiveSocket, Worker, attempt_path, candidate_with_test, live_cluster
+from testsupport.tokens import token_for
 
 pytestmark = [pytest.mark.live, pytest.mark.django_db(transaction=True)]
 db = database_sync_to_async

@@ -15,8 +15,9 @@ from websockets.asyncio.client import connect
 
 from assessments.models import CandidateSession, Response
 from assessments.services.sessions import connection_id_for
-from realtime.tests.faults import SilentLink
-from realtime.tests.live import Cluster, LiveSocket, attempt_path, candidate_with_test, live_cluster, token_for
+from testsupport.faults import SilentLink
+from testsupport.live import Cluster, LiveSocket, attempt_path, candidate_with_test, live_cluster
+from testsupport.tokens import token_for
 
 pytestmark = pytest.mark.live
 db = database_sync_to_async

@@ -8,7 +8,7 @@ import pytest
 
 from assessments.models import Assessment, Question
 from assessments.tests.fake_openai import FakeOpenAI, Reply
-from realtime.tests.conftest import db, start_attempt
+from testsupport.sockets import db, start_attempt
 
 pytestmark = pytest.mark.django_db(transaction=True)
 counter = itertools.count()

@@ -14,8 +14,8 @@ from channels.layers import channel_layers, get_channel_layer
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from assessments import broadcast
-from realtime.tests.conftest import start_attempt
-from realtime.tests.faults import OwnRedis
+from testsupport.faults import OwnRedis
+from testsupport.sockets import start_attempt
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 

@@ -6,9 +6,10 @@ import pytest
 from django.utils import timezone
 
 from assessments.models import Assessment, Test
-from assessments.services.attempts import assessment_extend, assessment_terminate
+from assessments.services.attempt_control import assessment_extend, assessment_terminate
 from assessments.tests.factories import enrolled_candidate, published_test_with_bank
-from realtime.tests.conftest import db, start_attempt, token_for
+from testsupport.sockets import db, start_attempt
+from testsupport.tokens import token_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

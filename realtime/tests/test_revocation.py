@@ -6,7 +6,7 @@ from django.test import Client as HttpClient
 
 from assessments.services.tokens import access_token_for, refresh_token_for
 from assessments.tests.factories import enrolled_candidate, published_test_with_bank
-from realtime.tests.conftest import db
+from testsupport.sockets import db
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -7,11 +7,12 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from assessments.models import Assessment, AssessmentEvent, CandidateApplication, Response, TestAnnouncement
-from assessments.services.attempts import assessment_extend
+from assessments.services.attempt_control import assessment_extend
 from assessments.services.live import blueprint_announce
 from assessments.tests.factories import enrolled_candidate, published_test_with_bank
 from realtime import consumers
-from realtime.tests.conftest import db, token_for
+from testsupport.sockets import db
+from testsupport.tokens import token_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -186,7 +187,7 @@ async def test_the_chat_so_far_is_in_the_snapshot(setup):
 
 
 async def test_termination_reaches_the_candidate_at_once(setup):
-    from assessments.services.attempts import assessment_terminate
+    from assessments.services.attempt_control import assessment_terminate
 
     _test, user, connect = setup
     client, _, question = await connect(started=True)
@@ -200,7 +201,7 @@ async def test_termination_reaches_the_candidate_at_once(setup):
 
 
 async def test_changing_the_accommodation_moves_a_running_deadline_at_once(setup):
-    from assessments.services.attempts import application_time_multiplier_set
+    from assessments.services.attempt_control import application_time_multiplier_set
 
     _test, user, connect = setup
     client, _, _ = await connect(started=True)
@@ -244,7 +245,7 @@ async def test_a_consumer_cancelled_without_disconnect_leaves_no_deadline_task_b
     """Daphne cancels an application that takes too long to close; disconnect() never runs then."""
     import asyncio
 
-    from realtime.tests.conftest import start_attempt
+    from testsupport.sockets import start_attempt
 
     started = await start_attempt(ws_clients)
 
@@ -268,7 +269,7 @@ async def test_a_closed_consumer_is_freed_without_the_cycle_collector(ws_clients
     import gc
 
     from realtime.consumers import AssessmentConsumer
-    from realtime.tests.conftest import start_attempt
+    from testsupport.sockets import start_attempt
 
     started = await start_attempt(ws_clients)  # the attempt's deadline runs on a task of the consumer
     await started.client.send("heartbeat")

@@ -10,7 +10,7 @@ import pytest
 from assessments.ai.guard import REFUSAL, reply_leaks
 from assessments.models import Assessment, ChatMessage, Question
 from assessments.tests.fake_openai import FakeOpenAI, Reply
-from realtime.tests.conftest import db, start_attempt
+from testsupport.sockets import db, start_attempt
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

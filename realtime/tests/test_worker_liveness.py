@@ -11,7 +11,8 @@ from django.utils import timezone
 from assessments.models import CandidateSession
 from assessments.tests.factories import enrolled_candidate, published_test_with_bank
 from realtime.liveness import worker_liveness
-from realtime.tests.conftest import Client, db, start_attempt, token_for
+from testsupport.sockets import Client, db, start_attempt
+from testsupport.tokens import token_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

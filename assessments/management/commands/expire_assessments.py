@@ -3,7 +3,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from assessments.services.attempts import assessments_expire_due
+from assessments.services.attempt_control import assessments_expire_due
 
 
 class Command(BaseCommand):

@@ -5,7 +5,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from assessments.errors import ApplicationError
-from assessments.services.attempts import assessment_extend, seconds_left
+from assessments.services.attempt_control import assessment_extend
+from assessments.services.snapshots import seconds_left
 
 
 class Command(BaseCommand):

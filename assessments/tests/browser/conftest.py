@@ -1,6 +1,6 @@
 """The browser tests: Debian's Chromium driven by Playwright against a live daphne.
 
-The server is `realtime.tests.live.live_cluster` with one worker: production settings (DEBUG off,
+The server is `testsupport.live.live_cluster` with one worker: production settings (DEBUG off,
 static files through WhiteNoise) on the test database and the Redis of REDIS_URL. Data the test
 commits is visible to it because these tests use `transactional_db`.
 """
@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Browser, async_playwright, expect
 
-from realtime.tests.live import Cluster, live_cluster
+from testsupport.live import Cluster, live_cluster
 
 CHROMIUM = Path(os.environ.get("JATAYU_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [

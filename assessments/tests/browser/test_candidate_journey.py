@@ -19,7 +19,7 @@ from assessments.tests.browser.candidate import (
     recruiter_token,
     right_and_wrong,
 )
-from realtime.tests.live import Cluster
+from testsupport.live import Cluster
 
 pytestmark = [pytest.mark.browser, pytest.mark.live, pytest.mark.django_db(transaction=True)]
 db = database_sync_to_async

@@ -27,7 +27,7 @@ from django.utils import timezone
 from playwright.async_api import Browser, BrowserContext, ViewportSize, WebSocketRoute, expect
 
 from assessments.models import Assessment, Test
-from assessments.services.attempts import assessment_extend
+from assessments.services.attempt_control import assessment_extend
 from assessments.tests.browser.candidate import (
     Candidate,
     SocketLog,
@@ -40,7 +40,7 @@ from assessments.tests.browser.candidate import (
     seconds_left_on_server,
     short_lived_token,
 )
-from realtime.tests.live import Cluster
+from testsupport.live import Cluster
 
 pytestmark = [pytest.mark.browser, pytest.mark.live, pytest.mark.django_db(transaction=True)]
 db = database_sync_to_async

@@ -24,7 +24,6 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -34,7 +33,6 @@ import redis.asyncio as aioredis
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import connection, connections
-from rest_framework_simplejwt.tokens import AccessToken
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
@@ -49,13 +47,6 @@ START_TIMEOUT = 30.0  # seconds a worker may take to listen
 STOP_TIMEOUT = 10.0  # seconds a worker may take to exit on SIGTERM before it is killed
 COMMAND_TIMEOUT = 60.0
 CHANNEL_LAYER_KEYS = "asgi*"  # channels_redis' default prefix
-
-
-def token_for(user: Any, *, lifetime: timedelta | None = None) -> str:
-    token = AccessToken.for_user(user)
-    if lifetime is not None:
-        token.set_exp(lifetime=lifetime)
-    return str(token)
 
 
 # ---------------------------------------------------------------- environment

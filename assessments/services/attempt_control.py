@@ -1,0 +1,110 @@
+"""What recruiters and the server do to a running attempt: expire it at its deadline, extend it,
+terminate it, and change a candidate's accommodation. Each is one transaction under the attempt's
+row lock, and the candidate hears the change (`time_extended`, `assessment_completed`) after commit."""
+
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from assessments import messages as msg
+from assessments.errors import ApplicationError
+from assessments.models import Assessment, CandidateApplication
+from assessments.services.attempts import attempt_expire_if_due, finalize_now
+from assessments.services.events import event_append, event_push_to_candidate
+from assessments.services.snapshots import seconds_left
+
+
+@transaction.atomic
+def assessment_expire_if_due(*, assessment_id: int) -> bool:
+    """Finalize one attempt if its deadline has passed. True when this call ended it."""
+    assessment = (
+        Assessment.objects.select_for_update(of=("self",)).select_related("test").filter(pk=assessment_id).first()
+    )
+    return assessment is not None and attempt_expire_if_due(assessment=assessment, now=timezone.now()) is not None
+
+
+def assessments_expire_due(*, now: datetime | None = None) -> list[int]:
+    """Finalize every running attempt past its deadline, each in its own transaction."""
+    due = Assessment.objects.filter(status=Assessment.Status.IN_PROGRESS, deadline_at__lte=now or timezone.now())
+    return [pk for pk in due.values_list("pk", flat=True) if assessment_expire_if_due(assessment_id=pk)]
+
+
+@transaction.atomic
+def assessment_extend(*, assessment_id: int, minutes: int) -> Assessment:
+    """Move a running attempt's deadline by `minutes`; the candidate hears `time_extended` at once."""
+    if minutes <= 0:
+        raise ApplicationError("invalid_minutes", "Extend by a positive number of minutes.")
+    assessment = (
+        Assessment.objects.select_for_update(of=("self",)).select_related("test").filter(pk=assessment_id).first()
+    )
+    if assessment is None:
+        raise ApplicationError("assessment_not_found", f"Assessment {assessment_id} does not exist.", status=404)
+    now = timezone.now()
+    attempt_expire_if_due(assessment=assessment, now=now)
+    if assessment.status != Assessment.Status.IN_PROGRESS:
+        raise ApplicationError("assessment_finished", "Only a running attempt can be extended.", status=409)
+    assessment.deadline_at += timedelta(minutes=minutes)
+    _deadline_moved(assessment=assessment, now=now)
+    return assessment
+
+
+@transaction.atomic
+def assessment_terminate(*, assessment_id: int, reason: str) -> Assessment:
+    """A recruiter ends a running attempt; the candidate hears `assessment_completed` (terminated) at once."""
+    reason = reason.strip()
+    if not reason:
+        raise ApplicationError("reason_required", "Say why the attempt is terminated.")
+    assessment = (
+        Assessment.objects.select_for_update(of=("self",)).select_related("test").filter(pk=assessment_id).first()
+    )
+    if assessment is None:
+        raise ApplicationError("assessment_not_found", f"Assessment {assessment_id} does not exist.", status=404)
+    now = timezone.now()
+    attempt_expire_if_due(assessment=assessment, now=now)
+    if assessment.status != Assessment.Status.IN_PROGRESS:
+        raise ApplicationError("assessment_finished", "Only a running attempt can be terminated.", status=409)
+    assessment.ai_state["termination_reason"] = reason
+    message = finalize_now(assessment=assessment, status=Assessment.Status.TERMINATED, reason="terminated", now=now)
+    event_push_to_candidate(assessment=assessment, message=message)
+    return assessment
+
+
+@transaction.atomic
+def application_time_multiplier_set(*, application: CandidateApplication, time_multiplier: float) -> None:
+    """Change a candidate's accommodation; a running attempt's deadline moves with it, at once."""
+    previous = application.time_multiplier
+    application.time_multiplier = time_multiplier
+    application.full_clean()
+    application.save(update_fields=["time_multiplier", "updated_at"])
+    running = (
+        Assessment.objects.select_for_update(of=("self",))
+        .select_related("test")
+        .filter(
+            candidate_id=application.candidate_id, test_id=application.test_id, status=Assessment.Status.IN_PROGRESS
+        )
+        .first()
+    )
+    if running is None:
+        return
+    now = timezone.now()
+    if attempt_expire_if_due(assessment=running, now=now):
+        return
+    # Move the deadline by the difference only, so any extension already granted is kept.
+    running.deadline_at += timedelta(minutes=running.test.time_limit_minutes * (time_multiplier - previous))
+    if running.test.closes_at:
+        running.deadline_at = min(running.deadline_at, running.test.closes_at)
+    _deadline_moved(assessment=running, now=now)
+
+
+def _deadline_moved(*, assessment: Assessment, now: datetime) -> None:
+    """Save a running attempt's new deadline; its candidate hears `time_extended` after commit."""
+    assessment.save(update_fields=["deadline_at"])
+    data = msg.TimeExtended(
+        deadline=assessment.deadline_at,
+        time_remaining_seconds=seconds_left(deadline=assessment.deadline_at, now=now),
+        server_time=now,
+    )
+    event_push_to_candidate(
+        assessment=assessment, message=event_append(assessment=assessment, message_type="time_extended", data=data)
+    )
