@@ -24,7 +24,7 @@ from assessments.models import (
     Test,
 )
 from assessments.selectors.analytics import duration_label, results_annotate
-from assessments.services.backoffice import assessment_reset
+from assessments.services.attempt_control import assessment_reset
 
 TEST_FILTER = "test__id__exact"
 

@@ -20,8 +20,8 @@ from assessments.admin.scoping import RecruiterScopedAdmin, object_in_scope, pag
 from assessments.errors import ApplicationError
 from assessments.models import Assessment, CandidateApplication, Question, Skill, Test
 from assessments.selectors.access import blueprint_window_state
-from assessments.services.backoffice import blueprint_archive, blueprint_duplicate, candidates_invite
-from assessments.services.blueprints import blueprint_publish
+from assessments.services.blueprints import blueprint_archive, blueprint_duplicate, blueprint_publish
+from assessments.services.candidates import candidates_invite
 
 User = get_user_model()
 

@@ -12,7 +12,7 @@ from assessments.admin.forms import ApplicationForm
 from assessments.admin.scoping import RecruiterScopedAdmin
 from assessments.models import CandidateApplication
 from assessments.services.attempt_control import application_time_multiplier_set
-from assessments.services.backoffice import applications_status_set
+from assessments.services.candidates import applications_status_set
 
 
 @admin.register(CandidateApplication)

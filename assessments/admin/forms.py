@@ -7,7 +7,8 @@ from django import forms
 from django.contrib.auth import get_user_model
 
 from assessments.models import Assessment, CandidateApplication, Question, QuestionRegrade
-from assessments.services.backoffice import MAX_INVITES, InviteRow, invite_rows_parse, question_is_void
+from assessments.selectors.regrades import question_is_void
+from assessments.services.candidates import MAX_INVITES, InviteRow, invite_rows_parse
 
 User = get_user_model()
 MAX_INVITE_FILE_BYTES = 1_000_000

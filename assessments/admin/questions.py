@@ -14,12 +14,8 @@ from assessments.admin.scoping import RecruiterScopedAdmin, object_in_scope, pag
 from assessments.errors import ApplicationError
 from assessments.models import Question, QuestionRegrade
 from assessments.roles import is_recruiter
-from assessments.services.backoffice import (
-    question_regrade_apply,
-    question_regrade_plan,
-    questions_active_set,
-    questions_promote,
-)
+from assessments.services.questions import questions_active_set, questions_promote
+from assessments.services.regrades import question_regrade_apply, question_regrade_plan
 
 
 class VoidFilter(admin.SimpleListFilter):

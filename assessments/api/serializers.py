@@ -7,14 +7,8 @@ from rest_framework import serializers
 from assessments.models import Assessment, Difficulty, Question, Skill, Test
 from assessments.selectors.access import blueprint_window_state
 from assessments.selectors.visibility import candidate_result_fields, candidate_skill_breakdown
-from assessments.services.blueprints import (
-    MAX_TIME_MULTIPLIER,
-    MIN_TIME_MULTIPLIER,
-    TEST_FIELD_NAMES,
-    QuestionSpec,
-    SkillSpec,
-    TestFields,
-)
+from assessments.services.blueprints import TEST_FIELD_NAMES, QuestionSpec, SkillSpec, TestFields
+from assessments.services.candidates import MAX_TIME_MULTIPLIER, MIN_TIME_MULTIPLIER
 
 # ---------------------------------------------------------------------------------------- common
 

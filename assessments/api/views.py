@@ -42,7 +42,7 @@ from assessments.api.throttles import LoginAddressThrottle, LoginUsernameThrottl
 from assessments.models import Test
 from assessments.roles import role_of
 from assessments.selectors import catalog
-from assessments.services import blueprints
+from assessments.services import blueprints, candidates
 from assessments.services.tokens import tokens_revoke
 
 E400 = OpenApiResponse(ErrorSerializer, description="Invalid input (`validation_error`, with `fields`).")
@@ -239,7 +239,7 @@ class TestCandidatesView(RecruiterView):
         serializer = CandidateAddSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        result = blueprints.candidate_add(
+        result = candidates.candidate_add(
             test=test,
             username=data["username"],
             email=data.get("email") or None,

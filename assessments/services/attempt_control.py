@@ -2,6 +2,8 @@
 terminate it, and change a candidate's accommodation. Each is one transaction under the attempt's
 row lock, and the candidate hears the change (`time_extended`, `assessment_completed`) after commit."""
 
+import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import transaction
@@ -9,10 +11,16 @@ from django.utils import timezone
 
 from assessments import messages as msg
 from assessments.errors import ApplicationError
-from assessments.models import Assessment, CandidateApplication
+from assessments.models import (
+    Assessment,
+    CandidateApplication,
+    Response,
+)
 from assessments.services.attempts import attempt_expire_if_due, finalize_now
 from assessments.services.events import event_append, event_push_to_candidate
 from assessments.services.snapshots import seconds_left
+
+logger = logging.getLogger(__name__)
 
 
 @transaction.atomic
@@ -108,3 +116,56 @@ def _deadline_moved(*, assessment: Assessment, now: datetime) -> None:
     event_push_to_candidate(
         assessment=assessment, message=event_append(assessment=assessment, message_type="time_extended", data=data)
     )
+
+
+@dataclass(frozen=True)
+class ResetResult:
+    assessment_id: int
+    candidate: str
+    test_id: int
+    attempt_number: int
+    was_running: bool
+    responses_deleted: int
+
+
+@transaction.atomic
+def assessment_reset(*, assessment_id: int, by: str = "") -> ResetResult:
+    """Delete a candidate's latest attempt and its whole record, so they may start again.
+
+    The attempt count is the number of attempts, so this gives one attempt back. A running attempt
+    is terminated first (the connected candidate hears `assessment_completed`, reason `terminated`).
+    Only the latest attempt may be reset: attempt numbers stay 1..n without gaps.
+    """
+    assessment = (
+        Assessment.objects.select_for_update(of=("self",)).select_related("candidate").filter(pk=assessment_id).first()
+    )
+    if assessment is None:
+        raise ApplicationError("assessment_not_found", f"Assessment {assessment_id} does not exist.", status=404)
+    latest = (
+        Assessment.objects.filter(candidate_id=assessment.candidate_id, test_id=assessment.test_id)
+        .order_by("-attempt_number")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if latest != assessment.pk:
+        raise ApplicationError(
+            "not_latest_attempt",
+            f"Assessment {assessment_id} is not this candidate's latest attempt at the test (that is {latest}); "
+            "only the latest attempt can be reset.",
+            status=409,
+        )
+    was_running = assessment.status == Assessment.Status.IN_PROGRESS
+    if was_running:
+        assessment_terminate(assessment_id=assessment.pk, reason=f"reset{f' by {by}' if by else ''}")
+    responses = Response.objects.filter(assessment=assessment).count()
+    result = ResetResult(
+        assessment_id=assessment.pk,
+        candidate=assessment.candidate.get_username(),
+        test_id=assessment.test_id,
+        attempt_number=assessment.attempt_number,
+        was_running=was_running,
+        responses_deleted=responses,
+    )
+    assessment.delete()
+    logger.info("assessment %s (attempt %s) reset by %s", result.assessment_id, result.attempt_number, by or "?")
+    return result

@@ -134,7 +134,7 @@ def finalize(
     assessment.score = sum(1 for a in progress.items if a.answered and a.correct and a.question_id not in voided)
     voided_asked = sum(1 for a in progress.items if a.question_id in voided)
     if voided_asked:
-        # Later regrades count from the max_score before any void (see services.backoffice).
+        # Later regrades count from the max_score before any void (see services.regrades).
         assessment.ai_state.setdefault("regrade", {}).setdefault("original_max_score", assessment.max_score)
         assessment.max_score = max(assessment.max_score - voided_asked, 0)
     assessment.percentage_score = (

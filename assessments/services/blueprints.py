@@ -6,30 +6,24 @@ such as `questions.1.options`).
 """
 
 import logging
-import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypedDict
+from typing import TypedDict
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
-from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Count, ProtectedError, Q
 
 from assessments.errors import ApplicationError
-from assessments.models import Assessment, CandidateApplication, Difficulty, Question, Skill, Test
-from assessments.roles import is_recruiter
+from assessments.models import Assessment, Difficulty, Question, Skill, Test
+from assessments.selectors.regrades import blueprint_voided_question_ids
 
 logger = logging.getLogger(__name__)
 
 OFFLINE_PROVIDER = "offline"
-MIN_TIME_MULTIPLIER = 1.0
-MAX_TIME_MULTIPLIER = 5.0
-GENERATED_PASSWORD_BYTES = 12  # token_urlsafe(12) gives 16 characters
 
 
 class TestFields(TypedDict, total=False):
@@ -67,15 +61,6 @@ class QuestionSpec:
     correct_option: int
     explanation: str = ""
     difficulty: str = Difficulty.MEDIUM
-
-
-@dataclass(frozen=True)
-class CandidateAddResult:
-    candidate: User
-    application: CandidateApplication
-    password: str | None  # set only when generated here
-    user_created: bool
-    application_created: bool
 
 
 def _prefixed(exc: ValidationError, prefix: str) -> ValidationError:
@@ -296,94 +281,56 @@ def question_create(
     return question
 
 
-def _candidate_account_get_or_create(
-    *, username: str, email: str | None, password: str | None
-) -> tuple[User, str | None, bool]:
-    """The account named `username`, created when missing: (user, generated password, created).
-
-    Safe against a concurrent request creating the same username: the unique index decides, and the
-    loser uses the winner's account as an existing one (never learning its password).
-    """
-    user_model: Any = get_user_model()
-    lookup = {user_model.USERNAME_FIELD: username}
-    existing = user_model._default_manager.filter(**lookup).first()
-    if existing is not None:
-        return existing, None, False
-    user = user_model(**lookup, email=email or "")
-    generated: str | None = None
-    if password:
-        try:
-            validate_password(password, user)
-        except ValidationError as exc:
-            raise ValidationError({"password": exc.messages}) from exc
-    else:
-        password = generated = secrets.token_urlsafe(GENERATED_PASSWORD_BYTES)
-    user.set_password(password)
-    # Uniqueness is left to the database: a check here could pass for two racing requests alike.
-    user.full_clean(validate_unique=False)
-    try:
-        with transaction.atomic():  # a savepoint: losing the race undoes only this insert
-            user.save()
-    except IntegrityError:
-        existing = user_model._default_manager.filter(**lookup).first()
-        if existing is None:
-            raise  # not a duplicate username after all
-        return existing, None, False
-    return user, generated, True
+COPY_PREFIX = "Copy of "
 
 
-def _application_get_or_create_locked(*, candidate: User, test: Test) -> tuple[CandidateApplication, bool]:
-    """`candidate`'s application to `test`, row-locked, inserted with its defaults when missing."""
-    applications = CandidateApplication.objects.select_for_update().filter(candidate=candidate, test=test)
-    application = applications.first()
-    if application is not None:
-        return application, False
-    try:
-        with transaction.atomic():  # a savepoint, as above; the caller validates and saves its changes
-            return CandidateApplication.objects.create(candidate=candidate, test=test), True
-    except IntegrityError:
-        application = applications.first()  # the racing request's row, committed: lock it
-        if application is None:
-            raise
-        return application, False
+# Every setting a recruiter may write but the title and status, and the adaptive stopping rule.
+_COPIED_TEST_FIELDS = (*(f for f in TestFields.__annotations__ if f not in {"title", "status"}), "se_target")
 
 
 @transaction.atomic
-def candidate_add(
-    *,
-    test: Test,
-    username: str,
-    email: str | None = None,
-    password: str | None = None,
-    time_multiplier: float | None = None,
-) -> CandidateAddResult:
-    """Shortlist `username` for `test`, creating the candidate account when it does not exist.
+def blueprint_duplicate(*, test: Test, by: User) -> Test:
+    """A draft copy of `test` owned by `by`: its fields, skills and bank questions (void ones left out).
 
-    An existing account is never changed (neither its email nor its password): only its
-    application is. A password is generated with `secrets` when a new account gets none.
-    Concurrent calls for the same username make one account and one application: one caller
-    sees them created, the others see them as existing.
+    Generated questions, candidates and attempts stay with the original.
     """
-    if time_multiplier is not None and not MIN_TIME_MULTIPLIER <= time_multiplier <= MAX_TIME_MULTIPLIER:
-        raise ValidationError(
-            {"time_multiplier": f"time_multiplier must be between {MIN_TIME_MULTIPLIER} and {MAX_TIME_MULTIPLIER}."}
-        )
-    user, generated, user_created = _candidate_account_get_or_create(username=username, email=email, password=password)
-    if not user_created and is_recruiter(user):
-        raise ApplicationError(
-            "user_is_recruiter", f"{username!r} is a recruiter account and cannot be added as a candidate.", status=409
-        )
-
-    application, application_created = _application_get_or_create_locked(candidate=user, test=test)
-    application.status = CandidateApplication.Status.SHORTLISTED
-    if time_multiplier is not None:
-        application.time_multiplier = time_multiplier
-    application.full_clean()
-    application.save()
-    return CandidateAddResult(
-        candidate=user,
-        application=application,
-        password=generated,
-        user_created=user_created,
-        application_created=application_created,
+    title = (COPY_PREFIX + test.title)[: Test._meta.get_field("title").max_length]
+    copy = Test(
+        title=title, status=Test.Status.DRAFT, created_by=by, **{f: getattr(test, f) for f in _COPIED_TEST_FIELDS}
     )
+    copy.full_clean()
+    copy.save()
+    skills: dict[int, Skill] = {}
+    for skill in Skill.objects.filter(test=test).order_by("order", "id"):
+        skills[skill.pk] = Skill.objects.create(
+            test=copy, name=skill.name, weight=skill.weight, difficulty=skill.difficulty, order=skill.order
+        )
+    voided = blueprint_voided_question_ids(test_id=test.pk)
+    bank = Question.objects.filter(test=test, source=Question.Source.BANK).exclude(pk__in=voided).order_by("id")
+    Question.objects.bulk_create(
+        Question(
+            test=copy,
+            skill=skills[q.skill_id],
+            prompt=q.prompt,
+            options=list(q.options),
+            correct_option=q.correct_option,
+            explanation=q.explanation,
+            difficulty=q.difficulty,
+            source=Question.Source.BANK,
+            active=q.active,
+        )
+        for q in bank
+    )
+    logger.info("test %s duplicated as %s by %s", test.pk, copy.pk, by.pk)
+    return copy
+
+
+@transaction.atomic
+def blueprint_archive(*, test: Test) -> Test:
+    """Archive a test: it leaves candidates' lists; running attempts may still finish."""
+    test = Test.objects.select_for_update().get(pk=test.pk)
+    if test.status != Test.Status.ARCHIVED:
+        test.status = Test.Status.ARCHIVED
+        test.full_clean()
+        test.save(update_fields=["status", "updated_at"])
+    return test

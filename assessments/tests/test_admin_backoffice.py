@@ -22,7 +22,7 @@ from assessments.models import (
     QuestionRegrade,
     Test,
 )
-from assessments.services.backoffice import MAX_INVITES
+from assessments.services.candidates import MAX_INVITES
 from assessments.tests.backoffice_factories import (
     XSS,
     XSS_ESCAPED,

@@ -1,5 +1,6 @@
-"""Two `POST /api/tests/{id}/candidates/` at the same moment for the same candidate make one account and
-one application; one caller gets 201, the other 200 with what already existed, and neither sees a 500.
+"""Two `POST /api/tests/{id}/candidates/` (or two invitation lists) at the same moment for the same
+candidate make one account and one application; one caller gets 201, the other 200 with what already
+existed, and neither sees a 500.
 
 Each test forces the worst interleaving: both requests have looked the row up and found nothing before
 either inserts it (a barrier in front of the insert), so the second insert meets the unique index.
@@ -95,3 +96,37 @@ def test_racing_adds_of_an_existing_account_make_one_application(monkeypatch):
     assert {r.json()["application_id"] for r in responses} == {application.pk}
     assert all(r.json()["created"] is False for r in responses)
     assert (application.status, application.time_multiplier) == (models.CandidateApplication.Status.SHORTLISTED, 1.5)
+
+
+def test_racing_invitations_of_a_new_username_make_one_account_and_one_application(monkeypatch):
+    """The invitation list (admin and `invite_candidates`) creates accounts the same race-safe way:
+    before, the second insert of the same username raised IntegrityError and undid the whole list."""
+    from assessments.services.candidates import InviteRow, candidates_invite
+
+    test = factories.published_test_with_bank()
+    pause_before_first_save(monkeypatch, User, threading.Barrier(CALLERS))
+    reports: list[Any] = []
+    errors: list[BaseException] = []
+
+    def invite() -> None:
+        try:
+            reports.append(candidates_invite(test=test, rows=[InviteRow(line=1, username="fay", email="fay@x.org")]))
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=invite) for _ in range(CALLERS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert errors == []
+    user = User.objects.get(username="fay")
+    assert models.CandidateApplication.objects.filter(candidate=user, test=test).count() == 1
+    created = [r for r in reports if r.created]
+    assert len(created) == 1
+    assert user.check_password(created[0].created[0][2])
+    (other,) = [r for r in reports if not r.created]
+    assert (other.invited, other.already) in (([], [("fay", "Invited")]), (["fay"], []))

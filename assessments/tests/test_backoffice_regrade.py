@@ -8,10 +8,7 @@ from django.urls import reverse
 
 from assessments.errors import ApplicationError
 from assessments.models import Assessment, Question, QuestionRegrade, Response, Test
-from assessments.services.backoffice import (
-    question_regrade_apply,
-    question_regrade_plan,
-)
+from assessments.services.regrades import question_regrade_apply, question_regrade_plan
 from assessments.tests.backoffice_factories import attempt_with_answers, wrong_option
 from assessments.tests.factories import QuestionFactory, RecruiterFactory, SkillFactory, TestFactory, UserFactory
 

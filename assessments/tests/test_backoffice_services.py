@@ -9,14 +9,9 @@ from django.utils import timezone
 
 from assessments.errors import ApplicationError
 from assessments.models import Assessment, CandidateApplication, ChatMessage, Response, Test
-from assessments.services.backoffice import (
-    InviteRow,
-    applications_status_set,
-    assessment_reset,
-    blueprint_duplicate,
-    candidates_invite,
-    invite_rows_parse,
-)
+from assessments.services.attempt_control import assessment_reset
+from assessments.services.blueprints import blueprint_duplicate
+from assessments.services.candidates import InviteRow, applications_status_set, candidates_invite, invite_rows_parse
 from assessments.tests.backoffice_factories import attempt_with_answers, attempt_with_record, first_question
 from assessments.tests.factories import RecruiterFactory, UserFactory, published_test_with_bank
 

@@ -6,8 +6,9 @@ from django.core.exceptions import ValidationError
 
 from assessments import models
 from assessments.errors import ApplicationError
-from assessments.services import blueprints
-from assessments.services.blueprints import CandidateAddResult, QuestionSpec, SkillSpec
+from assessments.services import blueprints, candidates
+from assessments.services.blueprints import QuestionSpec, SkillSpec
+from assessments.services.candidates import CandidateAddResult
 from assessments.tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -151,8 +152,8 @@ def test_question_create_checks_the_skill_belongs_to_the_test():
 def test_candidate_add_creates_the_account_once_and_reports_what_it_did():
     test = factories.published_test_with_bank()
 
-    first = blueprints.candidate_add(test=test, username="zoe")
-    again = blueprints.candidate_add(test=test, username="zoe", time_multiplier=2.0)
+    first = candidates.candidate_add(test=test, username="zoe")
+    again = candidates.candidate_add(test=test, username="zoe", time_multiplier=2.0)
 
     assert isinstance(first, CandidateAddResult)
     assert (first.user_created, first.application_created) == (True, True)
@@ -171,7 +172,7 @@ def test_candidate_add_rolls_back_the_account_when_the_application_is_invalid(mo
 
     monkeypatch.setattr(models.CandidateApplication, "full_clean", refuse)
     with pytest.raises(ValidationError):
-        blueprints.candidate_add(test=test, username="yan")
+        candidates.candidate_add(test=test, username="yan")
 
     assert not models.CandidateApplication.objects.exists()
     assert not User.objects.filter(username="yan").exists()

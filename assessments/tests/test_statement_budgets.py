@@ -12,7 +12,7 @@ from assessments.models import Assessment, Question, Response, Test
 from assessments.selectors.bank import bank_for
 from assessments.services.answers import answer_submit
 from assessments.services.attempts import Connection, assessment_start, question_current
-from assessments.services.backoffice import questions_active_set
+from assessments.services.questions import questions_active_set
 from assessments.tests.factories import (
     QuestionFactory,
     attempt_started,

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from assessments.errors import ApplicationError
 from assessments.models import Assessment
-from assessments.services.backoffice import assessment_reset
+from assessments.services.attempt_control import assessment_reset
 
 
 class Command(BaseCommand):

@@ -1,0 +1,296 @@
+"""Regrading a question, and re-scoring the attempts that saw it.
+
+A question may be *voided* (it then counts neither in the score nor in the max_score of any attempt
+that saw it, and is never asked again) or given a new *key*; either way every finished attempt that
+saw it is re-scored from its responses: score = answered non-void responses whose choice matches
+the (new) key; max_score = the attempt's max_score before any regrade minus the void questions it
+was asked; percentage and passed as at the end of an attempt. Attempts still running are skipped
+and listed: the new key already applies to the answers they give from now on, and a later
+`rescore` (the same page) brings their final scores in line once they have ended. The dry run
+computes the same thing without writing. Each apply leaves a `QuestionRegrade` audit record.
+"""
+
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.db import transaction
+
+from assessments.ai.ability import ability_estimate, difficulty_logit
+from assessments.errors import ApplicationError
+from assessments.models import (
+    Assessment,
+    Question,
+    QuestionRegrade,
+    Response,
+    Skill,
+)
+from assessments.selectors.regrades import blueprint_voided_question_ids, question_is_void
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class AttemptRescore:
+    """One attempt's scores before and after a regrade."""
+
+    assessment_id: int
+    candidate: str
+    attempt_number: int
+    old_score: int
+    new_score: int
+    old_max_score: int
+    new_max_score: int
+    old_percentage: float | None
+    new_percentage: float
+    old_passed: bool | None
+    new_passed: bool
+
+    @property
+    def changed(self) -> bool:
+        return (self.old_score, self.old_max_score, self.old_percentage, self.old_passed) != (
+            self.new_score,
+            self.new_max_score,
+            self.new_percentage,
+            self.new_passed,
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "assessment_id": self.assessment_id,
+            "candidate": self.candidate,
+            "attempt": self.attempt_number,
+            "old": {
+                "score": self.old_score,
+                "max_score": self.old_max_score,
+                "percentage": self.old_percentage,
+                "passed": self.old_passed,
+            },
+            "new": {
+                "score": self.new_score,
+                "max_score": self.new_max_score,
+                "percentage": self.new_percentage,
+                "passed": self.new_passed,
+            },
+        }
+
+
+@dataclass(frozen=True)
+class RegradePlan:
+    question: Question
+    action: str
+    new_correct_option: int | None
+    rescores: list[AttemptRescore]
+    skipped: list[int]  # running attempts that saw the question
+
+    @property
+    def changed(self) -> list[AttemptRescore]:
+        return [r for r in self.rescores if r.changed]
+
+
+@dataclass
+class _Scored:
+    """An attempt's recomputed state: the rescore, and what to write when applied."""
+
+    rescore: AttemptRescore
+    correctness: dict[int, bool | None]  # response id -> is_correct, for the responses that change
+    original_max_score: int
+    ability: dict[str, Any] | None
+
+
+def _attempt_score(
+    *,
+    assessment: Assessment,
+    responses: Iterable[Response],
+    keys: Mapping[int, int],
+    voided: set[int],
+    pass_percentage: float,
+    skill_names: Mapping[int, str],
+) -> _Scored:
+    regrade_state = assessment.ai_state.get("regrade", {})
+    original_max = int(regrade_state.get("original_max_score", assessment.max_score))
+    score = 0
+    voided_asked = 0
+    correctness: dict[int, bool | None] = {}
+    overall: list[tuple[float, bool]] = []
+    per_skill: dict[int, list[tuple[float, bool]]] = {}
+    for response in responses:
+        question = response.question
+        if response.selected_option is not None:
+            correct = response.selected_option == keys.get(question.pk, question.correct_option)
+            if correct != response.is_correct:
+                correctness[response.pk] = correct
+        else:
+            correct = False
+        if question.pk in voided:
+            voided_asked += 1
+            continue
+        if response.selected_option is not None:
+            score += int(correct)
+            pair = (difficulty_logit(question.difficulty), correct)
+            overall.append(pair)
+            per_skill.setdefault(question.skill_id, []).append(pair)
+    new_max = max(original_max - voided_asked, 0)
+    percentage = round(100.0 * score / new_max, 2) if new_max else 0.0
+    ability = None
+    if "ability" in assessment.ai_state:
+        ability = {
+            "overall": ability_estimate(overall).as_dict(),
+            "skills": {
+                skill_names[sid]: ability_estimate(pairs).as_dict()
+                for sid, pairs in per_skill.items()
+                if sid in skill_names
+            },
+        }
+    rescore = AttemptRescore(
+        assessment_id=assessment.pk,
+        candidate=assessment.candidate.get_username(),
+        attempt_number=assessment.attempt_number,
+        old_score=assessment.score,
+        new_score=score,
+        old_max_score=assessment.max_score,
+        new_max_score=new_max,
+        old_percentage=assessment.percentage_score,
+        new_percentage=percentage,
+        old_passed=assessment.passed,
+        new_passed=percentage >= pass_percentage,
+    )
+    return _Scored(rescore=rescore, correctness=correctness, original_max_score=original_max, ability=ability)
+
+
+def _regrade_check(*, question: Question, action: str, new_correct_option: int | None) -> None:
+    if action not in QuestionRegrade.Action.values:
+        raise ApplicationError("invalid_action", f"Unknown regrade action {action!r}.")
+    if question_is_void(question=question) and action != QuestionRegrade.Action.RESCORE:
+        raise ApplicationError("question_void", "This question is already void; only a re-score is possible.")
+    if action == QuestionRegrade.Action.REKEY:
+        options = question.options if isinstance(question.options, list) else []
+        if new_correct_option is None or not 0 <= new_correct_option < len(options):
+            raise ApplicationError(
+                "invalid_key", f"The new key must be an option index between 0 and {len(options) - 1}."
+            )
+        if new_correct_option == question.correct_option:
+            raise ApplicationError("same_key", "That is already the key of this question.")
+
+
+def _regrade_compute(
+    *, question: Question, action: str, new_correct_option: int | None, lock: bool
+) -> tuple[list[tuple[Assessment, _Scored]], list[int]]:
+    test = question.test
+    voided = blueprint_voided_question_ids(test_id=test.pk)
+    if action == QuestionRegrade.Action.VOID:
+        voided.add(question.pk)
+    keys = (
+        {question.pk: new_correct_option}
+        if action == QuestionRegrade.Action.REKEY and new_correct_option is not None
+        else {}
+    )
+    seen_by = Response.objects.filter(question=question).values("assessment_id")
+    seen = Assessment.objects.filter(pk__in=seen_by).order_by("started_at", "id")
+    # Running attempts are left alone, and not locked: answers must not wait behind a long regrade.
+    skipped = list(seen.filter(status=Assessment.Status.IN_PROGRESS).values_list("pk", flat=True))
+    attempts = seen.exclude(status=Assessment.Status.IN_PROGRESS).select_related("candidate")
+    if lock:
+        attempts = attempts.select_for_update(of=("self",))
+    skill_names = dict(Skill.objects.filter(test=test).values_list("pk", "name"))
+    scored: list[tuple[Assessment, _Scored]] = []
+    for assessment in attempts:
+        responses = assessment.responses.select_related("question").order_by("position")
+        scored.append(
+            (
+                assessment,
+                _attempt_score(
+                    assessment=assessment,
+                    responses=responses,
+                    keys=keys,
+                    voided=voided,
+                    pass_percentage=test.pass_percentage,
+                    skill_names=skill_names,
+                ),
+            )
+        )
+    return scored, skipped
+
+
+def question_regrade_plan(*, question: Question, action: str, new_correct_option: int | None = None) -> RegradePlan:
+    """The dry run: every finished attempt that saw `question`, with its scores now and after the regrade."""
+    _regrade_check(question=question, action=action, new_correct_option=new_correct_option)
+    scored, skipped = _regrade_compute(
+        question=question, action=action, new_correct_option=new_correct_option, lock=False
+    )
+    return RegradePlan(
+        question=question,
+        action=action,
+        new_correct_option=new_correct_option,
+        rescores=[s.rescore for _, s in scored],
+        skipped=skipped,
+    )
+
+
+@transaction.atomic
+def question_regrade_apply(
+    *,
+    question: Question,
+    action: str,
+    by: User | None,
+    new_correct_option: int | None = None,
+    reason: str = "",
+) -> QuestionRegrade:
+    """Void `question`, change its key, or only re-score; re-score every finished attempt that saw it."""
+    question = Question.objects.select_for_update().select_related("test").get(pk=question.pk)
+    _regrade_check(question=question, action=action, new_correct_option=new_correct_option)
+    old_key = question.correct_option
+    if action == QuestionRegrade.Action.REKEY and new_correct_option is not None:
+        question.correct_option = new_correct_option
+        question.full_clean()
+        question.save(update_fields=["correct_option"])
+    elif action == QuestionRegrade.Action.VOID:
+        question.active = False
+        question.save(update_fields=["active"])
+    scored, skipped = _regrade_compute(
+        question=question, action=action, new_correct_option=new_correct_option, lock=True
+    )
+    voided = blueprint_voided_question_ids(test_id=question.test_id)
+    if action == QuestionRegrade.Action.VOID:
+        voided.add(question.pk)
+    for assessment, result in scored:
+        for response_id, correct in result.correctness.items():
+            Response.objects.filter(pk=response_id).update(is_correct=correct)
+        rescore = result.rescore
+        assessment.score = rescore.new_score
+        assessment.max_score = rescore.new_max_score
+        assessment.percentage_score = rescore.new_percentage
+        assessment.passed = rescore.new_passed
+        assessment.ai_state["regrade"] = {
+            "original_max_score": result.original_max_score,
+            "voided_question_ids": sorted(voided),
+        }
+        if result.ability is not None:
+            assessment.ai_state["ability"] = result.ability
+        assessment.save(update_fields=["score", "max_score", "percentage_score", "passed", "ai_state"])
+    rescores = [s.rescore for _, s in scored]
+    record = QuestionRegrade.objects.create(
+        question=question,
+        action=action,
+        old_correct_option=old_key,
+        new_correct_option=question.correct_option,
+        reason=reason.strip(),
+        performed_by=by,
+        performed_by_username=by.get_username() if by is not None else "",
+        attempts_rescored=len(rescores),
+        scores_changed=sum(1 for r in rescores if r.changed),
+        changes=[r.as_dict() for r in rescores],
+        skipped_attempts=skipped,
+    )
+    logger.info(
+        "question %s regraded (%s) by %s: %d attempt(s) re-scored, %d changed, %d running skipped",
+        question.pk,
+        action,
+        record.performed_by_username or "?",
+        record.attempts_rescored,
+        record.scores_changed,
+        len(skipped),
+    )
+    return record
