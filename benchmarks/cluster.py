@@ -331,6 +331,22 @@ def cpu_of(servers: list[Server]) -> list[float]:
     return [server.cpu_seconds() if server.running() else 0.0 for server in servers]
 
 
+def postgres_cpu_seconds() -> float:
+    """CPU time of the machine's PostgreSQL: every `postgres` process, plus what the ones that exited
+    left in their parent's cutime and cstime. It is the shared server's, so an upper bound for ours."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:  # the process exited while we looked
+            continue
+        name, _, rest = text.partition("(")[2].rpartition(")")
+        if name == "postgres":
+            fields = rest.split()
+            total += sum(int(v) for v in fields[11:15])  # utime, stime, cutime, cstime
+    return total / CLOCK_TICKS
+
+
 def machine_busy_seconds() -> float:
     """CPU time the whole machine has spent busy since boot, all cores together (from /proc/stat)."""
     user, nice, system, _idle, _iowait, irq, softirq, steal = (

@@ -11,7 +11,16 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.client import ClientPool, split
-from benchmarks.cluster import Seed, Server, cpu_of, machine_busy_seconds, machine_quiet, redis_cpu_seconds, settle
+from benchmarks.cluster import (
+    Seed,
+    Server,
+    cpu_of,
+    machine_busy_seconds,
+    machine_quiet,
+    postgres_cpu_seconds,
+    redis_cpu_seconds,
+    settle,
+)
 
 
 @dataclass(frozen=True)
@@ -59,6 +68,26 @@ QUICK = Plan(
 WARM_UP = 8
 
 
+@dataclass(frozen=True)
+class Spent:
+    """CPU seconds over one `Context.usage` block."""
+
+    servers: list[float] = field(default_factory=list)
+    postgres: float = 0.0
+    redis: float = 0.0
+    machine: float = 0.0
+
+    def per(self, count: int) -> str:
+        """Milliseconds of CPU per operation, by who spent them."""
+        if not count:
+            return "no operations"
+        servers, machine = 1000 * sum(self.servers) / count, 1000 * self.machine / count
+        return (
+            f"servers {servers:.2f} ms, PostgreSQL {1000 * self.postgres / count:.2f} ms, "
+            f"Redis {1000 * self.redis / count:.3f} ms; the whole machine {machine:.2f} ms"
+        )
+
+
 @dataclass
 class Context:
     plan: Plan
@@ -71,6 +100,7 @@ class Context:
     log_dir: Path
     details: list[str] = field(default_factory=list)
     cursor: int = 0
+    spent: Spent = field(default_factory=Spent)  # the last `usage` block's
 
     def say(self, line: str) -> None:
         print(line, flush=True)
@@ -100,17 +130,23 @@ class Context:
         servers = servers or self.workers
         results: list[dict[str, Any]] = []
         wall, cpu, redis_cpu = time.monotonic(), cpu_of(servers), redis_cpu_seconds(self.redis_db)
-        machine = machine_busy_seconds()
+        machine, postgres = machine_busy_seconds(), postgres_cpu_seconds()
         yield results
         wall = time.monotonic() - wall
-        machine = machine_busy_seconds() - machine
-        spent = [b - a for a, b in zip(cpu, cpu_of(servers), strict=True)]
-        each = ", ".join(f"{s.name} {c:.1f} s ({100 * c / wall:.0f}%)" for s, c in zip(servers, spent, strict=True))
+        self.spent = Spent(
+            servers=[b - a for a, b in zip(cpu, cpu_of(servers), strict=True)],
+            postgres=postgres_cpu_seconds() - postgres,
+            redis=redis_cpu_seconds(self.redis_db) - redis_cpu,
+            machine=machine_busy_seconds() - machine,
+        )
+        each = ", ".join(
+            f"{s.name} {c:.1f} s ({100 * c / wall:.0f}%)" for s, c in zip(servers, self.spent.servers, strict=True)
+        )
         client_cpu = sum(r.get("cpu", 0.0) for r in results)
         self.say(
             f"    {label}: {wall:.1f} s wall; server CPU {each}; load clients {client_cpu:.1f} s; "
-            f"Redis {redis_cpu_seconds(self.redis_db) - redis_cpu:.1f} s; "
-            f"machine busy {machine / wall:.2f} of {os.cpu_count()} cores"
+            f"PostgreSQL {self.spent.postgres:.1f} s; Redis {self.spent.redis:.1f} s; "
+            f"machine busy {self.spent.machine / wall:.2f} of {os.cpu_count()} cores"
         )
 
     def quiet(self, scenario_id: str, within: float) -> None:

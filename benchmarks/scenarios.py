@@ -1,5 +1,6 @@
 """The scenarios P1-P6: each drives the load clients, prints what it saw and returns its figures."""
 
+import os
 import time
 from typing import Any
 
@@ -152,14 +153,28 @@ def p3_answers(ctx: Context) -> list[Figure]:
     answers = sum(r["answers"] for r in results)
     ceiling = answers / plan.closed_seconds
     ctx.say(f"    {answers:,} answers: {ceiling:.0f}/s; submit -> feedback {summary(merged(results, 'latencies'))}")
+    answering = ctx.spent
+    ctx.say(f"    CPU per answer: {answering.per(answers)}")
     pool.same("close_candidates", timeout=60)
     ctx.settle("closing the candidates")
     echo = echo_floor(ctx, count)
+    # PostgreSQL's share alone bounds the ceiling: were the whole machine its, it could commit no more.
+    bound = (os.cpu_count() or 1) * answers / answering.postgres / echo if answering.postgres and echo else None
+    if bound is not None:
+        ctx.say(f"    PostgreSQL's CPU per answer alone caps the ceiling at {bound:.2f} x the echo floor")
     return [
         *figures,
         Figure("P3b", "answers/s ceiling (closed loop)", ceiling, "/s", note=f"{count} candidates, 2 workers"),
         Figure("P3b", "echo round trips/s (floor)", echo, "/s", note=f"{count} sockets, 1 daphne"),
-        Figure("P3b", "ceiling / echo floor", ceiling / echo if echo else None, "", 0.5, ">="),
+        Figure(
+            "P3b",
+            "ceiling / echo floor",
+            ceiling / echo if echo else None,
+            "",
+            0.5,
+            ">=",
+            note=f"PostgreSQL's CPU alone caps it at {bound:.2f}" if bound is not None else "",
+        ),
     ]
 
 
@@ -180,8 +195,9 @@ def echo_floor(ctx: Context, count: int) -> float:
             ],
             timeout=plan.closed_seconds + 60,
         )
-    rate = sum(r["round_trips"] for r in results) / plan.closed_seconds
-    ctx.say(f"    {rate:.0f} round trips/s")
+    round_trips = sum(r["round_trips"] for r in results)
+    rate = round_trips / plan.closed_seconds
+    ctx.say(f"    {rate:.0f} round trips/s; CPU per round trip: {ctx.spent.per(round_trips)}")
     return rate
 
 
