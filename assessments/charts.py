@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
-from assessments.selectors.analytics import Bin
+from assessments.selectors.distributions import Bin
 
 WIDTH = 640
 HEIGHT = 260

@@ -23,7 +23,7 @@ from assessments.models import (
     Response,
     Test,
 )
-from assessments.selectors.analytics import duration_label, results_annotate
+from assessments.selectors.results import duration_label, results_annotate
 from assessments.services.attempt_control import assessment_reset
 
 TEST_FILTER = "test__id__exact"

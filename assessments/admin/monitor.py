@@ -18,7 +18,7 @@ from assessments.admin.forms import AnnounceForm, ExtendForm, TerminateForm
 from assessments.admin.scoping import object_in_scope, only, page_context
 from assessments.errors import ApplicationError
 from assessments.models import Assessment, Test
-from assessments.selectors.analytics import blueprint_live_state
+from assessments.selectors.monitor import blueprint_live_state
 from assessments.services.attempt_control import assessment_extend, assessment_terminate
 from assessments.services.live import blueprint_announce
 

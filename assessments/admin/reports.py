@@ -13,19 +13,16 @@ from django.utils.text import slugify
 from assessments.admin.scoping import csv_response, object_in_scope, page_context
 from assessments.charts import histogram_svg
 from assessments.models import Assessment, AssessmentEvent, QuestionRegrade, Response, Test
-from assessments.selectors.analytics import (
-    FACILITY_HIGH,
-    FACILITY_LOW,
+from assessments.selectors.distributions import score_distribution, time_distribution
+from assessments.selectors.item_analysis import FACILITY_HIGH, FACILITY_LOW, blueprint_item_analysis
+from assessments.selectors.results import (
     RESPONSE_COLUMNS,
     RESULT_COLUMNS,
     blueprint_attempts,
-    blueprint_item_analysis,
     duration_label,
     response_rows,
     result_row,
     results_annotate,
-    score_distribution,
-    time_distribution,
     time_taken_seconds,
 )
 

@@ -10,14 +10,8 @@ from django.urls import reverse
 
 from assessments.charts import histogram_svg
 from assessments.models import Assessment, Question, QuestionRegrade, Test
-from assessments.selectors.analytics import (
-    Bin,
-    blueprint_item_analysis,
-    histogram,
-    point_biserial,
-    score_distribution,
-    time_distribution,
-)
+from assessments.selectors.distributions import Bin, histogram, score_distribution, time_distribution
+from assessments.selectors.item_analysis import blueprint_item_analysis, point_biserial
 from assessments.tests.backoffice_factories import XSS, XSS_ESCAPED, attempt_with_answers
 from assessments.tests.factories import QuestionFactory, SkillFactory, TestFactory
 

@@ -16,8 +16,8 @@ from django.utils import timezone
 
 from assessments.errors import ApplicationError
 from assessments.models import CandidateSession, Test
-from assessments.selectors.analytics import blueprint_live_state, live_connection_counts
-from assessments.selectors.sessions import stale_after, touch_every
+from assessments.selectors.monitor import blueprint_live_state
+from assessments.selectors.sessions import live_connection_counts, stale_after, touch_every
 from assessments.services.sessions import (
     SessionClaim,
     session_claim,

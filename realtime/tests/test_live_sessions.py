@@ -16,7 +16,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from assessments.messages import ErrorCode
 from assessments.models import Assessment, AssessmentEvent, CandidateSession, Response, Test
-from assessments.selectors.analytics import live_connection_counts
+from assessments.selectors.sessions import live_connection_counts
 from assessments.services.sessions import connection_id_for, session_claim
 from assessments.tests.factories import enrolled_candidate
 from realtime.protocol import CloseCode

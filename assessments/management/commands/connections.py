@@ -11,7 +11,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from assessments.selectors.analytics import live_connection_counts
+from assessments.selectors.sessions import live_connection_counts
 
 
 class Command(BaseCommand):

@@ -13,7 +13,7 @@ from tqdm import tqdm
 
 from assessments.api.renderers import csv_cell
 from assessments.models import Assessment, Response, Test
-from assessments.selectors.analytics import (
+from assessments.selectors.results import (
     RESPONSE_COLUMNS,
     RESULT_COLUMNS,
     blueprint_attempts,
