@@ -12,9 +12,6 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any, TypeVar, cast
 
-import orjson
-from channels.consumer import get_handler_name
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import InterfaceError, OperationalError
@@ -35,6 +32,7 @@ from realtime.auth import token_claims, user_active
 from realtime.db import db
 from realtime.layers import groups_add
 from realtime.liveness import Held, worker_liveness
+from realtime.resilient import ResilientJsonConsumer
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -44,83 +42,15 @@ INTERRUPTED = "(The connection closed before the tutor finished this reply; plea
 # The database timed out, restarted or is out of connections: the transaction rolled back, and the
 # same message again (same id) is recorded once.
 DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
-LAYER_RETRY_FIRST_SECONDS, LAYER_RETRY_MAX_SECONDS = 0.2, 2.0
 
 
-class AssessmentConsumer(AsyncJsonWebsocketConsumer):
+class AssessmentConsumer(ResilientJsonConsumer):
     conn: Connection | None
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        try:
-            await super().__call__(scope, receive, send)
-        finally:
-            # However the consumer ended (disconnect() may not have run: daphne cancels an application
-            # that takes too long to close), its session is no longer kept seen, and its timers and
-            # tasks (the deadline's, a chat's) do not outlive it.
-            if hasattr(self, "channel_name"):
-                worker_liveness.drop(channel_name=self.channel_name)
-            self._background_stop()
-
-    def _background_stop(self) -> None:
-        # Popped as well as cancelled: a cancelled task keeps its traceback, whose frames hold this
-        # consumer, and a consumer holding the task back would be a cycle only a full collection frees.
-        for name in list(getattr(self, "timers", ())):
-            self._cancel_later(name)
-        for name in list(getattr(self, "tasks", ())):
-            self._cancel_task(name)
-
-    @property
-    def channel_receive(self) -> Callable[[], Awaitable[dict[str, Any]]]:
-        return self._channel_receive_through_outages
-
-    @channel_receive.setter
-    def channel_receive(self, receive: Callable[[], Awaitable[dict[str, Any]]]) -> None:
-        # Channels sets this to the layer's receive; a failing receive would end the consumer (1011).
-        self._layer_receive = receive
-
-    async def _channel_receive_through_outages(self) -> dict[str, Any]:
-        """The next channel-layer event. While Redis is unreachable the socket stays open: answers need
-        only the database, and a takeover is fenced by the epoch. Once Redis is back, the groups are
-        joined again (a restarted Redis has forgotten them) and events flow again."""
-        delay, failed = LAYER_RETRY_FIRST_SECONDS, False
-        while True:
-            try:
-                if failed:
-                    await groups_add(self.channel_layer, self.groups_joined, self.channel_name)
-                    logger.warning("channel layer reachable again for %s", self.channel_name)
-                    failed = False
-                    worker_liveness.channel_layer_back(self.channel_layer)
-                return await self._layer_receive()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                if not failed:
-                    logger.warning("channel layer unreachable for %s; retrying", self.channel_name, exc_info=True)
-                failed = True
-                worker_liveness.channel_layer_failed()
-                await asyncio.sleep(delay)
-                delay = min(2 * delay, LAYER_RETRY_MAX_SECONDS)
-
-    async def dispatch(self, message: dict[str, Any]) -> None:
-        """Run the handler straight away. Channels first hops onto the database thread to close stale
-        connections, which queues every frame (a heartbeat too) behind the worker's database work;
-        here each database call closes its own, on its own thread (`realtime.db`)."""
-        handler = getattr(self, get_handler_name(message), None)
-        if handler is None:
-            raise ValueError(f"No handler for message type {message['type']}")
-        await handler(message)
-
-    @classmethod
-    async def encode_json(cls, content: Any) -> str:
-        return orjson.dumps(content).decode()
 
     async def connect(self) -> None:
         self.conn = None
         self.token_version = 0
         self.sent_seq: dict[int, int] = {}  # assessment id -> highest seq sent; each attempt counts from 1
-        self.tasks: dict[str, asyncio.Task[None]] = {}
-        self.timers: dict[str, asyncio.TimerHandle] = {}  # lighter than a sleeping task per connection
-        self.groups_joined: list[str] = []
         self.rate_window_start = time.monotonic()
         self.rate_count = 0
         await self.accept()
@@ -567,34 +497,3 @@ class AssessmentConsumer(AsyncJsonWebsocketConsumer):
     def _client_address(self) -> str | None:
         client = self.scope.get("client")
         return str(client[0]) if client else None
-
-    def _start_later(self, name: str, delay: float, start: Callable[[], Awaitable[None]]) -> None:
-        """Run `start()` as task `name` after `delay` seconds, unless cancelled first."""
-        self._cancel_later(name)
-        loop = asyncio.get_running_loop()
-        self.timers[name] = loop.call_later(max(0.0, delay), lambda: self._start_task(name, start()))
-
-    def _cancel_later(self, name: str) -> None:
-        timer = self.timers.pop(name, None)
-        if timer is not None:
-            timer.cancel()
-
-    def _start_task(self, name: str, coro: Awaitable[None]) -> None:
-        self._cancel_task(name)
-        task = self.tasks[name] = asyncio.ensure_future(coro)
-        task.add_done_callback(self._task_forget)
-
-    def _task_forget(self, task: "asyncio.Task[None]") -> None:
-        """A finished task leaves `tasks` (its traceback, if it failed, holds this consumer)."""
-        for name, kept in list(self.tasks.items()):
-            if kept is task:
-                del self.tasks[name]
-
-    def _task_running(self, name: str) -> bool:
-        task = self.tasks.get(name)
-        return task is not None and not task.done()
-
-    def _cancel_task(self, name: str) -> None:
-        task = self.tasks.pop(name, None)
-        if task is not None and task is not asyncio.current_task():
-            task.cancel()
