@@ -123,7 +123,9 @@ class Question(models.Model):
         GENERATED = "generated", "Generated"
 
     test = models.ForeignKey(Test, on_delete=models.CASCADE, related_name="questions")
-    skill = models.ForeignKey(Skill, on_delete=models.CASCADE, related_name="questions")
+    # RESTRICT: a skill with questions is never deleted on its own (the API refuses it as skill_has_questions);
+    # deleting the whole test still takes both.
+    skill = models.ForeignKey(Skill, on_delete=models.RESTRICT, related_name="questions")
     prompt = models.TextField()
     options = models.JSONField()
     correct_option = models.PositiveSmallIntegerField()

@@ -22,6 +22,7 @@ from assessments.models import Assessment, CandidateApplication, Question, Skill
 from assessments.selectors.access import blueprint_window_state
 from assessments.services.blueprints import blueprint_archive, blueprint_duplicate, blueprint_publish
 from assessments.services.candidates import candidates_invite
+from assessments.services.questions import question_update
 
 User = get_user_model()
 
@@ -76,7 +77,8 @@ class TestAdmin(RecruiterScopedAdmin):
     list_filter = ("status", "feedback_mode", "requires_application")
     search_fields = ("title", "description", "job_description")
     list_select_related = ("created_by",)
-    readonly_fields = ("created_at", "updated_at")
+    # Publishing has its readiness check and archiving its own rules: both are actions, never an edit.
+    readonly_fields = ("status", "created_at", "updated_at")
     inlines = (SkillInline, QuestionInline)
     actions = ("duplicate", "publish", "archive")
 
@@ -151,6 +153,19 @@ class TestAdmin(RecruiterScopedAdmin):
         if not change and (obj.created_by_id is None or not sees_all_tests(request)):
             obj.created_by = request.user  # type: ignore[assignment]
         super().save_model(request, obj, form, change)
+
+    def save_formset(self, request: HttpRequest, form: forms.ModelForm, formset: Any, change: bool) -> None:
+        """Edited bank questions go through `question_update` and its locks; new ones are plain inserts."""
+        if formset.model is not Question:
+            super().save_formset(request, form, formset, change)
+            return
+        formset.save(commit=False)
+        for question in formset.deleted_objects:
+            question.delete()
+        for question in formset.new_objects:
+            question.save()
+        for question, changed in formset.changed_objects:
+            question_update(question=question, fields={name: getattr(question, name) for name in changed})
 
     def change_view(
         self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None

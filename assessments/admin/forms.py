@@ -6,9 +6,11 @@ from typing import Any
 from django import forms
 from django.contrib.auth import get_user_model
 
+from assessments.errors import ApplicationError
 from assessments.models import Assessment, CandidateApplication, Question, QuestionRegrade
 from assessments.selectors.regrades import question_is_void
 from assessments.services.candidates import MAX_INVITES, InviteRow, invite_rows_parse
+from assessments.services.questions import question_change_check
 
 User = get_user_model()
 MAX_INVITE_FILE_BYTES = 1_000_000
@@ -57,6 +59,16 @@ class QuestionForm(forms.ModelForm):
             self.fields["active"].disabled = True
             self.fields["active"].help_text = "This question is void and is never asked again."
 
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        try:
+            question_change_check(
+                question=self.instance, fields={n: cleaned[n] for n in self.changed_data if n in cleaned}
+            )
+        except ApplicationError as exc:
+            raise forms.ValidationError(exc.message, code=exc.code) from exc
+        return cleaned
+
 
 class QuestionActiveForm(forms.ModelForm):
     """The changelist's `active` checkbox: a void question cannot be switched back on."""
@@ -67,8 +79,10 @@ class QuestionActiveForm(forms.ModelForm):
 
     def clean_active(self) -> bool:
         active = bool(self.cleaned_data.get("active"))
-        if active and self.instance.pk and question_is_void(question=self.instance):
-            raise forms.ValidationError("A void question cannot be activated.")
+        try:
+            question_change_check(question=self.instance, fields={"active": active})
+        except ApplicationError as exc:
+            raise forms.ValidationError(exc.message, code=exc.code) from exc
         return active
 
 

@@ -14,7 +14,7 @@ from assessments.admin.scoping import RecruiterScopedAdmin, object_in_scope, pag
 from assessments.errors import ApplicationError
 from assessments.models import Question, QuestionRegrade
 from assessments.roles import is_recruiter
-from assessments.services.questions import questions_active_set, questions_promote
+from assessments.services.questions import question_update, questions_active_set, questions_promote
 from assessments.services.regrades import question_regrade_apply, question_regrade_plan
 
 
@@ -84,6 +84,13 @@ class QuestionAdmin(RecruiterScopedAdmin):
             path("<int:object_id>/regrade/", self.admin_site.admin_view(regrade), name="assessments_question_regrade"),
             *super().get_urls(),
         ]
+
+    def save_model(self, request: HttpRequest, obj: Question, form: forms.ModelForm, change: bool) -> None:
+        """An edit (here or in the list's `active` column) goes through `question_update` and its locks."""
+        if not change:
+            super().save_model(request, obj, form, change)
+            return
+        question_update(question=obj, fields={name: getattr(obj, name) for name in form.changed_data})
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         void = QuestionRegrade.objects.filter(question=OuterRef("pk"), action=QuestionRegrade.Action.VOID)

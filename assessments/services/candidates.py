@@ -24,6 +24,7 @@ from assessments.models import (
     Test,
 )
 from assessments.roles import is_recruiter
+from assessments.services.attempt_control import application_time_multiplier_set
 
 logger = logging.getLogger(__name__)
 
@@ -253,10 +254,11 @@ def candidate_add(
 
     application, application_created = _application_get_or_create_locked(candidate=user, test=test)
     application.status = CandidateApplication.Status.SHORTLISTED
-    if time_multiplier is not None:
-        application.time_multiplier = time_multiplier
     application.full_clean()
     application.save()
+    if time_multiplier is not None and time_multiplier != application.time_multiplier:
+        # Through the one accommodation rule: a running attempt's deadline moves with it, at once.
+        application_time_multiplier_set(application=application, time_multiplier=time_multiplier)
     return CandidateAddResult(
         candidate=user,
         application=application,

@@ -1,14 +1,53 @@
-"""Changes to bank questions that recruiters make in bulk: retire or restore them, and promote
-AI-generated items into the bank."""
+"""Changes to bank questions: one question's edit, and what recruiters do in bulk (retire or restore
+them, promote AI-generated items into the bank).
+
+Once a question has been answered, its options and key are locked: served option orders and scores
+rest on them, and a key change goes through a regrade (`services.regrades`). A void question stays
+inactive.
+"""
+
+from collections.abc import Mapping
+from typing import Any
 
 from django.db import transaction
 from django.db.models import QuerySet
 
-from assessments.models import (
-    Question,
-    QuestionRegrade,
-)
+from assessments.errors import ApplicationError
+from assessments.models import Question, QuestionRegrade, Response
+from assessments.selectors.regrades import question_is_void
 from assessments.services.bank_versions import bank_changed
+
+LOCKED_WHEN_ANSWERED = ("options", "correct_option")
+
+
+def question_change_check(*, question: Question, fields: Mapping[str, Any]) -> None:
+    """Refuse a change to what an answered question's scores rest on, and switching a void one back on."""
+    if question.pk is None:
+        return
+    current = Question.objects.filter(pk=question.pk).values(*LOCKED_WHEN_ANSWERED).first() or {}
+    changed = [name for name in LOCKED_WHEN_ANSWERED if name in fields and fields[name] != current.get(name)]
+    if changed and Response.objects.filter(question_id=question.pk).exists():
+        raise ApplicationError(
+            "question_locked",
+            "Candidates have answered this question: its options and key are locked. "
+            "Change the key or void it with Regrade.",
+            status=409,
+            extra={"fields": changed},
+        )
+    if fields.get("active") and question_is_void(question=question):
+        raise ApplicationError("question_void", "A void question cannot be activated.", status=409)
+
+
+@transaction.atomic
+def question_update(*, question: Question, fields: Mapping[str, Any]) -> Question:
+    """Change one question's fields, under its row lock, within the rules above."""
+    locked = Question.objects.select_for_update().get(pk=question.pk)
+    question_change_check(question=locked, fields=fields)
+    for name, value in fields.items():
+        setattr(locked, name, value)
+    locked.full_clean()
+    locked.save()
+    return locked
 
 
 @transaction.atomic
