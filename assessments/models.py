@@ -146,6 +146,11 @@ class Question(models.Model):
     def __str__(self) -> str:
         return self.prompt[:80]
 
+    @property
+    def option_list(self) -> list[str]:
+        """The options, or none when the JSON holds something else (`clean` refuses that on save)."""
+        return list(self.options) if isinstance(self.options, list) else []
+
     def clean(self) -> None:
         if self.pk is not None and self.responses.exclude(assessment__test_id=self.test_id).exists():
             raise ValidationError({"test": "This question was asked in its test: it cannot move to another one."})

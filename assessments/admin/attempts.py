@@ -58,7 +58,7 @@ class ResponseInline(ReadOnlyInline):
 
     @admin.display(description="answer")
     def selected_answer(self, obj: Response) -> str:
-        options = obj.question.options if isinstance(obj.question.options, list) else []
+        options = obj.question.option_list
         if obj.selected_option is None:
             return "-"
         if 0 <= obj.selected_option < len(options):

@@ -205,7 +205,7 @@ class RegradeForm(forms.Form):
 
     def __init__(self, *args: Any, question: Question, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        options = question.options if isinstance(question.options, list) else []
+        options = question.option_list
         choices: list[tuple[Any, str]] = [("", "-")]
         choices += [
             (i, f"{i}: {text}{' (current key)' if i == question.correct_option else ''}")

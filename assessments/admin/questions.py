@@ -14,6 +14,7 @@ from assessments.admin.scoping import RecruiterScopedAdmin, object_in_scope, pag
 from assessments.errors import ApplicationError
 from assessments.models import Question, QuestionRegrade
 from assessments.roles import is_recruiter
+from assessments.selectors.regrades import question_is_void, void_regrades
 from assessments.services.questions import question_update, questions_active_set, questions_promote
 from assessments.services.regrades import question_regrade_apply, question_regrade_plan
 
@@ -93,7 +94,7 @@ class QuestionAdmin(RecruiterScopedAdmin):
         question_update(question=obj, fields={name: getattr(obj, name) for name in form.changed_data})
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
-        void = QuestionRegrade.objects.filter(question=OuterRef("pk"), action=QuestionRegrade.Action.VOID)
+        void = void_regrades().filter(question=OuterRef("pk"))
         return super().get_queryset(request).annotate(_void=Exists(void), _asked=Count("responses"))
 
     def get_changelist_form(self, request: HttpRequest, **kwargs: Any) -> type[forms.ModelForm]:
@@ -115,7 +116,7 @@ class QuestionAdmin(RecruiterScopedAdmin):
 
     @admin.display(description="correct answer")
     def correct_answer(self, obj: Question) -> str:
-        options = obj.options if isinstance(obj.options, list) else []
+        options = obj.option_list
         index = obj.correct_option
         if index is None or not 0 <= index < len(options):
             return "-"
@@ -181,7 +182,7 @@ def regrade_view(model_admin: admin.ModelAdmin, request: HttpRequest, object_id:
                 form.add_error(None, exc.message)
     else:
         form = RegradeForm(question=question)
-    options = question.options if isinstance(question.options, list) else []
+    options = question.option_list
     context = page_context(
         model_admin,
         request,
@@ -192,7 +193,7 @@ def regrade_view(model_admin: admin.ModelAdmin, request: HttpRequest, object_id:
         form=form,
         plan=plan,
         history=QuestionRegrade.objects.filter(question=question).select_related("performed_by"),
-        void=QuestionRegrade.objects.filter(question=question, action=QuestionRegrade.Action.VOID).exists(),
+        void=question_is_void(question=question),
     )
     return render(request, "admin/assessments/question/regrade.html", context)
 

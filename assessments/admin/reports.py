@@ -12,9 +12,10 @@ from django.utils.text import slugify
 
 from assessments.admin.scoping import csv_response, object_in_scope, page_context
 from assessments.charts import histogram_svg
-from assessments.models import Assessment, AssessmentEvent, QuestionRegrade, Response, Test
+from assessments.models import Assessment, AssessmentEvent, Response, Test
 from assessments.selectors.distributions import score_distribution, time_distribution
 from assessments.selectors.item_analysis import FACILITY_HIGH, FACILITY_LOW, blueprint_item_analysis
+from assessments.selectors.regrades import blueprint_voided_question_ids
 from assessments.selectors.results import (
     RESPONSE_COLUMNS,
     RESULT_COLUMNS,
@@ -102,7 +103,7 @@ def _asked(response: Response, served: dict[str, Any] | None, voided: set[int]) 
     """A response as the candidate saw it: the logged `question` message when there is one (prompt and
     options exactly as sent), else the question now with the response's served order."""
     question = response.question
-    options = question.options if isinstance(question.options, list) else []
+    options = question.option_list
     order = [i for i in response.option_order if isinstance(i, int) and 0 <= i < len(options)] or list(
         range(len(options))
     )
@@ -133,11 +134,7 @@ def attempt_report_view(model_admin: admin.ModelAdmin, request: HttpRequest, obj
         for e in events
         if e.type == "question" and isinstance(e.payload, dict)
     }
-    voided = set(
-        QuestionRegrade.objects.filter(
-            question__test=assessment.test_id, action=QuestionRegrade.Action.VOID
-        ).values_list("question_id", flat=True)
-    )
+    voided = blueprint_voided_question_ids(test_id=assessment.test_id)
     responses = assessment.responses.select_related("question__skill").order_by("position")
     ability = assessment.ai_state.get("ability") or {}
     skills = ability.get("skills") or {}

@@ -9,7 +9,8 @@ import threading
 from dataclasses import dataclass
 
 from assessments.ai.ability import difficulty_logit
-from assessments.models import Question, QuestionRegrade, Skill, Test
+from assessments.models import Question, Skill, Test
+from assessments.selectors.regrades import blueprint_voided_question_ids
 
 
 @dataclass(frozen=True)
@@ -82,9 +83,5 @@ def _bank_load(*, test_id: int, version: tuple[int, object]) -> Bank:
         s.pk: SkillInfo(pk=s.pk, name=s.name, weight=s.weight)
         for s in Skill.objects.filter(test_id=test_id).order_by("order", "pk")
     }
-    voided = frozenset(
-        QuestionRegrade.objects.filter(question__test_id=test_id, action=QuestionRegrade.Action.VOID).values_list(
-            "question_id", flat=True
-        )
-    )
+    voided = frozenset(blueprint_voided_question_ids(test_id=test_id))
     return Bank(test_id=test_id, version=version, items=items, skills=skills, voided=voided)

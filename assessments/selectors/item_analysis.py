@@ -24,7 +24,8 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from assessments.models import Question, QuestionRegrade, Response, Test
+from assessments.models import Question, Response, Test
+from assessments.selectors.regrades import blueprint_voided_question_ids
 from assessments.selectors.results import finished_attempts
 
 FACILITY_LOW = 0.1
@@ -80,11 +81,7 @@ def item_flags(*, facility: float | None, discrimination: float | None) -> list[
 
 def blueprint_item_analysis(*, test: Test) -> list[ItemStats]:
     """Item statistics for every question asked in a finished attempt at `test` (see the module doc)."""
-    voided = set(
-        QuestionRegrade.objects.filter(question__test=test, action=QuestionRegrade.Action.VOID).values_list(
-            "question_id", flat=True
-        )
-    )
+    voided = blueprint_voided_question_ids(test_id=test.pk)
     rows = list(
         Response.objects.filter(assessment__in=finished_attempts(test=test)).values_list(
             "assessment_id", "question_id", "selected_option", "is_correct"

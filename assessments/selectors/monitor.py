@@ -1,21 +1,17 @@
 """What the recruiters' live monitor shows of a test: who is connected, each running attempt's
 progress and time left, and the latest integrity events and chat."""
 
-import math
 from datetime import datetime
 from typing import Any
 
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from assessments.clock import seconds_left
 from assessments.models import Assessment, ChatMessage, IntegrityEvent, Test
 from assessments.selectors.sessions import live_sessions
 
 LIVE_INTEGRITY_EVENTS = 25
-
-
-def seconds_until(deadline: datetime, now: datetime) -> int:
-    return max(0, math.ceil((deadline - now).total_seconds()))
 
 
 def blueprint_live_state(*, test: Test, now: datetime | None = None) -> dict[str, Any]:
@@ -63,7 +59,7 @@ def blueprint_live_state(*, test: Test, now: datetime | None = None) -> dict[str
                 "progress": round(100.0 * answered / assessment.max_score, 1) if assessment.max_score else 0.0,
                 "started_at": assessment.started_at.isoformat(),
                 "deadline": assessment.deadline_at.isoformat(),
-                "remaining_seconds": seconds_until(assessment.deadline_at, now),
+                "remaining_seconds": seconds_left(deadline=assessment.deadline_at, now=now),
                 "integrity_events": integrity.get(assessment.pk, 0),
                 "hints": hints.get(assessment.pk, 0),
             }

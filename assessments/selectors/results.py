@@ -129,7 +129,7 @@ def response_rows(*, assessments: QuerySet[Assessment]) -> Iterator[dict[str, An
     )
     for response in responses.iterator(chunk_size=500):
         question = response.question
-        options = question.options if isinstance(question.options, list) else []
+        options = question.option_list
         chosen = response.selected_option
         yield {
             "assessment_id": response.assessment_id,

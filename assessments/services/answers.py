@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from assessments import messages as msg
+from assessments.clock import seconds_left
 from assessments.errors import ApplicationError
 from assessments.models import Assessment, Test
 from assessments.selectors.bank import Bank, Item, bank_for
@@ -27,7 +28,6 @@ from assessments.services.attempts import (
 from assessments.services.events import EventBatch, events_of_response
 from assessments.services.progress import Asked, Progress, progress_keep, progress_of
 from assessments.services.selection import Abilities, attempt_abilities
-from assessments.services.snapshots import seconds_left
 from assessments.services.statements import attempt_save, response_answer
 
 

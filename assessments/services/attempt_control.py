@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from assessments import messages as msg
+from assessments.clock import seconds_left
 from assessments.errors import ApplicationError
 from assessments.models import (
     Assessment,
@@ -18,7 +19,6 @@ from assessments.models import (
 )
 from assessments.services.attempts import attempt_expire_if_due, finalize_now
 from assessments.services.events import event_append, event_push_to_candidate
-from assessments.services.snapshots import seconds_left
 
 logger = logging.getLogger(__name__)
 

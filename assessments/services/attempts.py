@@ -23,6 +23,7 @@ from assessments.models import (
     Response,
     Test,
 )
+from assessments.scoring import attempt_score
 from assessments.selectors.access import (
     TestAccess,
     blueprint_access_check,
@@ -129,18 +130,19 @@ def finalize(
     The caller writes the events and saves FINAL_FIELDS (with `last_seq`).
     """
     # A question voided by a regrade while the attempt ran counts neither in the score nor the max.
-    voided = bank_for(test=assessment.test).voided
     progress = progress_of(assessment=assessment)
-    assessment.score = sum(1 for a in progress.items if a.answered and a.correct and a.question_id not in voided)
-    voided_asked = sum(1 for a in progress.items if a.question_id in voided)
-    if voided_asked:
+    scored = attempt_score(
+        asked=[a.question_id for a in progress.items],
+        correct=[a.question_id for a in progress.items if a.answered and a.correct],
+        max_before_voids=assessment.max_score,
+        voided=bank_for(test=assessment.test).voided,
+        pass_percentage=assessment.test.pass_percentage,
+    )
+    if scored.voided_asked:
         # Later regrades count from the max_score before any void (see services.regrades).
         assessment.ai_state.setdefault("regrade", {}).setdefault("original_max_score", assessment.max_score)
-        assessment.max_score = max(assessment.max_score - voided_asked, 0)
-    assessment.percentage_score = (
-        round(100.0 * assessment.score / assessment.max_score, 2) if assessment.max_score else 0.0
-    )
-    assessment.passed = assessment.percentage_score >= assessment.test.pass_percentage
+    assessment.score, assessment.max_score = scored.score, scored.max_score
+    assessment.percentage_score, assessment.passed = scored.percentage, scored.passed
     assessment.status = status
     assessment.end_reason = reason
     assessment.ended_at = now

@@ -27,6 +27,7 @@ from assessments.models import (
     Response,
     Skill,
 )
+from assessments.scoring import attempt_score
 from assessments.selectors.regrades import blueprint_voided_question_ids, question_is_void
 
 logger = logging.getLogger(__name__)
@@ -111,29 +112,28 @@ def _attempt_score(
 ) -> _Scored:
     regrade_state = assessment.ai_state.get("regrade", {})
     original_max = int(regrade_state.get("original_max_score", assessment.max_score))
-    score = 0
-    voided_asked = 0
+    asked: list[int] = []
+    right: list[int] = []
     correctness: dict[int, bool | None] = {}
     overall: list[tuple[float, bool]] = []
     per_skill: dict[int, list[tuple[float, bool]]] = {}
     for response in responses:
         question = response.question
-        if response.selected_option is not None:
-            correct = response.selected_option == keys.get(question.pk, question.correct_option)
-            if correct != response.is_correct:
-                correctness[response.pk] = correct
-        else:
-            correct = False
-        if question.pk in voided:
-            voided_asked += 1
+        asked.append(question.pk)
+        if response.selected_option is None:
             continue
-        if response.selected_option is not None:
-            score += int(correct)
+        correct = response.selected_option == keys.get(question.pk, question.correct_option)
+        if correct != response.is_correct:
+            correctness[response.pk] = correct
+        if correct:
+            right.append(question.pk)
+        if question.pk not in voided:
             pair = (difficulty_logit(question.difficulty), correct)
             overall.append(pair)
             per_skill.setdefault(question.skill_id, []).append(pair)
-    new_max = max(original_max - voided_asked, 0)
-    percentage = round(100.0 * score / new_max, 2) if new_max else 0.0
+    scored = attempt_score(
+        asked=asked, correct=right, max_before_voids=original_max, voided=voided, pass_percentage=pass_percentage
+    )
     ability = None
     if "ability" in assessment.ai_state:
         ability = {
@@ -149,13 +149,13 @@ def _attempt_score(
         candidate=assessment.candidate.get_username(),
         attempt_number=assessment.attempt_number,
         old_score=assessment.score,
-        new_score=score,
+        new_score=scored.score,
         old_max_score=assessment.max_score,
-        new_max_score=new_max,
+        new_max_score=scored.max_score,
         old_percentage=assessment.percentage_score,
-        new_percentage=percentage,
+        new_percentage=scored.percentage,
         old_passed=assessment.passed,
-        new_passed=percentage >= pass_percentage,
+        new_passed=scored.passed,
     )
     return _Scored(rescore=rescore, correctness=correctness, original_max_score=original_max, ability=ability)
 
@@ -166,7 +166,7 @@ def _regrade_check(*, question: Question, action: str, new_correct_option: int |
     if question_is_void(question=question) and action != QuestionRegrade.Action.RESCORE:
         raise ApplicationError("question_void", "This question is already void; only a re-score is possible.")
     if action == QuestionRegrade.Action.REKEY:
-        options = question.options if isinstance(question.options, list) else []
+        options = question.option_list
         if new_correct_option is None or not 0 <= new_correct_option < len(options):
             raise ApplicationError(
                 "invalid_key", f"The new key must be an option index between 0 and {len(options) - 1}."

@@ -5,22 +5,16 @@ Built from the attempt's row, its working state and the cached bank: a snapshot 
 only for announcements sent since the attempt began, or when the candidate has chatted.
 """
 
-import math
 from datetime import datetime
 
-from django.utils import timezone
-
 from assessments import messages as msg
+from assessments.clock import seconds_left
 from assessments.models import Assessment
 from assessments.selectors.bank import Bank, bank_for
 from assessments.selectors.visibility import candidate_result_fields
 from assessments.services.progress import Asked, Progress, progress_of
 
 SNAPSHOT_ANNOUNCEMENTS = 10
-
-
-def seconds_left(*, deadline: datetime, now: datetime | None = None) -> int:
-    return max(0, math.ceil((deadline - (now or timezone.now())).total_seconds()))
 
 
 def question_payload(*, assessment: Assessment, asked: Asked, bank: Bank, now: datetime) -> msg.QuestionSnapshot:

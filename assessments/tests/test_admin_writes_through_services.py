@@ -12,7 +12,7 @@ from django.test import Client
 from django.urls import reverse
 
 from assessments.errors import ApplicationError
-from assessments.models import AssessmentEvent, Question, Skill, Test
+from assessments.models import Assessment, AssessmentEvent, Question, Skill, Test
 from assessments.services.questions import question_update
 from assessments.tests.factories import (
     QuestionFactory,
@@ -157,8 +157,8 @@ def test_an_accommodation_given_through_the_api_moves_the_running_attempt(api_cl
     """`POST /api/tests/{id}/candidates/` used to set the multiplier alone: the running attempt kept its
     deadline, where the same change in the admin moved it and told the candidate."""
     conn, _ = attempt_started(created_by=recruiter, time_limit_minutes=30)
-    test = Test.objects.get(pk=conn.test_id)
-    attempt = test.assessments.get()
+    attempt = Assessment.objects.get(candidate=conn.user)
+    test = attempt.test
     api_client.force_authenticate(recruiter)
 
     response = api_client.post(
@@ -177,7 +177,7 @@ def test_an_accommodation_given_through_the_api_moves_the_running_attempt(api_cl
 
 def test_the_same_accommodation_again_moves_nothing(api_client, recruiter) -> None:
     conn, _ = attempt_started(created_by=recruiter)
-    test = Test.objects.get(pk=conn.test_id)
+    test = Assessment.objects.get(candidate=conn.user).test
     before = test.assessments.get().deadline_at
     api_client.force_authenticate(recruiter)
 

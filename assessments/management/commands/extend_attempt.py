@@ -4,9 +4,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from assessments.clock import seconds_left
 from assessments.errors import ApplicationError
 from assessments.services.attempt_control import assessment_extend
-from assessments.services.snapshots import seconds_left
 
 
 class Command(BaseCommand):
