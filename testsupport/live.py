@@ -36,8 +36,6 @@ from django.db import connection, connections
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
-from assessments.models import Question, Test
-from assessments.tests.factories import enrolled_candidate, published_test_with_bank
 from jatayu.serving import DAPHNE_FLAGS
 
 REPO_ROOT = Path(settings.BASE_DIR)
@@ -376,24 +374,3 @@ async def live_cluster(
         for worker in workers:  # shown by pytest only when the test failed
             print(f"===== {worker.name} (port {worker.port}, pid {worker.process and worker.process.pid}) =====")
             print(worker.logs())
-
-
-# ---------------------------------------------------------------- data (call through database_sync_to_async)
-
-
-def candidate_with_test(**test_fields: Any) -> tuple[Test, Any]:
-    """A published test with a bank (3 questions an attempt unless told), and a shortlisted candidate."""
-    test_fields.setdefault("questions", 6)
-    test = published_test_with_bank(**test_fields)
-    return test, enrolled_candidate(test=test)
-
-
-def option_texts(*, question_id: int) -> tuple[str, list[str]]:
-    """The right option's text and the wrong ones', from the bank (served options are shuffled)."""
-    question = Question.objects.get(pk=question_id)
-    right = question.options[question.correct_option]
-    return right, [option for option in question.options if option != right]
-
-
-def attempt_path(test: Test) -> str:
-    return f"/ws/assessment/{test.pk}/"

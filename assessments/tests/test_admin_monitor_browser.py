@@ -15,7 +15,8 @@ from django.test import Client
 from playwright.async_api import Browser, Dialog, async_playwright, expect
 
 from assessments.models import Assessment, Test
-from testsupport.live import Cluster, attempt_path, candidate_with_test, live_cluster
+from testsupport.live import Cluster, live_cluster
+from testsupport.live_data import attempt_path, candidate_with_test
 from testsupport.tokens import token_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.live, pytest.mark.django_db(transaction=True)]

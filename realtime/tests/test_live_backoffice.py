@@ -19,7 +19,8 @@ from django.urls import reverse
 
 from assessments.models import Assessment, CandidateApplication, Test
 from assessments.tests.factories import PASSWORD
-from testsupport.live import Cluster, LiveSocket, attempt_path, candidate_with_test, live_cluster
+from testsupport.live import Cluster, LiveSocket, live_cluster
+from testsupport.live_data import attempt_path, candidate_with_test
 from testsupport.tokens import token_for
 
 pytestmark = [pytest.mark.live, pytest.mark.django_db(transaction=True)]

@@ -19,7 +19,8 @@ from django.db import connection
 
 from assessments.models import CandidateSession
 from assessments.tests.factories import enrolled_candidate, published_test_with_bank
-from testsupport.live import Cluster, Worker, attempt_path, live_cluster
+from testsupport.live import Cluster, Worker, live_cluster
+from testsupport.live_data import attempt_path
 from testsupport.tokens import token_for
 
 pytestmark = [pytest.mark.live, pytest.mark.django_db(transaction=True)]

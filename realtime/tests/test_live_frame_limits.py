@@ -13,7 +13,8 @@ from channels.db import database_sync_to_async
 from websockets.exceptions import ConnectionClosed
 
 from jatayu.serving import DAPHNE_FLAGS
-from testsupport.live import Cluster, attempt_path, candidate_with_test, live_cluster
+from testsupport.live import Cluster, live_cluster
+from testsupport.live_data import attempt_path, candidate_with_test
 from testsupport.tokens import token_for
 
 REPO = Path(__file__).resolve().parents[2]

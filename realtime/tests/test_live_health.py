@@ -9,7 +9,8 @@ import httpx
 import pytest
 from channels.db import database_sync_to_async
 
-from testsupport.live import Cluster, attempt_path, candidate_with_test, live_cluster
+from testsupport.live import Cluster, live_cluster
+from testsupport.live_data import attempt_path, candidate_with_test
 from testsupport.tokens import token_for
 
 pytestmark = pytest.mark.live

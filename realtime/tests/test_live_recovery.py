@@ -12,16 +12,8 @@ from channels.db import database_sync_to_async
 from django.utils import timezone
 
 from assessments.models import Assessment, AssessmentEvent, Response, Test
-from testsupport.live import (
-    RECEIVE_TIMEOUT,
-    Cluster,
-    LiveSocket,
-    Worker,
-    attempt_path,
-    candidate_with_test,
-    live_cluster,
-    option_texts,
-)
+from testsupport.live import RECEIVE_TIMEOUT, Cluster, LiveSocket, Worker, live_cluster
+from testsupport.live_data import attempt_path, candidate_with_test, option_texts
 from testsupport.tokens import token_for
 
 pytestmark = [pytest.mark.live, pytest.mark.django_db(transaction=True)]

@@ -15,7 +15,8 @@ from websockets.exceptions import ConnectionClosed
 
 from assessments.models import Response
 from testsupport.faults import OwnRedis
-from testsupport.live import Cluster, LiveSocket, attempt_path, candidate_with_test, live_cluster
+from testsupport.live import Cluster, LiveSocket, live_cluster
+from testsupport.live_data import attempt_path, candidate_with_test
 from testsupport.tokens import token_for
 
 pytestmark = pytest.mark.live

@@ -20,7 +20,8 @@ from assessments.selectors.sessions import live_connection_counts
 from assessments.services.sessions import connection_id_for, session_claim
 from assessments.tests.factories import enrolled_candidate
 from realtime.protocol import CloseCode
-from testsupport.live import Cluster, LiveSocket, Worker, attempt_path, candidate_with_test, live_cluster
+from testsupport.live import Cluster, LiveSocket, Worker, live_cluster
+from testsupport.live_data import attempt_path, candidate_with_test
 from testsupport.tokens import token_for
 
 pytestmark = [pytest.mark.live, pytest.mark.django_db(transaction=True)]

@@ -16,7 +16,8 @@ from websockets.asyncio.client import connect
 from assessments.models import CandidateSession, Response
 from assessments.services.sessions import connection_id_for
 from testsupport.faults import SilentLink
-from testsupport.live import Cluster, LiveSocket, attempt_path, candidate_with_test, live_cluster
+from testsupport.live import Cluster, LiveSocket, live_cluster
+from testsupport.live_data import attempt_path, candidate_with_test
 from testsupport.tokens import token_for
 
 pytestmark = pytest.mark.live

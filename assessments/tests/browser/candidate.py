@@ -20,7 +20,8 @@ from playwright.async_api import BrowserContext, ConsoleMessage, Page, WebSocket
 
 from assessments.models import Assessment, AssessmentEvent, Question, Response, Test
 from assessments.tests.factories import PASSWORD
-from testsupport.live import Worker, candidate_with_test
+from testsupport.live import Worker
+from testsupport.live_data import candidate_with_test
 from testsupport.tokens import token_for
 
 SCREENSHOT_DIR = Path(
