@@ -1,8 +1,5 @@
 """Results exports, the analytics page of a test and the report of one attempt."""
 
-from dataclasses import dataclass
-from typing import Any
-
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -12,10 +9,10 @@ from django.utils.text import slugify
 
 from assessments.admin.scoping import csv_response, object_in_scope, page_context
 from assessments.charts import histogram_svg
-from assessments.models import Assessment, AssessmentEvent, Response, Test
+from assessments.models import Assessment, AssessmentEvent, Test
+from assessments.selectors.attempt_report import attempt_questions_as_seen
 from assessments.selectors.distributions import score_distribution, time_distribution
 from assessments.selectors.item_analysis import FACILITY_HIGH, FACILITY_LOW, blueprint_item_analysis
-from assessments.selectors.regrades import blueprint_voided_question_ids
 from assessments.selectors.results import (
     RESPONSE_COLUMNS,
     RESULT_COLUMNS,
@@ -81,61 +78,10 @@ def analytics_view(model_admin: admin.ModelAdmin, request: HttpRequest, object_i
 # ---------------------------------------------------------------- the report of one attempt
 
 
-@dataclass(frozen=True)
-class ServedOption:
-    index: int  # in the question's stored options
-    text: str
-    chosen: bool
-    key: bool
-
-
-@dataclass(frozen=True)
-class AskedQuestion:
-    response: Response
-    prompt: str
-    options: list[ServedOption]
-    chosen_text: str | None
-    key_text: str | None
-    void: bool
-
-
-def _asked(response: Response, served: dict[str, Any] | None, voided: set[int]) -> AskedQuestion:
-    """A response as the candidate saw it: the logged `question` message when there is one (prompt and
-    options exactly as sent), else the question now with the response's served order."""
-    question = response.question
-    options = question.option_list
-    order = [i for i in response.option_order if isinstance(i, int) and 0 <= i < len(options)] or list(
-        range(len(options))
-    )
-    texts = [options[i] for i in order]
-    prompt = question.prompt
-    if served is not None:
-        prompt = str(served.get("prompt", prompt))
-        sent = served.get("options")
-        if isinstance(sent, list) and len(sent) == len(order):
-            texts = [str(t) for t in sent]
-    rows = [
-        ServedOption(index=i, text=text, chosen=i == response.selected_option, key=i == question.correct_option)
-        for i, text in zip(order, texts, strict=True)
-    ]
-    chosen = next((o.text for o in rows if o.chosen), None)
-    key = next((o.text for o in rows if o.key), None)
-    return AskedQuestion(
-        response=response, prompt=prompt, options=rows, chosen_text=chosen, key_text=key, void=question.pk in voided
-    )
-
-
 def attempt_report_view(model_admin: admin.ModelAdmin, request: HttpRequest, object_id: int) -> HttpResponse:
     assessment: Assessment = object_in_scope(model_admin, request, object_id)
     assessment = results_annotate(Assessment.objects.filter(pk=assessment.pk)).select_related("candidate", "test").get()
     events = list(AssessmentEvent.objects.filter(assessment=assessment).order_by("seq"))
-    served = {
-        e.payload.get("data", {}).get("question_id"): e.payload.get("data", {})
-        for e in events
-        if e.type == "question" and isinstance(e.payload, dict)
-    }
-    voided = blueprint_voided_question_ids(test_id=assessment.test_id)
-    responses = assessment.responses.select_related("question__skill").order_by("position")
     ability = assessment.ai_state.get("ability") or {}
     skills = ability.get("skills") or {}
     context = page_context(
@@ -148,7 +94,7 @@ def attempt_report_view(model_admin: admin.ModelAdmin, request: HttpRequest, obj
         time_taken=duration_label(time_taken_seconds(assessment)),
         hints=getattr(assessment, "_hints", 0),
         integrity_count=getattr(assessment, "_integrity", 0),
-        asked=[_asked(r, served.get(r.question_id), voided) for r in responses],
+        asked=attempt_questions_as_seen(assessment=assessment, events=events),
         overall=ability.get("overall"),
         skills=sorted(skills.items()),
         usage=assessment.ai_state.get("usage"),

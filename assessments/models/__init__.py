@@ -1,0 +1,31 @@
+"""Jatayu's models, by entity; Django and the rest of the code import them from here."""
+
+from assessments.models.attempts import (
+    Assessment,
+    AssessmentEvent,
+    CandidateApplication,
+    ChatMessage,
+    IntegrityEvent,
+    Response,
+)
+from assessments.models.base import Difficulty, KeepsServiceFields
+from assessments.models.blueprints import Question, QuestionRegrade, Skill, Test, TestAnnouncement
+from assessments.models.sessions import CandidateSession, TokenVersion
+
+__all__ = [
+    "Assessment",
+    "AssessmentEvent",
+    "CandidateApplication",
+    "CandidateSession",
+    "ChatMessage",
+    "Difficulty",
+    "IntegrityEvent",
+    "KeepsServiceFields",
+    "Question",
+    "QuestionRegrade",
+    "Response",
+    "Skill",
+    "Test",
+    "TestAnnouncement",
+    "TokenVersion",
+]

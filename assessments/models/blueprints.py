@@ -1,0 +1,191 @@
+"""A test's blueprint: the test, its weighted skills, its question bank, regrades and announcements."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+
+from assessments.models.base import Difficulty, KeepsServiceFields
+
+
+class Test(KeepsServiceFields):
+    """The blueprint of an assessment; each attempt is an Assessment."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+        ARCHIVED = "archived", "Archived"
+
+    class FeedbackMode(models.TextChoices):
+        NONE = "none", "None"
+        CORRECTNESS = "correctness", "Correctness"
+        FULL = "full", "Full"
+
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    job_description = models.TextField(blank=True)
+    total_questions = models.PositiveIntegerField(default=10)
+    time_limit_minutes = models.PositiveIntegerField(default=30)
+    opens_at = models.DateTimeField(null=True, blank=True)
+    closes_at = models.DateTimeField(null=True, blank=True)
+    max_attempts = models.PositiveIntegerField(default=1)
+    pass_percentage = models.FloatField(default=60.0)
+    feedback_mode = models.CharField(max_length=20, choices=FeedbackMode.choices, default=FeedbackMode.CORRECTNESS)
+    requires_application = models.BooleanField(default=True)
+    # Adaptive stopping: end early once every skill's ability estimate has at most this standard error.
+    se_target = models.FloatField(null=True, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="created_tests"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    # Kept by services, never by a form: bumped whenever the test's skills, items or voids change, so
+    # each worker's cached bank (`selectors.bank`) knows from the test's row alone when it is out of date.
+    bank_version = models.PositiveIntegerField(default=0, editable=False)
+    # When the latest announcement went out: a snapshot looks announcements up only when one is newer
+    # than the attempt.
+    last_announced_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    SERVICE_FIELDS = ("bank_version", "last_announced_at")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(total_questions__gte=1), name="test_total_questions_positive"),
+            models.CheckConstraint(condition=Q(time_limit_minutes__gte=1), name="test_time_limit_positive"),
+            models.CheckConstraint(condition=Q(max_attempts__gte=1), name="test_max_attempts_positive"),
+            models.CheckConstraint(
+                condition=Q(pass_percentage__gte=0) & Q(pass_percentage__lte=100), name="test_pass_percentage_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(opens_at__isnull=True) | Q(closes_at__isnull=True) | Q(closes_at__gt=models.F("opens_at")),
+                name="test_window_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def clean(self) -> None:
+        if self.opens_at and self.closes_at and self.closes_at <= self.opens_at:
+            raise ValidationError({"closes_at": "closes_at must be after opens_at."})
+
+
+class Skill(models.Model):
+    test = models.ForeignKey(Test, on_delete=models.CASCADE, related_name="skills")
+    name = models.CharField(max_length=100)
+    weight = models.FloatField(default=1.0)
+    difficulty = models.CharField(max_length=10, choices=Difficulty.choices, default=Difficulty.MEDIUM)
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["test", "name"], name="skill_unique_name_per_test"),
+            models.CheckConstraint(condition=Q(weight__gt=0), name="skill_weight_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Question(models.Model):
+    class Source(models.TextChoices):
+        BANK = "bank", "Bank"
+        GENERATED = "generated", "Generated"
+
+    test = models.ForeignKey(Test, on_delete=models.CASCADE, related_name="questions")
+    # RESTRICT: a skill with questions is never deleted on its own (the API refuses it as skill_has_questions);
+    # deleting the whole test still takes both.
+    skill = models.ForeignKey(Skill, on_delete=models.RESTRICT, related_name="questions")
+    prompt = models.TextField()
+    options = models.JSONField()
+    correct_option = models.PositiveSmallIntegerField()
+    explanation = models.TextField(blank=True)
+    difficulty = models.CharField(max_length=10, choices=Difficulty.choices, default=Difficulty.MEDIUM)
+    source = models.CharField(max_length=20, choices=Source.choices, default=Source.BANK)
+    provider = models.CharField(max_length=50, blank=True)
+    model_name = models.CharField(max_length=100, blank=True)
+    prompt_hash = models.CharField(max_length=64, blank=True)
+    # For generated items: the checks passed and the replies rejected before this one was accepted.
+    validation = models.JSONField(default=dict, blank=True)
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.prompt[:80]
+
+    @property
+    def option_list(self) -> list[str]:
+        """The options, or none when the JSON holds something else (`clean` refuses that on save)."""
+        return list(self.options) if isinstance(self.options, list) else []
+
+    def clean(self) -> None:
+        if self.pk is not None and self.responses.exclude(assessment__test_id=self.test_id).exists():
+            raise ValidationError({"test": "This question was asked in its test: it cannot move to another one."})
+        options = self.options
+        if not isinstance(options, list) or not all(isinstance(o, str) and o.strip() for o in options):
+            raise ValidationError({"options": "options must be a list of non-empty strings."})
+        if not 2 <= len(options) <= 6:
+            raise ValidationError({"options": "a question needs 2 to 6 options."})
+        if len({o.strip().casefold() for o in options}) != len(options):
+            raise ValidationError({"options": "options must be unique."})
+        if self.correct_option is None or not 0 <= self.correct_option < len(options):
+            raise ValidationError({"correct_option": f"correct_option must be between 0 and {len(options) - 1}."})
+        if self.skill_id and self.test_id and self.skill.test_id != self.test_id:
+            raise ValidationError({"skill": "the skill belongs to another test."})
+
+
+class QuestionRegrade(models.Model):
+    """The audit record of one regrade: who voided a question, changed its key or re-scored it, and when.
+
+    A void is permanent: the question counts neither in the score nor in the max_score of any attempt
+    that saw it. `changes` lists every attempt re-scored, with its scores before and after;
+    `skipped_attempts` the ids of attempts still running then (re-score again once they have ended).
+    """
+
+    class Action(models.TextChoices):
+        VOID = "void", "Void the question"
+        REKEY = "rekey", "Change the key"
+        RESCORE = "rescore", "Re-score only"
+
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="regrades")
+    action = models.CharField(max_length=20, choices=Action.choices)
+    old_correct_option = models.PositiveSmallIntegerField(null=True, blank=True)
+    new_correct_option = models.PositiveSmallIntegerField(null=True, blank=True)
+    reason = models.TextField(blank=True)
+    performed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="regrades"
+    )
+    # The username as it was, kept when the account is deleted.
+    performed_by_username = models.CharField(max_length=150, blank=True)
+    performed_at = models.DateTimeField(auto_now_add=True)
+    attempts_rescored = models.PositiveIntegerField(default=0)
+    scores_changed = models.PositiveIntegerField(default=0)
+    changes = models.JSONField(default=list, blank=True)
+    skipped_attempts = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["-performed_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} of question {self.question_id}"
+
+
+class TestAnnouncement(models.Model):
+    """A recruiter's broadcast to everyone in a test; kept, so a candidate who reconnects still sees it."""
+
+    test = models.ForeignKey(Test, on_delete=models.CASCADE, related_name="announcements")
+    message = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["test", "created_at"], name="announcements_by_time")]
+
+    def __str__(self) -> str:
+        return self.message[:60]

@@ -1,0 +1,65 @@
+"""One attempt's questions as the candidate saw them, rebuilt from its event log, for the recruiters'
+attempt report."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from assessments.models import Assessment, AssessmentEvent, Response
+from assessments.selectors.regrades import blueprint_voided_question_ids
+
+
+@dataclass(frozen=True)
+class ServedOption:
+    index: int  # in the question's stored options
+    text: str
+    chosen: bool
+    key: bool
+
+
+@dataclass(frozen=True)
+class AskedQuestion:
+    response: Response
+    prompt: str
+    options: list[ServedOption]
+    chosen_text: str | None
+    key_text: str | None
+    void: bool
+
+
+def _asked(response: Response, served: dict[str, Any] | None, voided: set[int]) -> AskedQuestion:
+    """A response as the candidate saw it: the logged `question` message when there is one (prompt and
+    options exactly as sent), else the question now with the response's served order."""
+    question = response.question
+    options = question.option_list
+    order = [i for i in response.option_order if isinstance(i, int) and 0 <= i < len(options)] or list(
+        range(len(options))
+    )
+    texts = [options[i] for i in order]
+    prompt = question.prompt
+    if served is not None:
+        prompt = str(served.get("prompt", prompt))
+        sent = served.get("options")
+        if isinstance(sent, list) and len(sent) == len(order):
+            texts = [str(t) for t in sent]
+    rows = [
+        ServedOption(index=i, text=text, chosen=i == response.selected_option, key=i == question.correct_option)
+        for i, text in zip(order, texts, strict=True)
+    ]
+    chosen = next((o.text for o in rows if o.chosen), None)
+    key = next((o.text for o in rows if o.key), None)
+    return AskedQuestion(
+        response=response, prompt=prompt, options=rows, chosen_text=chosen, key_text=key, void=question.pk in voided
+    )
+
+
+def attempt_questions_as_seen(*, assessment: Assessment, events: Sequence[AssessmentEvent]) -> list[AskedQuestion]:
+    """Every response of the attempt, in the order asked, with what was sent for it (`events`: its log)."""
+    served = {
+        e.payload.get("data", {}).get("question_id"): e.payload.get("data", {})
+        for e in events
+        if e.type == "question" and isinstance(e.payload, dict)
+    }
+    voided = blueprint_voided_question_ids(test_id=assessment.test_id)
+    responses = assessment.responses.select_related("question__skill").order_by("position")
+    return [_asked(r, served.get(r.question_id), voided) for r in responses]
