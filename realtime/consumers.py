@@ -1,20 +1,17 @@
-"""The candidate's WebSocket. Thin: authenticate, validate against `realtime.protocol`, call one
-service, send what it returns. State that matters lives in the database; what is kept here (timers,
-rate window, highest seq sent of each attempt) only serves this one connection."""
+"""The candidate's WebSocket. Thin: authenticate, call one service per client message, send what it
+returns. Frames are parsed and refused in `realtime.framing`, and outages, groups and timers are
+handled in `realtime.resilient`. State that matters lives in the database."""
 
 import asyncio
-import json
 import logging
 import os
 import socket
-import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any, TypeVar, cast
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
 from assessments import messages as msg
@@ -27,32 +24,25 @@ from assessments.services.attempts import Connection, Outcome
 from assessments.services.generation import next_question_prepare
 from assessments.services.sessions import session_release
 from realtime import protocol as p
-from realtime.admission import WINDOW_SECONDS, Counted, connection_counted
+from realtime.admission import connection_counted
 from realtime.auth import token_claims, user_active
 from realtime.db import db
-from realtime.layers import groups_add
+from realtime.framing import DATABASE_UNAVAILABLE, FramedJsonConsumer
 from realtime.liveness import Held, worker_liveness
-from realtime.resilient import ResilientJsonConsumer
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 WORKER_ID = f"{socket.gethostname()}:{os.getpid()}"
 WARNINGS_AT_SECONDS = (300, 60)
 INTERRUPTED = "(The connection closed before the tutor finished this reply; please ask again.)"
-# The database timed out, restarted or is out of connections: the transaction rolled back, and the
-# same message again (same id) is recorded once.
-DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
 
 
-class AssessmentConsumer(ResilientJsonConsumer):
+class AssessmentConsumer(FramedJsonConsumer):
     conn: Connection | None
 
     async def connect(self) -> None:
         self.conn = None
         self.token_version = 0
-        self.sent_seq: dict[int, int] = {}  # assessment id -> highest seq sent; each attempt counts from 1
-        self.rate_window_start = time.monotonic()
-        self.rate_count = 0
         await self.accept()
         token = self.scope.get("query_token")
         if token:
@@ -67,44 +57,9 @@ class AssessmentConsumer(ResilientJsonConsumer):
             if self.conn is not None:
                 await db(session_release)(connection_id=self.conn.connection_id, epoch=self.conn.epoch)
         finally:
-            for group in self.groups_joined:
-                try:
-                    await self.channel_layer.group_discard(group, self.channel_name)
-                except Exception:  # Redis unreachable: the membership expires with group_expiry
-                    logger.warning("could not leave %s; it expires by itself", group, exc_info=True)
+            await self._groups_leave()
 
     # ------------------------------------------------------------ frames
-
-    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        if await self._over_rate_limit():
-            return
-        if text_data is None:
-            await self.send_error(msg.ErrorCode.INVALID_MESSAGE, "Binary frames are not supported; send JSON text.")
-            return
-        if len(text_data.encode()) > settings.WS_MAX_MESSAGE_BYTES:
-            await self.send_error(msg.ErrorCode.MESSAGE_TOO_LARGE, "Messages are limited to 64 KiB.")
-            return
-        try:
-            raw = json.loads(text_data)
-        except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
-            await self.send_error(msg.ErrorCode.INVALID_JSON, "The message is not valid JSON.")
-            return
-        try:
-            message_type, data, ref = p.parse_client_message(raw)
-        except p.ProtocolError as exc:
-            await self.send_error(exc.code, exc.message, ref=exc.ref)
-            return
-        try:
-            await self.dispatch_message(message_type, data, ref)
-        except ApplicationError as exc:
-            await self.send_error(exc.code, exc.message, ref=ref)
-        except DATABASE_UNAVAILABLE:
-            await self._database_unavailable(message_type, ref)
-        except Exception:
-            logger.exception("unhandled error on %s for user %s", message_type, self.conn and self.conn.user.pk)
-            await self.send_error(
-                msg.ErrorCode.INTERNAL_ERROR, "Something went wrong on our side; please retry.", ref=ref
-            )
 
     async def dispatch_message(self, message_type: str, data: msg.Strict, ref: str | None) -> None:
         if message_type == "auth":
@@ -121,6 +76,9 @@ class AssessmentConsumer(ResilientJsonConsumer):
             )
             return
         await self.HANDLERS[message_type](self, data, ref)
+
+    def user_label(self) -> object:
+        return self.conn and self.conn.user.pk
 
     # ------------------------------------------------------------ authentication
 
@@ -355,14 +313,6 @@ class AssessmentConsumer(ResilientJsonConsumer):
             await self._database_unavailable(service.__name__, ref)
             return None
 
-    async def _database_unavailable(self, what: str, ref: str | None) -> None:
-        logger.warning("database unavailable for %s of user %s", what, self.conn and self.conn.user.pk, exc_info=True)
-        await self.send_error(
-            msg.ErrorCode.RETRYABLE_ERROR,
-            "The database did not answer in time; send this again with the same id (it is recorded once).",
-            ref=ref,
-        )
-
     def _prepare_next_question(self, assessment_id: int) -> None:
         """With an AI generator, prepare the next item while the candidate reads this one."""
         generator = providers.question_generator()
@@ -435,47 +385,6 @@ class AssessmentConsumer(ResilientJsonConsumer):
         for message in outcome.messages:
             await self.send_message(message, assessment_id=assessment_id)
 
-    # ------------------------------------------------------------ sending
-
-    async def send_message(self, message: dict[str, Any], *, assessment_id: int | None = None) -> None:
-        """Send one message; one from an attempt's log (with `seq`) raises that attempt's high-water mark."""
-        seq = message.get("seq")
-        if seq is not None and assessment_id is not None:
-            self.sent_seq[assessment_id] = max(self.sent_seq.get(assessment_id, 0), seq)
-        await self.send_json(message)
-
-    async def send_error(
-        self,
-        code: str,
-        message: str,
-        *,
-        ref: str | None = None,
-        close: int | None = None,
-        retry_after: int | None = None,
-    ) -> None:
-        """Send an `error` (and close if asked). A `session_replaced` error, on any path, comes after a
-        `session_replaced` message, so clients can rely on that message alone."""
-        if code == msg.ErrorCode.SESSION_REPLACED:
-            await self.send_json(msg.server_message("session_replaced", msg.SessionReplaced()))
-        await self.send_json(msg.error_message(str(code), message, ref=ref, retry_after=retry_after))
-        if close is not None:
-            await self.close(code=int(close))
-
-    async def _over_rate_limit(self) -> bool:
-        """More than WS_RATE_LIMIT messages a second: refused; more than twice that: closed (4029)."""
-        now = time.monotonic()
-        if now - self.rate_window_start >= 1.0:
-            self.rate_window_start, self.rate_count = now, 0
-        self.rate_count += 1
-        limit = settings.WS_RATE_LIMIT
-        if self.rate_count <= limit:
-            return False
-        if self.rate_count == limit + 1:
-            await self.send_error(msg.ErrorCode.RATE_LIMITED, f"Slow down: at most {limit} messages a second.")
-        elif self.rate_count == 2 * limit + 1:
-            await self.send_error(msg.ErrorCode.RATE_LIMITED, "Too many messages.", close=p.CloseCode.RATE_LIMITED)
-        return True
-
     # ------------------------------------------------------------ helpers
 
     @property
@@ -484,16 +393,3 @@ class AssessmentConsumer(ResilientJsonConsumer):
         if self.conn is None:
             raise RuntimeError("a handler ran before authentication")
         return self.conn
-
-    async def _join(self, *groups: str, counting: Counted | None = None) -> list[int]:
-        """Join `groups`; with `counting`, count its connection counters up in the same round trip."""
-        self.groups_joined.extend(groups)  # left at disconnect even if joining failed half-way
-        if counting is None:
-            return await groups_add(self.channel_layer, groups, self.channel_name)
-        return await groups_add(
-            self.channel_layer, groups, self.channel_name, counters=counting.keys, counter_seconds=2 * WINDOW_SECONDS
-        )
-
-    def _client_address(self) -> str | None:
-        client = self.scope.get("client")
-        return str(client[0]) if client else None

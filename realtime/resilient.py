@@ -1,7 +1,8 @@
 """The base of Jatayu's WebSocket consumer: what any long-lived JSON socket here needs, apart from
 the protocol.
 
-- A channel-layer outage does not end the socket (channels would close it with 1011): receiving
+- Groups are joined (with the connection counters in the same round trip) and left here, and a
+  channel-layer outage does not end the socket (channels would close it with 1011): receiving
   retries, and the groups are joined again once Redis is back.
 - Frames are handled straight away, without channels' hop onto the database thread first.
 - Timers and background tasks belong to the connection, and end with it, however it ends.
@@ -16,6 +17,7 @@ import orjson
 from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from realtime.admission import WINDOW_SECONDS, Counted
 from realtime.layers import groups_add
 from realtime.liveness import worker_liveness
 
@@ -124,3 +126,23 @@ class ResilientJsonConsumer(AsyncJsonWebsocketConsumer):
         task = self.tasks.pop(name, None)
         if task is not None and task is not asyncio.current_task():
             task.cancel()
+
+    async def _join(self, *groups: str, counting: Counted | None = None) -> list[int]:
+        """Join `groups`; with `counting`, count its connection counters up in the same round trip."""
+        self.groups_joined.extend(groups)  # left at disconnect even if joining failed half-way
+        if counting is None:
+            return await groups_add(self.channel_layer, groups, self.channel_name)
+        return await groups_add(
+            self.channel_layer, groups, self.channel_name, counters=counting.keys, counter_seconds=2 * WINDOW_SECONDS
+        )
+
+    def _client_address(self) -> str | None:
+        client = self.scope.get("client")
+        return str(client[0]) if client else None
+
+    async def _groups_leave(self) -> None:
+        for group in self.groups_joined:
+            try:
+                await self.channel_layer.group_discard(group, self.channel_name)
+            except Exception:  # Redis unreachable: the membership expires with group_expiry
+                logger.warning("could not leave %s; it expires by itself", group, exc_info=True)

@@ -51,18 +51,18 @@ async def test_a_silent_connection_stays_seen_until_it_closes(ws_clients, quick_
 async def test_a_connection_whose_groups_cannot_be_joined_is_closed_to_try_again(ws_clients, monkeypatch, failing):
     """Both groups are joined before the session is claimed: an open socket that can never hear its
     kick-out or its test's pushes would help nobody, so it closes 1013 having claimed nothing."""
-    from realtime import consumers
+    from realtime import resilient
 
     test = await db(published_test_with_bank)()
     user = await db(enrolled_candidate)(test=test)
-    joined = consumers.groups_add
+    joined = resilient.groups_add
 
     async def group_down(layer: Any, groups: Any, channel: str) -> None:
         if any(group.startswith(failing) for group in groups):
             raise ConnectionError("the channel layer went away")
         await joined(layer, groups, channel)
 
-    monkeypatch.setattr(consumers, "groups_add", group_down)
+    monkeypatch.setattr(resilient, "groups_add", group_down)
     client = ws_clients(f"/ws/assessment/{test.pk}/")
     await client.connect()
     await client.send("auth", {"token": token_for(user)})
