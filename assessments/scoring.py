@@ -23,6 +23,11 @@ class Score:
     voided_asked: int  # how many of the attempt's questions are void
 
 
+def counts_in_score(*, question_id: int, correct: bool | None, voided: Collection[int]) -> bool:
+    """Whether one answer adds to the score (the running score during the attempt uses it too)."""
+    return bool(correct) and question_id not in voided
+
+
 def percentage_of(*, score: int, max_score: int) -> float:
     return round(100.0 * score / max_score, 2) if max_score else 0.0
 
@@ -36,7 +41,7 @@ def attempt_score(
     pass_percentage: float,
 ) -> Score:
     """`asked`: the attempt's question ids; `correct`: those it answered right."""
-    score = sum(1 for question_id in correct if question_id not in voided)
+    score = sum(1 for question_id in correct if counts_in_score(question_id=question_id, correct=True, voided=voided))
     voided_asked = sum(1 for question_id in asked if question_id in voided)
     max_score = max(max_before_voids - voided_asked, 0)
     percentage = percentage_of(score=score, max_score=max_score)

@@ -14,6 +14,7 @@ from assessments import messages as msg
 from assessments.clock import seconds_left
 from assessments.errors import ApplicationError
 from assessments.models import Assessment, Test
+from assessments.scoring import counts_in_score
 from assessments.selectors.bank import Bank, Item, bank_for
 from assessments.services.attempts import (
     FINAL_FIELDS,
@@ -99,7 +100,7 @@ def _answer_submit(
     item = bank.items[question_id]
     selected = asked.option_order[_served_index(item=item, asked=asked, selected=selected_option)]
     _answer_record(asked=asked, progress=progress, selected=selected, item=item, ref=ref, now=now)
-    if asked.correct:
+    if counts_in_score(question_id=question_id, correct=asked.correct, voided=bank.voided):
         assessment.score += 1
     return _after_answer(assessment=assessment, progress=progress, bank=bank, item=item, asked=asked, now=now, ref=ref)
 

@@ -34,3 +34,20 @@ def test_a_void_question_the_attempt_never_saw_changes_nothing() -> None:
 @pytest.mark.parametrize(("score", "max_score", "expected"), [(2, 3, 66.67), (0, 0, 0.0), (3, 3, 100.0)])
 def test_percentages_are_rounded_to_two_decimals(score: int, max_score: int, expected: float) -> None:
     assert percentage_of(score=score, max_score=max_score) == expected
+
+
+@pytest.mark.django_db
+def test_the_running_score_leaves_a_void_question_out_as_the_final_score_does() -> None:
+    """The score shown in `progress_update` while the attempt runs follows the same rule."""
+    from assessments.models import QuestionRegrade, Response
+    from assessments.services.answers import answer_submit
+    from assessments.tests.factories import attempt_started, question_served, served_key
+
+    conn, outcome = attempt_started(questions=4, total=3, feedback_mode="full")
+    question_id = question_served(outcome)["question_id"]
+    QuestionRegrade.objects.create(question_id=question_id, action=QuestionRegrade.Action.VOID, reason="ambiguous")
+    response = Response.objects.select_related("question").get(question_id=question_id)
+    reply = answer_submit(conn=conn, question_id=question_id, selected_option=served_key(response))
+
+    progress = next(m for m in reply.messages if m["type"] == "progress_update")["data"]
+    assert progress["score"] == 0
