@@ -27,7 +27,8 @@ ifeq ($(strip $(SECRET_KEY)$(DEBUG)),)
 run migrate seed bench: export DEBUG := 1
 endif
 
-# The mypy Django plugin imports jatayu.settings, which needs a SECRET_KEY (it is never used for anything).
+# The mypy Django plugin imports jatayu.settings, which needs a SECRET_KEY (it is never used for anything)
+# and, without REDIS_URL, CHANNEL_LAYER=memory.
 MYPY_SECRET_KEY := mypy-only-not-a-secret-0123456789abcdefghijklmnopqrstuvwxyz
 
 .PHONY: help venv .venv run migrate seed test lint format typecheck pytest bench clean distclean
@@ -80,10 +81,10 @@ run: seed
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	SECRET_KEY="$${SECRET_KEY:-$(MYPY_SECRET_KEY)}" $(BIN)/mypy .
+	SECRET_KEY="$${SECRET_KEY:-$(MYPY_SECRET_KEY)}" CHANNEL_LAYER="$${CHANNEL_LAYER:-memory}" $(BIN)/mypy .
 
 typecheck: $(STAMP)
-	SECRET_KEY="$${SECRET_KEY:-$(MYPY_SECRET_KEY)}" $(BIN)/mypy .
+	SECRET_KEY="$${SECRET_KEY:-$(MYPY_SECRET_KEY)}" CHANNEL_LAYER="$${CHANNEL_LAYER:-memory}" $(BIN)/mypy .
 
 # pytest exits 5 when it collects no test at all; that is reported, not treated as a failure.
 define run_pytest

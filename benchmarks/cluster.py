@@ -264,12 +264,13 @@ class Server:
                 raise RuntimeError(f"{self.name} exited:\n{self.log_tail()}")
             try:
                 socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
-                return
             except OSError:
                 if time.monotonic() > deadline:
                     raise RuntimeError(
                         f"{self.name} did not listen in {START_TIMEOUT:.0f} s:\n{self.log_tail()}"
                     ) from None
+            else:
+                return
                 time.sleep(0.1)
 
     def stop(self) -> None:

@@ -18,7 +18,9 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 
 def configure(db_path: Path, model_url: str) -> None:
@@ -39,7 +41,7 @@ def configure(db_path: Path, model_url: str) -> None:
     django.setup()
 
 
-def slow_model(seconds: float):
+def slow_model(seconds: float) -> Callable[[dict[str, Any]], Any]:
     from assessments.tests.fake_openai import Reply
 
     numbers = itertools.count()
@@ -64,7 +66,7 @@ def slow_model(seconds: float):
     return respond
 
 
-async def candidate_run(test_id: int, user, questions: int, reading: float) -> tuple[list[float], int]:
+async def candidate_run(test_id: int, user: Any, questions: int, reading: float) -> tuple[list[float], int]:
     from channels.testing import WebsocketCommunicator
     from rest_framework_simplejwt.tokens import AccessToken
 

@@ -155,6 +155,14 @@ if REDIS_URL:
         }
     }
 else:
+    # The in-memory layer serves one process: with two workers, kick-outs and pushes between them are
+    # lost without a word. Local development (DEBUG) gets it by default, production only on purpose.
+    if not DEBUG and env_str("CHANNEL_LAYER") != "memory":
+        raise ImproperlyConfigured(
+            "REDIS_URL is not set. With DEBUG off, Jatayu needs Redis for its channel layer: the in-memory "
+            "one serves a single process, so kick-outs and pushes between workers would be lost. Set "
+            "REDIS_URL, or CHANNEL_LAYER=memory to serve from one process on purpose."
+        )
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -11,6 +11,8 @@ os.environ.setdefault("HTTPS_ONLY", "0")
 # Tests reconnect the same user far more often than a person does; test_connection_caps.py sets its own.
 os.environ.setdefault("JATAYU_WS_CONNECTS_PER_USER", "0")
 os.environ.setdefault("JATAYU_WS_CONNECTS_PER_ADDRESS", "0")
+# Without REDIS_URL the suite runs in one process on the in-memory layer, on purpose.
+os.environ.setdefault("CHANNEL_LAYER", "memory")
 
 from jatayu.settings import *  # noqa: F403
 

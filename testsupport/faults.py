@@ -24,9 +24,10 @@ def wait_listening(port: int, *, within: float, what: str) -> None:
     while time.monotonic() < deadline:
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
         except OSError:
             time.sleep(0.05)
+        else:
+            return
     raise RuntimeError(f"{what} did not listen on {port} within {within} s")
 
 

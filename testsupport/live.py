@@ -194,11 +194,12 @@ class Worker:
             self.start()
             try:
                 await self.wait_ready()
-                return
             except RuntimeError:
                 if self.running() or attempt == tries or "Address already in use" not in self.logs():
                     raise
                 (self.port,) = free_ports(1)
+            else:
+                return
 
     async def kill(self) -> None:
         """SIGKILL: a crash, with no chance to close sockets or release sessions."""

@@ -53,3 +53,16 @@ def test_a_stale_window_shorter_than_two_touches_is_refused_at_start_up():
     started = settings_started_with("DEBUG", JATAYU_SESSION_TOUCH_SECONDS="30", JATAYU_SESSION_STALE_SECONDS="45")
     assert started.returncode != 0
     assert "JATAYU_SESSION_STALE_SECONDS must be at least twice" in started.stderr
+
+
+def test_production_settings_without_redis_refuse_to_start_unless_the_memory_layer_is_asked_for():
+    """The in-memory layer used to be a silent fallback with DEBUG off: two workers then lost every
+    kick-out and push between them."""
+    refused = settings_started_with("CHANNEL_LAYERS", DEBUG="0", REDIS_URL="", CHANNEL_LAYER="")
+    on_purpose = settings_started_with("CHANNEL_LAYERS", DEBUG="0", REDIS_URL="", CHANNEL_LAYER="memory")
+    developing = settings_started_with("CHANNEL_LAYERS", DEBUG="1", REDIS_URL="", CHANNEL_LAYER="")
+
+    assert refused.returncode != 0
+    assert "REDIS_URL is not set" in refused.stderr
+    assert "InMemoryChannelLayer" in on_purpose.stdout, on_purpose.stderr
+    assert "InMemoryChannelLayer" in developing.stdout, developing.stderr
