@@ -9,8 +9,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Literal
 
-from django.utils import timezone
 from pydantic import BaseModel, ConfigDict, Field
+
+from assessments import clock
 
 
 class ErrorCode(StrEnum):
@@ -207,7 +208,7 @@ def server_message(
     envelope: dict[str, Any] = {
         "type": message_type,
         "data": data.model_dump(mode="json", exclude_none=message_type in _OPTIONAL_FIELDS_OMITTED),
-        "timestamp": timezone.now().isoformat(),
+        "timestamp": clock.now().isoformat(),
     }
     if seq is not None:
         envelope["seq"] = seq

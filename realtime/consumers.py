@@ -12,8 +12,8 @@ from typing import Any, TypeVar, cast
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.utils import timezone
 
+from assessments import clock
 from assessments import messages as msg
 from assessments.ai import providers
 from assessments.ai.tutoring import ChatTurn, tutor_reply
@@ -154,7 +154,7 @@ class AssessmentConsumer(FramedJsonConsumer):
         snapshot = opened.auth_success["data"]["assessment"]
         if snapshot:
             self.sent_seq[snapshot["assessment_id"]] = snapshot["last_seq"]
-        self._start_later("token_expiry", (expires_at - timezone.now()).total_seconds(), self._token_expired)
+        self._start_later("token_expiry", (expires_at - clock.now()).total_seconds(), self._token_expired)
         self._watch_deadline(opened.assessment_id, opened.deadline)
         worker_liveness.hold(
             channel_name=self.channel_name,
@@ -201,7 +201,7 @@ class AssessmentConsumer(FramedJsonConsumer):
     # ------------------------------------------------------------ client messages
 
     async def on_heartbeat(self, data: msg.Strict, ref: str | None) -> None:
-        now = timezone.now()
+        now = clock.now()
         await self.send_message(msg.server_message("pong", msg.Pong(timestamp=now, server_time=now), ref=ref))
 
     async def on_start_assessment(self, data: msg.Strict, ref: str | None) -> None:
@@ -373,12 +373,12 @@ class AssessmentConsumer(FramedJsonConsumer):
     async def _deadline_timer(self, assessment_id: int, deadline: datetime) -> None:
         """The fast path to `timed_out`: `expire_assessments` and lazy checks cover a dead connection."""
         for warn_at in WARNINGS_AT_SECONDS:
-            wait = (deadline - timezone.now()).total_seconds() - warn_at
+            wait = (deadline - clock.now()).total_seconds() - warn_at
             if wait > 0:
                 await asyncio.sleep(wait)
                 await self.send_message(msg.server_message("time_warning", msg.TimeWarning(seconds_left=warn_at)))
         # The event loop's clock may wake a hair before the wall clock says the deadline has come.
-        await asyncio.sleep(max(0.0, (deadline - timezone.now()).total_seconds()) + 0.05)
+        await asyncio.sleep(max(0.0, (deadline - clock.now()).total_seconds()) + 0.05)
         outcome = await db(attempts.events_replay)(conn=self.connection, last_seq=self.sent_seq.get(assessment_id, 0))
         if outcome.assessment_id != assessment_id:  # the latest attempt is another one: not ours to replay
             return

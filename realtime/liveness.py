@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from assessments.clock import clock_measure
 from assessments.selectors.sessions import touch_every
 from assessments.services.sessions import sessions_superseded, sessions_touch
 from realtime.db import db
@@ -69,6 +70,7 @@ class WorkerLiveness:
         held = dict(self.held)
         pairs = [(h.connection_id, h.epoch) for h in held.values()]
         try:
+            await db(clock_measure)()
             touched = await db(sessions_touch)(held=pairs)
             gone = set(await db(sessions_superseded)(held=pairs)) if touched < len(pairs) else set()
         except Exception:

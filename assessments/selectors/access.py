@@ -4,8 +4,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.auth.models import User
-from django.utils import timezone
 
+from assessments import clock
 from assessments.errors import ApplicationError
 from assessments.models import Assessment, CandidateApplication, Test
 from assessments.services.statements import test_access_row
@@ -41,7 +41,7 @@ class TestAccess:
 
 def blueprint_window_state(*, test: Test, now: datetime | None = None) -> str:
     """`upcoming`, `open` or `closed`, by the test's window alone."""
-    now = now or timezone.now()
+    now = now or clock.now()
     if test.opens_at and now < test.opens_at:
         return "upcoming"
     if test.closes_at and now >= test.closes_at:

@@ -5,8 +5,8 @@ from datetime import datetime
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
-from django.utils import timezone
 
+from assessments import clock
 from assessments.errors import ApplicationError
 from assessments.models import Assessment, CandidateApplication, Question, Skill, Test
 from assessments.selectors.access import blueprint_access_check, blueprint_access_evaluate, blueprint_window_state
@@ -81,7 +81,7 @@ def blueprint_results(*, test: Test) -> QuerySet[Assessment]:
 
 def my_tests(*, user: User, now: datetime | None = None) -> list[MyTest]:
     """Published tests `user` is eligible for (or that need no application), with their state."""
-    now = now or timezone.now()
+    now = now or clock.now()
     eligible = CandidateApplication.objects.filter(
         test=OuterRef("pk"), candidate=user, status__in=CandidateApplication.ELIGIBLE_STATUSES
     )

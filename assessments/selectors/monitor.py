@@ -5,8 +5,8 @@ from datetime import datetime
 from typing import Any
 
 from django.db.models import Count, Q
-from django.utils import timezone
 
+from assessments import clock
 from assessments.clock import seconds_left
 from assessments.models import Assessment, ChatMessage, IntegrityEvent, Test
 from assessments.selectors.sessions import live_sessions
@@ -20,7 +20,7 @@ def blueprint_live_state(*, test: Test, now: datetime | None = None) -> dict[str
     Connections come from CandidateSession, which every worker writes (`live_sessions`), whichever
     process holds them; the rows of a worker that died stop counting once they go stale.
     """
-    now = now or timezone.now()
+    now = now or clock.now()
     sessions = {s.candidate_id: s for s in live_sessions(now=now).filter(test=test).select_related("candidate")}
     running = list(
         Assessment.objects.filter(test=test, status=Assessment.Status.IN_PROGRESS)

@@ -6,8 +6,8 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db.models import Count, Q, QuerySet
-from django.utils import timezone
 
+from assessments import clock
 from assessments.models import CandidateSession
 
 
@@ -28,14 +28,12 @@ def session_live_q(*, now: datetime) -> Q:
 
 def live_sessions(*, now: datetime | None = None) -> QuerySet[CandidateSession]:
     """The connected sessions: not released, and seen (on connect, then by its worker) within stale_after()."""
-    return CandidateSession.objects.filter(session_live_q(now=now or timezone.now()))
+    return CandidateSession.objects.filter(session_live_q(now=now or clock.now()))
 
 
 def stale_sessions(*, now: datetime | None = None) -> QuerySet[CandidateSession]:
     """Sessions never released but not seen for stale_after(): their worker died without releasing them."""
-    return CandidateSession.objects.filter(disconnected_at__isnull=True).exclude(
-        session_live_q(now=now or timezone.now())
-    )
+    return CandidateSession.objects.filter(disconnected_at__isnull=True).exclude(session_live_q(now=now or clock.now()))
 
 
 @dataclass(frozen=True)
@@ -57,7 +55,7 @@ def _per_worker(sessions: QuerySet[CandidateSession]) -> list[tuple[str, int]]:
 
 def live_connection_counts(*, now: datetime | None = None) -> ConnectionCounts:
     """Connections per worker and per test, from the sessions table every worker shares; stale rows apart."""
-    now = now or timezone.now()
+    now = now or clock.now()
     live = live_sessions(now=now)
     stale = stale_sessions(now=now)
     per_test = [

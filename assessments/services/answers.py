@@ -8,8 +8,8 @@ cached bank supply everything else; a replayed answer reads its logged events in
 from datetime import datetime
 
 from django.db import transaction
-from django.utils import timezone
 
+from assessments import clock
 from assessments import messages as msg
 from assessments.clock import seconds_left
 from assessments.errors import ApplicationError
@@ -76,7 +76,7 @@ def answer_submit(*, conn: Connection, question_id: int, selected_option: int | 
 def _answer_submit(
     *, conn: Connection, question_id: int, selected_option: int | str, ref: str | None, rebuild: bool = False
 ) -> Outcome:
-    now = timezone.now()
+    now = clock.now()
     assessment = attempt_latest_locked(conn=conn)
     if assessment is None:
         raise ApplicationError("no_active_assessment", "Start the assessment first (start_assessment).")

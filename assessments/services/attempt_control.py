@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.utils import timezone
 
+from assessments import clock
 from assessments import messages as msg
 from assessments.clock import seconds_left
 from assessments.errors import ApplicationError
@@ -29,12 +29,12 @@ def assessment_expire_if_due(*, assessment_id: int) -> bool:
     assessment = (
         Assessment.objects.select_for_update(of=("self",)).select_related("test").filter(pk=assessment_id).first()
     )
-    return assessment is not None and attempt_expire_if_due(assessment=assessment, now=timezone.now()) is not None
+    return assessment is not None and attempt_expire_if_due(assessment=assessment, now=clock.now()) is not None
 
 
 def assessments_expire_due(*, now: datetime | None = None) -> list[int]:
     """Finalize every running attempt past its deadline, each in its own transaction."""
-    due = Assessment.objects.filter(status=Assessment.Status.IN_PROGRESS, deadline_at__lte=now or timezone.now())
+    due = Assessment.objects.filter(status=Assessment.Status.IN_PROGRESS, deadline_at__lte=now or clock.now())
     return [pk for pk in due.values_list("pk", flat=True) if assessment_expire_if_due(assessment_id=pk)]
 
 
@@ -48,7 +48,7 @@ def assessment_extend(*, assessment_id: int, minutes: int) -> Assessment:
     )
     if assessment is None:
         raise ApplicationError("assessment_not_found", f"Assessment {assessment_id} does not exist.", status=404)
-    now = timezone.now()
+    now = clock.now()
     attempt_expire_if_due(assessment=assessment, now=now)
     if assessment.status != Assessment.Status.IN_PROGRESS:
         raise ApplicationError("assessment_finished", "Only a running attempt can be extended.", status=409)
@@ -68,7 +68,7 @@ def assessment_terminate(*, assessment_id: int, reason: str) -> Assessment:
     )
     if assessment is None:
         raise ApplicationError("assessment_not_found", f"Assessment {assessment_id} does not exist.", status=404)
-    now = timezone.now()
+    now = clock.now()
     attempt_expire_if_due(assessment=assessment, now=now)
     if assessment.status != Assessment.Status.IN_PROGRESS:
         raise ApplicationError("assessment_finished", "Only a running attempt can be terminated.", status=409)
@@ -95,7 +95,7 @@ def application_time_multiplier_set(*, application: CandidateApplication, time_m
     )
     if running is None:
         return
-    now = timezone.now()
+    now = clock.now()
     if attempt_expire_if_due(assessment=running, now=now):
         return
     # Move the deadline by the difference only, so any extension already granted is kept.

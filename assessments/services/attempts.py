@@ -12,8 +12,8 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
+from assessments import clock
 from assessments import messages as msg
 from assessments.ai.providers import Usage
 from assessments.errors import ApplicationError
@@ -192,7 +192,7 @@ def connection_open(
     Four statements: the test with the candidate's access, the session upsert, the fencing of a
     running attempt, and the latest attempt under its lock.
     """
-    now = timezone.now()
+    now = clock.now()
     with transaction.atomic():
         assessment = None
         if test_id is not None:
@@ -254,7 +254,7 @@ def _session_access_locked(*, conn: Connection) -> TestAccess:
 
 @transaction.atomic
 def _assessment_start(*, conn: Connection, ref: str | None) -> Outcome:
-    now = timezone.now()
+    now = clock.now()
     _require_test(conn)
     access = _session_access_locked(conn=conn)
     latest = attempt_latest_locked(conn=conn)
@@ -321,7 +321,7 @@ def running_attempt(*, conn: Connection, now: datetime, ref: str | None) -> tupl
 @transaction.atomic
 def question_current(*, conn: Connection, ref: str | None = None) -> Outcome:
     """The current unanswered question again (never a new one), or the result if the attempt is over."""
-    now = timezone.now()
+    now = clock.now()
     assessment, ended = running_attempt(conn=conn, now=now, ref=ref)
     if ended is not None:
         return ended
@@ -333,7 +333,7 @@ def question_current(*, conn: Connection, ref: str | None = None) -> Outcome:
 @transaction.atomic
 def assessment_complete(*, conn: Connection, ref: str | None = None) -> Outcome:
     """The candidate hands in early; unanswered questions score nothing."""
-    now = timezone.now()
+    now = clock.now()
     assessment, ended = running_attempt(conn=conn, now=now, ref=ref)
     if ended is not None:
         return ended
@@ -347,7 +347,7 @@ def events_replay(*, conn: Connection, last_seq: int) -> Outcome:
     assessment = attempt_latest_locked(conn=conn)
     if assessment is None:
         return Outcome()
-    attempt_expire_if_due(assessment=assessment, now=timezone.now())
+    attempt_expire_if_due(assessment=assessment, now=clock.now())
     return Outcome(messages=events_after(assessment=assessment, last_seq=last_seq), assessment_id=assessment.pk)
 
 
@@ -366,7 +366,7 @@ def integrity_record(*, conn: Connection, kind: str, ref: str | None = None) -> 
     if assessment is None:
         raise ApplicationError("no_active_assessment", "Integrity events belong to a running attempt.")
     attempt_epoch_check(assessment=assessment, conn=conn)
-    expired = attempt_expire_if_due(assessment=assessment, now=timezone.now())
+    expired = attempt_expire_if_due(assessment=assessment, now=clock.now())
     if expired:
         return Outcome(messages=[expired], assessment_id=assessment.pk, finished=True)
     if assessment.status != Assessment.Status.IN_PROGRESS:

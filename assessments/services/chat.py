@@ -10,8 +10,8 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.utils import timezone
 
+from assessments import clock
 from assessments import messages as msg
 from assessments.ai.providers import TutorContext, Usage
 from assessments.ai.tutoring import ChatTurn
@@ -41,7 +41,7 @@ def chat_begin(*, conn: Connection, message: str, ref: str | None = None) -> Cha
     assessment = attempt_latest_locked(conn=conn) if conn.test_id is not None else None
     if assessment is not None:
         attempt_epoch_check(assessment=assessment, conn=conn)
-        expired = attempt_expire_if_due(assessment=assessment, now=timezone.now())
+        expired = attempt_expire_if_due(assessment=assessment, now=clock.now())
         if expired:
             # Not a general chat now: the message was about the question, and the expiry must commit.
             return ChatTurn(
@@ -86,7 +86,7 @@ def _general_chat_store(*, user: User, message: str) -> None:
 
     The user's row lock makes the count and the insert one step, whichever worker serves the message.
     """
-    now = timezone.now()
+    now = clock.now()
     User.objects.select_for_update().filter(pk=user.pk).first()
     running = Assessment.objects.filter(
         candidate_id=user.pk, status=Assessment.Status.IN_PROGRESS, deadline_at__gt=now

@@ -11,8 +11,8 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.db import connection, transaction
 from django.db.models import Q
-from django.utils import timezone
 
+from assessments import clock
 from assessments.broadcast import send_to_group_on_commit, user_group
 from assessments.errors import ApplicationError
 from assessments.models import Assessment, CandidateSession
@@ -43,7 +43,7 @@ def session_claim(
     One upsert takes the row lock, decides, and returns the new epoch; a running attempt is fenced
     with it in a second statement.
     """
-    now = timezone.now()
+    now = clock.now()
     key = connection_id_for(user_id=user.pk, test_id=test_id)
     epoch = _session_upsert(
         key=key,
@@ -107,9 +107,7 @@ def _session_upsert(
 
 def session_release(*, connection_id: str, epoch: int) -> None:
     """Mark the session disconnected, unless a newer connection already holds it."""
-    CandidateSession.objects.filter(key=connection_id, epoch=epoch).update(
-        disconnected_at=timezone.now(), channel_name=""
-    )
+    CandidateSession.objects.filter(key=connection_id, epoch=epoch).update(disconnected_at=clock.now(), channel_name="")
 
 
 TOUCH_BATCH = 200
@@ -124,7 +122,7 @@ def _held_q(batch: list[tuple[str, int]]) -> Q:
 
 def sessions_touch(*, held: list[tuple[str, int]]) -> int:
     """Mark these (connection_id, epoch) sessions seen now, unless released or taken over; how many."""
-    now, touched = timezone.now(), 0
+    now, touched = clock.now(), 0
     for start in range(0, len(held), TOUCH_BATCH):
         batch = held[start : start + TOUCH_BATCH]
         touched += CandidateSession.objects.filter(_held_q(batch), disconnected_at__isnull=True).update(
