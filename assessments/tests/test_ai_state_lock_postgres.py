@@ -20,7 +20,7 @@ def test_preparation_plan_waits_for_a_concurrent_ai_state_write():
     user = enrolled_candidate(test=test)
     assessment_id = assessment_start(conn=candidate_connect(user=user, test=test)).assessment_id
     assert assessment_id is not None
-    locked = threading.Event()
+    locked, wrote = threading.Event(), threading.Event()
 
     def other_writer() -> None:
         try:
@@ -30,6 +30,7 @@ def test_preparation_plan_waits_for_a_concurrent_ai_state_write():
                 time.sleep(0.5)  # preparation_plan runs meanwhile
                 row.ai_state["blocked_leaks"] = 7
                 row.save(update_fields=["ai_state"])
+                wrote.set()  # still holding the lock: it is released at commit, just after
         finally:
             connection.close()
 
@@ -37,6 +38,8 @@ def test_preparation_plan_waits_for_a_concurrent_ai_state_write():
     writer.start()
     assert locked.wait(timeout=10)
     plan = preparation_plan(assessment_id=assessment_id)
+    # It waited for the lock: a plan that had not would have returned during the writer's sleep.
+    assert wrote.is_set()
     writer.join(timeout=10)
     assert plan is not None
     state = Assessment.objects.get(pk=assessment_id).ai_state

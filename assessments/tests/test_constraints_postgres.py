@@ -45,19 +45,19 @@ def refused_by(constraint: str) -> Iterator[None]:
 
 
 @pytest.fixture
-def test() -> Test:
+def blueprint() -> Test:
     return TestFactory(max_attempts=5)
 
 
 @pytest.fixture
-def questions(test: Test) -> list[Question]:
-    skill = SkillFactory(test=test)
-    return [QuestionFactory(skill=skill, test=test) for _ in range(3)]
+def questions(blueprint: Test) -> list[Question]:
+    skill = SkillFactory(test=blueprint)
+    return [QuestionFactory(skill=skill, test=blueprint) for _ in range(3)]
 
 
 @pytest.fixture
-def attempt(test: Test) -> Assessment:
-    return AssessmentFactory(test=test)
+def attempt(blueprint: Test) -> Assessment:
+    return AssessmentFactory(test=blueprint)
 
 
 def response(
@@ -76,46 +76,46 @@ def response(
 # ---------------------------------------------------------------- attempts
 
 
-def test_a_second_in_progress_attempt_for_one_candidate_and_test_is_refused(test: Test) -> None:
-    first = AssessmentFactory(test=test, attempt_number=1, status=IN_PROGRESS)
+def test_a_second_in_progress_attempt_for_one_candidate_and_test_is_refused(blueprint: Test) -> None:
+    first = AssessmentFactory(test=blueprint, attempt_number=1, status=IN_PROGRESS)
 
     with refused_by("assessment_one_in_progress_per_candidate_test"):
-        AssessmentFactory(test=test, candidate=first.candidate, attempt_number=2, status=IN_PROGRESS)
+        AssessmentFactory(test=blueprint, candidate=first.candidate, attempt_number=2, status=IN_PROGRESS)
 
-    assert Assessment.objects.filter(candidate=first.candidate, test=test).count() == 1
+    assert Assessment.objects.filter(candidate=first.candidate, test=blueprint).count() == 1
 
 
-def test_an_attempt_cannot_be_put_back_in_progress_beside_another(test: Test) -> None:
+def test_an_attempt_cannot_be_put_back_in_progress_beside_another(blueprint: Test) -> None:
     candidate = UserFactory()
-    done = AssessmentFactory(test=test, candidate=candidate, attempt_number=1, status=COMPLETED)
-    AssessmentFactory(test=test, candidate=candidate, attempt_number=2, status=IN_PROGRESS)
+    done = AssessmentFactory(test=blueprint, candidate=candidate, attempt_number=1, status=COMPLETED)
+    AssessmentFactory(test=blueprint, candidate=candidate, attempt_number=2, status=IN_PROGRESS)
 
     with refused_by("assessment_one_in_progress_per_candidate_test"):
         Assessment.objects.filter(pk=done.pk).update(status=IN_PROGRESS)
 
 
-def test_a_second_attempt_with_the_same_number_is_refused(test: Test) -> None:
-    first = AssessmentFactory(test=test, attempt_number=1, status=COMPLETED)
+def test_a_second_attempt_with_the_same_number_is_refused(blueprint: Test) -> None:
+    first = AssessmentFactory(test=blueprint, attempt_number=1, status=COMPLETED)
 
     with refused_by("assessment_unique_attempt_number"):
-        AssessmentFactory(test=test, candidate=first.candidate, attempt_number=1, status=COMPLETED)
+        AssessmentFactory(test=blueprint, candidate=first.candidate, attempt_number=1, status=COMPLETED)
 
 
-def test_attempt_numbers_start_at_one(test: Test) -> None:
+def test_attempt_numbers_start_at_one(blueprint: Test) -> None:
     with refused_by("assessment_attempt_number_positive"):
-        AssessmentFactory(test=test, attempt_number=0)
+        AssessmentFactory(test=blueprint, attempt_number=0)
 
 
-def test_two_finished_attempts_and_one_in_progress_are_fine(test: Test) -> None:
+def test_two_finished_attempts_and_one_in_progress_are_fine(blueprint: Test) -> None:
     candidate = UserFactory()
-    AssessmentFactory(test=test, candidate=candidate, attempt_number=1, status=COMPLETED)
-    AssessmentFactory(test=test, candidate=candidate, attempt_number=2, status=Assessment.Status.TIMED_OUT)
-    AssessmentFactory(test=test, candidate=candidate, attempt_number=3, status=IN_PROGRESS)
+    AssessmentFactory(test=blueprint, candidate=candidate, attempt_number=1, status=COMPLETED)
+    AssessmentFactory(test=blueprint, candidate=candidate, attempt_number=2, status=Assessment.Status.TIMED_OUT)
+    AssessmentFactory(test=blueprint, candidate=candidate, attempt_number=3, status=IN_PROGRESS)
     # The rule is per candidate and per test.
-    AssessmentFactory(test=test, attempt_number=1, status=IN_PROGRESS)
+    AssessmentFactory(test=blueprint, attempt_number=1, status=IN_PROGRESS)
     AssessmentFactory(test=TestFactory(), candidate=candidate, attempt_number=1, status=IN_PROGRESS)
 
-    assert Assessment.objects.filter(candidate=candidate, test=test).count() == 3
+    assert Assessment.objects.filter(candidate=candidate, test=blueprint).count() == 3
     assert Assessment.objects.filter(status=IN_PROGRESS).count() == 3
 
 
@@ -151,9 +151,9 @@ def test_responses_without_a_client_message_id_are_fine(attempt: Assessment, que
 
 
 def test_the_same_position_question_and_message_id_in_two_attempts_are_fine(
-    test: Test, questions: list[Question]
+    blueprint: Test, questions: list[Question]
 ) -> None:
-    for attempt in (AssessmentFactory(test=test), AssessmentFactory(test=test)):
+    for attempt in (AssessmentFactory(test=blueprint), AssessmentFactory(test=blueprint)):
         response(attempt, questions[0], position=1, client_msg_id="answer-1")
 
     assert Response.objects.filter(question=questions[0], position=1, client_msg_id="answer-1").count() == 2
@@ -162,15 +162,15 @@ def test_the_same_position_question_and_message_id_in_two_attempts_are_fine(
 # ---------------------------------------------------------------- applications, events, sessions
 
 
-def test_a_second_application_of_one_candidate_to_one_test_is_refused(test: Test) -> None:
-    application = ApplicationFactory(test=test)
+def test_a_second_application_of_one_candidate_to_one_test_is_refused(blueprint: Test) -> None:
+    application = ApplicationFactory(test=blueprint)
 
     with refused_by("application_unique_candidate_test"):
-        ApplicationFactory(test=test, candidate=application.candidate, status=CandidateApplication.Status.INVITED)
+        ApplicationFactory(test=blueprint, candidate=application.candidate, status=CandidateApplication.Status.INVITED)
 
     ApplicationFactory(test=TestFactory(), candidate=application.candidate)
-    ApplicationFactory(test=test)
-    assert CandidateApplication.objects.filter(test=test).count() == 2
+    ApplicationFactory(test=blueprint)
+    assert CandidateApplication.objects.filter(test=blueprint).count() == 2
 
 
 def test_two_events_with_one_seq_in_an_attempt_are_refused(attempt: Assessment) -> None:
@@ -180,12 +180,14 @@ def test_two_events_with_one_seq_in_an_attempt_are_refused(attempt: Assessment) 
         AssessmentEvent.objects.create(assessment=attempt, seq=1, type="question")
 
 
-def test_one_session_key_is_one_row(test: Test) -> None:
+def test_one_session_key_is_one_row(blueprint: Test) -> None:
     candidate = UserFactory()
-    CandidateSession.objects.create(key=f"{candidate.pk}_{test.pk}", candidate=candidate, test=test)
+    CandidateSession.objects.create(key=f"{candidate.pk}_{blueprint.pk}", candidate=candidate, test=blueprint)
 
     with refused_by("assessments_candidatesession_key_key"):
-        CandidateSession.objects.create(key=f"{candidate.pk}_{test.pk}", candidate=candidate, test=test, epoch=5)
+        CandidateSession.objects.create(
+            key=f"{candidate.pk}_{blueprint.pk}", candidate=candidate, test=blueprint, epoch=5
+        )
 
 
 def test_a_test_window_must_close_after_it_opens() -> None:

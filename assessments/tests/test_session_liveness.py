@@ -29,10 +29,10 @@ from assessments.tests.factories import candidate_connect, enrolled_candidate, p
 pytestmark = pytest.mark.django_db
 
 
-def claim(user: User, test: Test, *, worker: str, reconnecting_epoch: int | None = None) -> SessionClaim:
+def claim(user: User, blueprint: Test, *, worker: str, reconnecting_epoch: int | None = None) -> SessionClaim:
     return session_claim(
         user=user,
-        test_id=test.pk,
+        test_id=blueprint.pk,
         channel_name=f"daphne.{user.pk}",
         worker=worker,
         reconnecting_epoch=reconnecting_epoch,
@@ -60,7 +60,7 @@ def override_batch(size: int) -> Iterator[None]:
 
 
 @pytest.fixture
-def test() -> Test:
+def blueprint() -> Test:
     return published_test_with_bank(title="Backend")
 
 
@@ -74,21 +74,23 @@ def test_a_live_worker_misses_two_rounds_before_its_sessions_go_stale() -> None:
 # --- claim and touch -----------------------------------------------------------------------------------------
 
 
-def test_claim_marks_the_session_seen_now(test: Test) -> None:
-    user = enrolled_candidate(test=test)
+def test_claim_marks_the_session_seen_now(blueprint: Test) -> None:
+    user = enrolled_candidate(test=blueprint)
     before = timezone.now()
-    key = claim(user, test, worker="w1:1").connection_id
+    key = claim(user, blueprint, worker="w1:1").connection_id
     last_seen(3600, key=key)
 
-    claim(user, test, worker="w1:1")
+    claim(user, blueprint, worker="w1:1")
 
     seen = CandidateSession.objects.get(key=key).last_seen_at
     assert seen is not None
     assert seen >= before
 
 
-def test_touching_refreshes_only_the_held_sessions_still_open_at_that_epoch(test: Test) -> None:
-    mine, released, elsewhere = (claim(enrolled_candidate(test=test), test, worker=w) for w in ("w1:1", "w1:1", "w2:2"))
+def test_touching_refreshes_only_the_held_sessions_still_open_at_that_epoch(blueprint: Test) -> None:
+    mine, released, elsewhere = (
+        claim(enrolled_candidate(test=blueprint), blueprint, worker=w) for w in ("w1:1", "w1:1", "w2:2")
+    )
     session_release(connection_id=released.connection_id, epoch=released.epoch)
     for c in (mine, released, elsewhere):
         last_seen(stale(), key=c.connection_id)
@@ -102,11 +104,11 @@ def test_touching_refreshes_only_the_held_sessions_still_open_at_that_epoch(test
     assert live_connection_counts().total == 1
 
 
-def test_a_process_holding_an_older_epoch_does_not_keep_a_newer_dead_claim_alive(test: Test) -> None:
+def test_a_process_holding_an_older_epoch_does_not_keep_a_newer_dead_claim_alive(blueprint: Test) -> None:
     """Same worker name after a restart, or a kicked connection not yet closed: only its own epoch counts."""
-    user = enrolled_candidate(test=test)
-    old = claim(user, test, worker="w1:1")
-    new = claim(user, test, worker="w1:1")  # its process then died
+    user = enrolled_candidate(test=blueprint)
+    old = claim(user, blueprint, worker="w1:1")
+    new = claim(user, blueprint, worker="w1:1")  # its process then died
     last_seen(stale(), key=new.connection_id)
 
     assert sessions_touch(held=[(old.connection_id, old.epoch)]) == 0
@@ -115,8 +117,8 @@ def test_a_process_holding_an_older_epoch_does_not_keep_a_newer_dead_claim_alive
     assert live_connection_counts().total == 1
 
 
-def test_touching_many_sessions_goes_in_batches(test: Test) -> None:
-    claims = [claim(enrolled_candidate(test=test), test, worker="w1:1") for _ in range(5)]
+def test_touching_many_sessions_goes_in_batches(blueprint: Test) -> None:
+    claims = [claim(enrolled_candidate(test=blueprint), blueprint, worker="w1:1") for _ in range(5)]
     for c in claims:
         last_seen(stale(), key=c.connection_id)
     with override_batch(2):
@@ -127,25 +129,25 @@ def test_touching_many_sessions_goes_in_batches(test: Test) -> None:
 # --- reconnecting with an older epoch --------------------------------------------------------------------------
 
 
-def test_a_reconnect_does_not_take_over_from_a_newer_live_connection(test: Test) -> None:
-    user = enrolled_candidate(test=test)
-    old = claim(user, test, worker="w1:1")
-    newer = claim(user, test, worker="w2:2")
+def test_a_reconnect_does_not_take_over_from_a_newer_live_connection(blueprint: Test) -> None:
+    user = enrolled_candidate(test=blueprint)
+    old = claim(user, blueprint, worker="w1:1")
+    newer = claim(user, blueprint, worker="w2:2")
 
     with pytest.raises(ApplicationError) as refused:
-        claim(user, test, worker="w1:1", reconnecting_epoch=old.epoch)
+        claim(user, blueprint, worker="w1:1", reconnecting_epoch=old.epoch)
 
     assert refused.value.code == "session_replaced"
     assert CandidateSession.objects.get(key=newer.connection_id).epoch == newer.epoch
 
 
-def test_a_reconnect_takes_over_from_a_newer_connection_whose_worker_died(test: Test) -> None:
-    user = enrolled_candidate(test=test)
-    old = claim(user, test, worker="w1:1")
-    newer = claim(user, test, worker="w2:2")  # then w2 is SIGKILLed: its row is never released
+def test_a_reconnect_takes_over_from_a_newer_connection_whose_worker_died(blueprint: Test) -> None:
+    user = enrolled_candidate(test=blueprint)
+    old = claim(user, blueprint, worker="w1:1")
+    newer = claim(user, blueprint, worker="w2:2")  # then w2 is SIGKILLed: its row is never released
     last_seen(stale(), key=newer.connection_id)
 
-    again = claim(user, test, worker="w1:1", reconnecting_epoch=old.epoch)
+    again = claim(user, blueprint, worker="w1:1", reconnecting_epoch=old.epoch)
 
     assert again.epoch == newer.epoch + 1
     session = CandidateSession.objects.get(key=again.connection_id)
@@ -155,28 +157,28 @@ def test_a_reconnect_takes_over_from_a_newer_connection_whose_worker_died(test: 
 # --- the live monitor ------------------------------------------------------------------------------------------
 
 
-def test_the_monitor_does_not_count_a_session_not_seen_for_stale_after(test: Test) -> None:
-    fresh, gone = enrolled_candidate(test=test), enrolled_candidate(test=test)
-    claim(fresh, test, worker="w1:1")
-    last_seen(stale_after().total_seconds() - 10, key=claim(gone, test, worker="w2:2").connection_id)
-    assert blueprint_live_state(test=test)["connected"] == 2
+def test_the_monitor_does_not_count_a_session_not_seen_for_stale_after(blueprint: Test) -> None:
+    fresh, gone = enrolled_candidate(test=blueprint), enrolled_candidate(test=blueprint)
+    claim(fresh, blueprint, worker="w1:1")
+    last_seen(stale_after().total_seconds() - 10, key=claim(gone, blueprint, worker="w2:2").connection_id)
+    assert blueprint_live_state(test=blueprint)["connected"] == 2
 
-    last_seen(stale(), key=f"{gone.pk}_{test.pk}")  # w2 was killed: nothing refreshed it since
+    last_seen(stale(), key=f"{gone.pk}_{blueprint.pk}")  # w2 was killed: nothing refreshed it since
 
-    state = blueprint_live_state(test=test)
+    state = blueprint_live_state(test=blueprint)
     assert state["connected"] == 1
     assert [(r["candidate"], r["connected"]) for r in state["rows"]] == [(fresh.username, True)]
 
 
-def test_the_monitor_shows_a_running_attempt_of_a_stale_session_as_disconnected(test: Test) -> None:
+def test_the_monitor_shows_a_running_attempt_of_a_stale_session_as_disconnected(blueprint: Test) -> None:
     from assessments.services.attempts import assessment_start
 
-    user = enrolled_candidate(test=test)
-    conn = candidate_connect(user=user, test=test, worker="w2:2")
+    user = enrolled_candidate(test=blueprint)
+    conn = candidate_connect(user=user, test=blueprint, worker="w2:2")
     assessment_start(conn=conn)
     last_seen(stale(), key=conn.connection_id)
 
-    state = blueprint_live_state(test=test)
+    state = blueprint_live_state(test=blueprint)
 
     assert state["running"] == 1
     assert state["connected"] == 0
@@ -192,11 +194,11 @@ def run(*args: str) -> str:
     return out.getvalue()
 
 
-def test_connections_counts_stale_sessions_apart_under_the_worker_that_left_them(test: Test) -> None:
-    live, gone_a, gone_b = (enrolled_candidate(test=test) for _ in range(3))
-    claim(live, test, worker="w1:100")
+def test_connections_counts_stale_sessions_apart_under_the_worker_that_left_them(blueprint: Test) -> None:
+    live, gone_a, gone_b = (enrolled_candidate(test=blueprint) for _ in range(3))
+    claim(live, blueprint, worker="w1:100")
     for user in (gone_a, gone_b):
-        last_seen(stale(), key=claim(user, test, worker="w2:200").connection_id)
+        last_seen(stale(), key=claim(user, blueprint, worker="w2:200").connection_id)
 
     text = run()
     summary = json.loads(run("--json"))
@@ -209,13 +211,13 @@ def test_connections_counts_stale_sessions_apart_under_the_worker_that_left_them
     assert "w2:200       2" in stale_per_worker
     assert summary["total"] == 1
     assert summary["per_worker"] == [{"worker": "w1:100", "connections": 1}]
-    assert summary["per_test"] == [{"test_id": test.pk, "title": "Backend", "connections": 1}]
+    assert summary["per_test"] == [{"test_id": blueprint.pk, "title": "Backend", "connections": 1}]
     assert summary["stale"] == 2
     assert summary["stale_per_worker"] == [{"worker": "w2:200", "sessions": 2}]
 
 
-def test_connections_with_only_stale_sessions(test: Test) -> None:
-    last_seen(stale(), key=claim(enrolled_candidate(test=test), test, worker="w2:200").connection_id)
+def test_connections_with_only_stale_sessions(blueprint: Test) -> None:
+    last_seen(stale(), key=claim(enrolled_candidate(test=blueprint), blueprint, worker="w2:200").connection_id)
 
     text = run()
 
@@ -227,16 +229,16 @@ def test_only_a_claim_that_takes_over_tells_the_users_group(
     group_sends: list[tuple[str, dict[str, object]]], django_capture_on_commit_callbacks: Any
 ) -> None:
     """A new session has no older connection to replace, so its claim costs no channel-layer send."""
-    test = published_test_with_bank(questions=2)
-    user = enrolled_candidate(test=test)
+    blueprint = published_test_with_bank(questions=2)
+    user = enrolled_candidate(test=blueprint)
 
     with django_capture_on_commit_callbacks(execute=True):
-        first = claim(user, test, worker="w1")
+        first = claim(user, blueprint, worker="w1")
     assert first.epoch == 1
     assert group_sends == []
 
     with django_capture_on_commit_callbacks(execute=True):
-        second = claim(user, test, worker="w2")
+        second = claim(user, blueprint, worker="w2")
     assert group_sends == [
         (
             f"user_{user.pk}",
