@@ -10,6 +10,7 @@ from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import AccessToken
 
 from assessments.errors import ApplicationError
+from assessments.messages import ErrorCode
 from assessments.services.tokens import token_claim_version, token_user
 
 
@@ -32,11 +33,11 @@ def token_claims(token: str) -> TokenClaims:
         access = AccessToken(token)  # type: ignore[arg-type]
     except TokenError as exc:
         reason = "expired" if "expired" in str(exc).lower() else "invalid"
-        code = "token_expired" if reason == "expired" else "auth_failed"
+        code = ErrorCode.TOKEN_EXPIRED if reason == "expired" else ErrorCode.AUTH_FAILED
         raise ApplicationError(code, f"The access token is {reason}.", status=401) from exc
     user_id = access.get(api_settings.USER_ID_CLAIM)
     if not isinstance(user_id, int | str) or not str(user_id).isdigit():
-        raise ApplicationError("auth_failed", "The access token is invalid.", status=401)
+        raise ApplicationError(ErrorCode.AUTH_FAILED, "The access token is invalid.", status=401)
     return TokenClaims(
         user_id=int(user_id),
         expires_at=datetime.fromtimestamp(int(access["exp"]), tz=UTC),
@@ -50,7 +51,7 @@ def user_active(user_id: int, *, token_version: int = 0) -> User:
     try:
         return cast(User, token_user(user_id=user_id, token_version=token_version))
     except ApplicationError as exc:  # on a socket, each of these is auth_failed (close 4001)
-        raise ApplicationError("auth_failed", exc.message, status=401) from exc
+        raise ApplicationError(ErrorCode.AUTH_FAILED, exc.message, status=401) from exc
 
 
 def user_from_access_token(token: str) -> Authenticated:

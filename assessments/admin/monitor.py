@@ -16,7 +16,7 @@ from django.urls import reverse
 
 from assessments.admin.forms import AnnounceForm, ExtendForm, TerminateForm
 from assessments.admin.scoping import object_in_scope, only, page_context
-from assessments.errors import ApplicationError
+from assessments.errors import ApplicationError, BackOfficeCode
 from assessments.models import Assessment, Test
 from assessments.selectors.monitor import blueprint_live_state
 from assessments.services.attempt_control import assessment_extend, assessment_terminate
@@ -70,7 +70,9 @@ def monitor_data_view(model_admin: admin.ModelAdmin, request: HttpRequest, objec
 def _attempt_in(test: Test, assessment_id: int) -> Assessment:
     assessment = Assessment.objects.filter(pk=assessment_id, test=test).select_related("candidate").first()
     if assessment is None:
-        raise ApplicationError("assessment_not_found", "that attempt is not part of this test.", status=404)
+        raise ApplicationError(
+            BackOfficeCode.ASSESSMENT_NOT_FOUND, "that attempt is not part of this test.", status=404
+        )
     return assessment
 
 

@@ -7,6 +7,7 @@ from django.contrib.auth.models import User
 
 from assessments import clock
 from assessments.errors import ApplicationError
+from assessments.messages import ErrorCode
 from assessments.models import Assessment, CandidateApplication, Test
 from assessments.services.statements import test_access_row
 
@@ -62,7 +63,7 @@ def blueprint_access_load(*, test_id: int, user: User) -> TestAccess:
     """The test and `user`'s access to it in one statement; `in_progress` is left unset."""
     found = test_access_row(test_id=test_id, user_id=user.pk)
     if found is None:
-        raise ApplicationError("test_not_found", f"Test {test_id} does not exist.", status=404)
+        raise ApplicationError(ErrorCode.TEST_NOT_FOUND, f"Test {test_id} does not exist.", status=404)
     test, application, attempts_used = found
     return TestAccess.of(test=test, application=application, attempts_used=attempts_used, in_progress=None)
 
@@ -74,21 +75,21 @@ def blueprint_access_check(*, access: TestAccess, now: datetime | None = None, n
     """
     test = access.test
     if test.status != Test.Status.PUBLISHED:
-        raise ApplicationError("test_not_published", "This test is not published.", status=ACCESS_DENIED_STATUS)
+        raise ApplicationError(ErrorCode.TEST_NOT_PUBLISHED, "This test is not published.", status=ACCESS_DENIED_STATUS)
     window = blueprint_window_state(test=test, now=now)
     if window == "upcoming":
-        raise ApplicationError("test_not_open", "This test has not opened yet.", status=ACCESS_DENIED_STATUS)
+        raise ApplicationError(ErrorCode.TEST_NOT_OPEN, "This test has not opened yet.", status=ACCESS_DENIED_STATUS)
     if window == "closed" and new_attempt:
-        raise ApplicationError("test_closed", "This test has closed.", status=ACCESS_DENIED_STATUS)
+        raise ApplicationError(ErrorCode.TEST_CLOSED, "This test has closed.", status=ACCESS_DENIED_STATUS)
     if test.requires_application:
         app = access.application
         if app is None or app.status not in CandidateApplication.ELIGIBLE_STATUSES:
             raise ApplicationError(
-                "not_eligible", "You are not invited or shortlisted for this test.", status=ACCESS_DENIED_STATUS
+                ErrorCode.NOT_ELIGIBLE, "You are not invited or shortlisted for this test.", status=ACCESS_DENIED_STATUS
             )
     if new_attempt and access.attempts_left <= 0:
         raise ApplicationError(
-            "attempts_exhausted",
+            ErrorCode.ATTEMPTS_EXHAUSTED,
             f"All {test.max_attempts} attempt(s) for this test are used.",
             status=ACCESS_DENIED_STATUS,
         )

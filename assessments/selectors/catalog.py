@@ -7,7 +7,7 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
 from assessments import clock
-from assessments.errors import ApplicationError
+from assessments.errors import ApplicationError, BackOfficeCode
 from assessments.models import Assessment, CandidateApplication, Question, Skill, Test
 from assessments.selectors.access import blueprint_access_check, blueprint_access_evaluate, blueprint_window_state
 
@@ -66,7 +66,7 @@ def blueprint_get_visible(*, user: User | AnonymousUser, test_id: int) -> Test:
     """One test the recruiter manages; any other test is simply not found (404)."""
     test = blueprints_visible_to(user=user).filter(pk=test_id).first()
     if test is None:
-        raise ApplicationError("not_found", f"Test {test_id} was not found.", status=404)
+        raise ApplicationError(BackOfficeCode.NOT_FOUND, f"Test {test_id} was not found.", status=404)
     return test
 
 

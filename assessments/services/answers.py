@@ -36,11 +36,13 @@ def _served_index(*, item: Item, asked: Asked, selected: int | str) -> int:
     served = [item.options[i] for i in asked.option_order]
     if isinstance(selected, int):
         if not 0 <= selected < len(served):
-            raise ApplicationError("invalid_option", f"selected_option must be between 0 and {len(served) - 1}.")
+            raise ApplicationError(
+                msg.ErrorCode.INVALID_OPTION, f"selected_option must be between 0 and {len(served) - 1}."
+            )
         return selected
     if selected in served:
         return served.index(selected)
-    raise ApplicationError("invalid_option", "selected_option matches none of this question's options.")
+    raise ApplicationError(msg.ErrorCode.INVALID_OPTION, "selected_option matches none of this question's options.")
 
 
 def _ability_update(*, assessment: Assessment, abilities: Abilities, bank: Bank) -> bool:
@@ -79,13 +81,13 @@ def _answer_submit(
     now = clock.now()
     assessment = attempt_latest_locked(conn=conn)
     if assessment is None:
-        raise ApplicationError("no_active_assessment", "Start the assessment first (start_assessment).")
+        raise ApplicationError(msg.ErrorCode.NO_ACTIVE_ASSESSMENT, "Start the assessment first (start_assessment).")
     if rebuild:
         assessment.progress = {}
     progress = progress_of(assessment=assessment)
     asked = progress.find(question_id)
     if asked is None:
-        raise ApplicationError("not_in_assessment", f"Question {question_id} is not part of this attempt.")
+        raise ApplicationError(msg.ErrorCode.NOT_IN_ASSESSMENT, f"Question {question_id} is not part of this attempt.")
     if asked.answered:
         return Outcome(messages=events_of_response(response_id=asked.response_id), assessment_id=assessment.pk)
     attempt_epoch_check(assessment=assessment, conn=conn)
@@ -94,7 +96,9 @@ def _answer_submit(
         error = msg.error_message("assessment_expired", "Time is up; this answer was not recorded.", ref=ref)
         return Outcome(messages=[error, expired], assessment_id=assessment.pk, finished=True)
     if assessment.status != Assessment.Status.IN_PROGRESS:
-        raise ApplicationError("assessment_finished", "This attempt has ended; answers are no longer accepted.")
+        raise ApplicationError(
+            msg.ErrorCode.ASSESSMENT_FINISHED, "This attempt has ended; answers are no longer accepted."
+        )
 
     bank = bank_for(test=assessment.test)
     item = bank.items[question_id]

@@ -11,7 +11,7 @@ from django.db import transaction
 from assessments import clock
 from assessments import messages as msg
 from assessments.clock import seconds_left
-from assessments.errors import ApplicationError
+from assessments.errors import ApplicationError, BackOfficeCode
 from assessments.models import (
     Assessment,
     CandidateApplication,
@@ -42,16 +42,18 @@ def assessments_expire_due(*, now: datetime | None = None) -> list[int]:
 def assessment_extend(*, assessment_id: int, minutes: int) -> Assessment:
     """Move a running attempt's deadline by `minutes`; the candidate hears `time_extended` at once."""
     if minutes <= 0:
-        raise ApplicationError("invalid_minutes", "Extend by a positive number of minutes.")
+        raise ApplicationError(BackOfficeCode.INVALID_MINUTES, "Extend by a positive number of minutes.")
     assessment = (
         Assessment.objects.select_for_update(of=("self",)).select_related("test").filter(pk=assessment_id).first()
     )
     if assessment is None:
-        raise ApplicationError("assessment_not_found", f"Assessment {assessment_id} does not exist.", status=404)
+        raise ApplicationError(
+            BackOfficeCode.ASSESSMENT_NOT_FOUND, f"Assessment {assessment_id} does not exist.", status=404
+        )
     now = clock.now()
     attempt_expire_if_due(assessment=assessment, now=now)
     if assessment.status != Assessment.Status.IN_PROGRESS:
-        raise ApplicationError("assessment_finished", "Only a running attempt can be extended.", status=409)
+        raise ApplicationError(msg.ErrorCode.ASSESSMENT_FINISHED, "Only a running attempt can be extended.", status=409)
     assessment.deadline_at += timedelta(minutes=minutes)
     _deadline_moved(assessment=assessment, now=now)
     return assessment
@@ -62,16 +64,20 @@ def assessment_terminate(*, assessment_id: int, reason: str) -> Assessment:
     """A recruiter ends a running attempt; the candidate hears `assessment_completed` (terminated) at once."""
     reason = reason.strip()
     if not reason:
-        raise ApplicationError("reason_required", "Say why the attempt is terminated.")
+        raise ApplicationError(BackOfficeCode.REASON_REQUIRED, "Say why the attempt is terminated.")
     assessment = (
         Assessment.objects.select_for_update(of=("self",)).select_related("test").filter(pk=assessment_id).first()
     )
     if assessment is None:
-        raise ApplicationError("assessment_not_found", f"Assessment {assessment_id} does not exist.", status=404)
+        raise ApplicationError(
+            BackOfficeCode.ASSESSMENT_NOT_FOUND, f"Assessment {assessment_id} does not exist.", status=404
+        )
     now = clock.now()
     attempt_expire_if_due(assessment=assessment, now=now)
     if assessment.status != Assessment.Status.IN_PROGRESS:
-        raise ApplicationError("assessment_finished", "Only a running attempt can be terminated.", status=409)
+        raise ApplicationError(
+            msg.ErrorCode.ASSESSMENT_FINISHED, "Only a running attempt can be terminated.", status=409
+        )
     assessment.ai_state["termination_reason"] = reason
     message = finalize_now(assessment=assessment, status=Assessment.Status.TERMINATED, reason="terminated", now=now)
     event_push_to_candidate(assessment=assessment, message=message)
@@ -140,7 +146,9 @@ def assessment_reset(*, assessment_id: int, by: str = "") -> ResetResult:
         Assessment.objects.select_for_update(of=("self",)).select_related("candidate").filter(pk=assessment_id).first()
     )
     if assessment is None:
-        raise ApplicationError("assessment_not_found", f"Assessment {assessment_id} does not exist.", status=404)
+        raise ApplicationError(
+            BackOfficeCode.ASSESSMENT_NOT_FOUND, f"Assessment {assessment_id} does not exist.", status=404
+        )
     latest = (
         Assessment.objects.filter(candidate_id=assessment.candidate_id, test_id=assessment.test_id)
         .order_by("-attempt_number")
@@ -149,7 +157,7 @@ def assessment_reset(*, assessment_id: int, by: str = "") -> ResetResult:
     )
     if latest != assessment.pk:
         raise ApplicationError(
-            "not_latest_attempt",
+            BackOfficeCode.NOT_LATEST_ATTEMPT,
             f"Assessment {assessment_id} is not this candidate's latest attempt at the test (that is {latest}); "
             "only the latest attempt can be reset.",
             status=409,

@@ -75,7 +75,9 @@ FINAL_FIELDS = ["score", "max_score", "percentage_score", "passed", "status", "e
 
 def _require_test(conn: Connection) -> int:
     if conn.test_id is None:
-        raise ApplicationError("no_test", "This connection is not for a test; connect to /ws/assessment/<test_id>/.")
+        raise ApplicationError(
+            msg.ErrorCode.NO_TEST, "This connection is not for a test; connect to /ws/assessment/<test_id>/."
+        )
     return conn.test_id
 
 
@@ -86,7 +88,9 @@ def attempt_latest_locked(*, conn: Connection) -> Assessment | None:
 
 def attempt_epoch_check(*, assessment: Assessment, conn: Connection) -> None:
     if assessment.status == Assessment.Status.IN_PROGRESS and assessment.session_epoch != conn.epoch:
-        raise ApplicationError("session_replaced", "This assessment continues in another window.", status=409)
+        raise ApplicationError(
+            msg.ErrorCode.SESSION_REPLACED, "This assessment continues in another window.", status=409
+        )
 
 
 def ask_next(
@@ -247,7 +251,9 @@ def _session_access_locked(*, conn: Connection) -> TestAccess:
     the test and the candidate's access to it come in the same statement."""
     found = session_access_locked_row(key=conn.connection_id, user_id=conn.user.pk)
     if found is None or found[0] != conn.epoch:
-        raise ApplicationError("session_replaced", "This assessment continues in another window.", status=409)
+        raise ApplicationError(
+            msg.ErrorCode.SESSION_REPLACED, "This assessment continues in another window.", status=409
+        )
     _epoch, test, application, attempts_used = found
     return TestAccess.of(test=test, application=application, attempts_used=attempts_used, in_progress=None)
 
@@ -277,7 +283,7 @@ def _assessment_start(*, conn: Connection, ref: str | None) -> Outcome:
     bank_size = len(bank.active())
     if bank_size == 0:
         raise ApplicationError(
-            "bank_empty", "This test has no questions yet; please contact the recruiter.", status=409
+            msg.ErrorCode.BANK_EMPTY, "This test has no questions yet; please contact the recruiter.", status=409
         )
     progress = Progress()
     assessment = Assessment(
@@ -307,7 +313,7 @@ def running_attempt(*, conn: Connection, now: datetime, ref: str | None) -> tupl
     """The candidate's latest attempt, locked; with the Outcome to return instead when it has ended."""
     assessment = attempt_latest_locked(conn=conn)
     if assessment is None:
-        raise ApplicationError("no_active_assessment", "Start the assessment first (start_assessment).")
+        raise ApplicationError(msg.ErrorCode.NO_ACTIVE_ASSESSMENT, "Start the assessment first (start_assessment).")
     attempt_epoch_check(assessment=assessment, conn=conn)
     expired = attempt_expire_if_due(assessment=assessment, now=now)
     if expired:
@@ -364,13 +370,13 @@ def usage_record_into(*, state: dict[str, Any], usage: Usage) -> None:
 def integrity_record(*, conn: Connection, kind: str, ref: str | None = None) -> Outcome:
     assessment = attempt_latest_locked(conn=conn)
     if assessment is None:
-        raise ApplicationError("no_active_assessment", "Integrity events belong to a running attempt.")
+        raise ApplicationError(msg.ErrorCode.NO_ACTIVE_ASSESSMENT, "Integrity events belong to a running attempt.")
     attempt_epoch_check(assessment=assessment, conn=conn)
     expired = attempt_expire_if_due(assessment=assessment, now=clock.now())
     if expired:
         return Outcome(messages=[expired], assessment_id=assessment.pk, finished=True)
     if assessment.status != Assessment.Status.IN_PROGRESS:
-        raise ApplicationError("no_active_assessment", "Integrity events belong to a running attempt.")
+        raise ApplicationError(msg.ErrorCode.NO_ACTIVE_ASSESSMENT, "Integrity events belong to a running attempt.")
     IntegrityEvent.objects.create(assessment=assessment, kind=kind)
     return Outcome(messages=[msg.server_message("ack", msg.Ack(), ref=ref)])
 

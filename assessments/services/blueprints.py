@@ -17,7 +17,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.db.models import Count, ProtectedError, Q
 
-from assessments.errors import ApplicationError
+from assessments.errors import ApplicationError, BackOfficeCode
 from assessments.models import Assessment, Difficulty, Question, Skill, Test
 from assessments.selectors.regrades import blueprint_voided_question_ids
 
@@ -103,7 +103,7 @@ def _skills_replace(*, test: Test, skills: Sequence[SkillSpec]) -> dict[str, Ski
         if blocked:
             names = ", ".join(repr(name) for name in blocked)
             raise ApplicationError(
-                "skill_has_questions",
+                BackOfficeCode.SKILL_HAS_QUESTIONS,
                 f"Cannot remove skill(s) {names}: they have bank questions. Keep them in `skills`, "
                 "or deactivate their questions first.",
                 status=409,
@@ -153,14 +153,14 @@ def _publish_readiness_check(*, test: Test) -> None:
         test.skills.annotate(active=Count("questions", filter=Q(questions__active=True))).values_list("name", "active")
     )
     if not counts:
-        raise ApplicationError("no_skills", "A test needs at least one skill before it can be published.")
+        raise ApplicationError(BackOfficeCode.NO_SKILLS, "A test needs at least one skill before it can be published.")
     if settings.JATAYU_AI_PROVIDER != OFFLINE_PROVIDER:
         return  # questions are generated; the bank is optional
     empty = [name for name, active in counts if active == 0]
     if empty:
         names = ", ".join(repr(name) for name in empty)
         raise ApplicationError(
-            "skill_without_questions",
+            BackOfficeCode.SKILL_WITHOUT_QUESTIONS,
             f"Skill(s) {names} have no active bank questions; with the offline question provider "
             "every skill needs at least one.",
             extra={"skills": empty},
@@ -168,7 +168,7 @@ def _publish_readiness_check(*, test: Test) -> None:
     bank = sum(active for _, active in counts)
     if bank < test.total_questions:
         raise ApplicationError(
-            "bank_too_small",
+            BackOfficeCode.BANK_TOO_SMALL,
             f"The bank has {bank} active question(s) but the test asks {test.total_questions}.",
             extra={"active_questions": bank, "total_questions": test.total_questions},
         )
@@ -229,7 +229,9 @@ def blueprint_publish(*, test: Test, by: User) -> Test:
     test = Test.objects.select_for_update().get(pk=test.pk)
     if test.status == Test.Status.ARCHIVED:
         raise ApplicationError(
-            "test_archived", "An archived test cannot be published; set its status back to draft first.", status=409
+            BackOfficeCode.TEST_ARCHIVED,
+            "An archived test cannot be published; set its status back to draft first.",
+            status=409,
         )
     if test.status == Test.Status.PUBLISHED:
         return test
@@ -245,7 +247,9 @@ def blueprint_publish(*, test: Test, by: User) -> Test:
 def blueprint_delete(*, test: Test) -> None:
     """Delete a test that nobody has attempted yet."""
     conflict = ApplicationError(
-        "test_has_attempts", "This test has attempts and cannot be deleted; archive it instead.", status=409
+        BackOfficeCode.TEST_HAS_ATTEMPTS,
+        "This test has attempts and cannot be deleted; archive it instead.",
+        status=409,
     )
     if Assessment.objects.filter(test=test).exists():
         raise conflict

@@ -18,7 +18,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 
-from assessments.errors import ApplicationError
+from assessments.errors import ApplicationError, BackOfficeCode
 from assessments.models import (
     CandidateApplication,
     Test,
@@ -150,7 +150,7 @@ def candidates_invite(*, test: Test, rows: Sequence[InviteRow]) -> InviteReport:
 def applications_status_set(*, applications: QuerySet[CandidateApplication], status: str) -> int:
     """Shortlist or reject (any status) several applications; returns how many changed."""
     if status not in CandidateApplication.Status.values:
-        raise ApplicationError("invalid_status", f"Unknown application status {status!r}.")
+        raise ApplicationError(BackOfficeCode.INVALID_STATUS, f"Unknown application status {status!r}.")
     ids = list(applications.exclude(status=status).values_list("pk", flat=True))
     for application in CandidateApplication.objects.select_for_update().filter(pk__in=ids):
         application.status = status
@@ -249,7 +249,9 @@ def candidate_add(
     user, generated, user_created = _candidate_account_get_or_create(username=username, email=email, password=password)
     if not user_created and is_recruiter(user):
         raise ApplicationError(
-            "user_is_recruiter", f"{username!r} is a recruiter account and cannot be added as a candidate.", status=409
+            BackOfficeCode.USER_IS_RECRUITER,
+            f"{username!r} is a recruiter account and cannot be added as a candidate.",
+            status=409,
         )
 
     application, application_created = _application_get_or_create_locked(candidate=user, test=test)

@@ -52,7 +52,9 @@ def chat_begin(*, conn: Connection, message: str, ref: str | None = None) -> Cha
         return ChatTurn(context=GENERAL_CONTEXT, options=[], correct_index=None, assessment_id=None)
     used = assessment.chat_messages.filter(role=ChatMessage.Role.CANDIDATE).count()  # the rows decide the limit
     if used >= settings.JATAYU_CHAT_LIMIT:
-        raise ApplicationError("chat_limit", f"The chat allows {settings.JATAYU_CHAT_LIMIT} messages per attempt.")
+        raise ApplicationError(
+            msg.ErrorCode.CHAT_LIMIT, f"The chat allows {settings.JATAYU_CHAT_LIMIT} messages per attempt."
+        )
     ChatMessage.objects.create(assessment=assessment, role=ChatMessage.Role.CANDIDATE, content=message)
     progress = progress_of(assessment=assessment)
     progress.chat = used + 1
@@ -93,7 +95,7 @@ def _general_chat_store(*, user: User, message: str) -> None:
     ).first()
     if running is not None:
         raise ApplicationError(
-            "assessment_in_progress",
+            msg.ErrorCode.ASSESSMENT_IN_PROGRESS,
             f"Your assessment for test {running.test_id} is running: use the chat on its page, "
             "where the tutor can see the question.",
         )
@@ -102,7 +104,7 @@ def _general_chat_store(*, user: User, message: str) -> None:
         candidate_id=user.pk, role=ChatMessage.Role.CANDIDATE, created_at__gte=now - timedelta(hours=24)
     ).count()
     if used >= limit:
-        raise ApplicationError("chat_limit", f"The general chat allows {limit} messages in 24 hours.")
+        raise ApplicationError(msg.ErrorCode.CHAT_LIMIT, f"The general chat allows {limit} messages in 24 hours.")
     ChatMessage.objects.create(candidate=user, role=ChatMessage.Role.CANDIDATE, content=message)
 
 

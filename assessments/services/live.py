@@ -5,7 +5,7 @@ from django.db.models import Value
 from django.db.models.functions import Coalesce, Greatest
 
 from assessments.broadcast import send_to_group_on_commit, test_group
-from assessments.errors import ApplicationError
+from assessments.errors import ApplicationError, BackOfficeCode
 from assessments.messages import Announcement, server_message
 from assessments.models import Test, TestAnnouncement
 
@@ -18,7 +18,7 @@ def blueprint_announce(*, test: Test, message: str) -> TestAnnouncement:
     """
     message = message.strip()
     if not message:
-        raise ApplicationError("empty_announcement", "An announcement needs some text.")
+        raise ApplicationError(BackOfficeCode.EMPTY_ANNOUNCEMENT, "An announcement needs some text.")
     kept = TestAnnouncement.objects.create(test=test, message=message)
     # Never backwards, when two announcements race.
     Test.objects.filter(pk=test.pk).update(

@@ -12,7 +12,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import QuerySet
 
-from assessments.errors import ApplicationError
+from assessments.errors import ApplicationError, BackOfficeCode
 from assessments.models import Question, QuestionRegrade, Response
 from assessments.selectors.regrades import question_is_void
 from assessments.services.bank_versions import bank_changed
@@ -28,14 +28,14 @@ def question_change_check(*, question: Question, fields: Mapping[str, Any]) -> N
     changed = [name for name in LOCKED_WHEN_ANSWERED if name in fields and fields[name] != current.get(name)]
     if changed and Response.objects.filter(question_id=question.pk).exists():
         raise ApplicationError(
-            "question_locked",
+            BackOfficeCode.QUESTION_LOCKED,
             "Candidates have answered this question: its options and key are locked. "
             "Change the key or void it with Regrade.",
             status=409,
             extra={"fields": changed},
         )
     if fields.get("active") and question_is_void(question=question):
-        raise ApplicationError("question_void", "A void question cannot be activated.", status=409)
+        raise ApplicationError(BackOfficeCode.QUESTION_VOID, "A void question cannot be activated.", status=409)
 
 
 @transaction.atomic

@@ -19,7 +19,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 
 from assessments.ai.ability import ability_estimate, difficulty_logit
-from assessments.errors import ApplicationError
+from assessments.errors import ApplicationError, BackOfficeCode
 from assessments.models import (
     Assessment,
     Question,
@@ -162,17 +162,19 @@ def _attempt_score(
 
 def _regrade_check(*, question: Question, action: str, new_correct_option: int | None) -> None:
     if action not in QuestionRegrade.Action.values:
-        raise ApplicationError("invalid_action", f"Unknown regrade action {action!r}.")
+        raise ApplicationError(BackOfficeCode.INVALID_ACTION, f"Unknown regrade action {action!r}.")
     if question_is_void(question=question) and action != QuestionRegrade.Action.RESCORE:
-        raise ApplicationError("question_void", "This question is already void; only a re-score is possible.")
+        raise ApplicationError(
+            BackOfficeCode.QUESTION_VOID, "This question is already void; only a re-score is possible."
+        )
     if action == QuestionRegrade.Action.REKEY:
         options = question.option_list
         if new_correct_option is None or not 0 <= new_correct_option < len(options):
             raise ApplicationError(
-                "invalid_key", f"The new key must be an option index between 0 and {len(options) - 1}."
+                BackOfficeCode.INVALID_KEY, f"The new key must be an option index between 0 and {len(options) - 1}."
             )
         if new_correct_option == question.correct_option:
-            raise ApplicationError("same_key", "That is already the key of this question.")
+            raise ApplicationError(BackOfficeCode.SAME_KEY, "That is already the key of this question.")
 
 
 def _regrade_compute(

@@ -15,6 +15,7 @@ from django.db.models import Q
 from assessments import clock
 from assessments.broadcast import send_to_group_on_commit, user_group
 from assessments.errors import ApplicationError
+from assessments.messages import ErrorCode
 from assessments.models import Assessment, CandidateSession
 from assessments.selectors.sessions import stale_after
 
@@ -55,7 +56,7 @@ def session_claim(
         reconnecting_epoch=reconnecting_epoch,
     )
     if epoch is None:
-        raise ApplicationError("session_replaced", "This assessment continues in another window.", status=409)
+        raise ApplicationError(ErrorCode.SESSION_REPLACED, "This assessment continues in another window.", status=409)
     if test_id is not None:
         Assessment.objects.filter(candidate_id=user.pk, test_id=test_id, status=Assessment.Status.IN_PROGRESS).update(
             session_epoch=epoch

@@ -12,7 +12,7 @@ from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
 from assessments.broadcast import send_to_group_on_commit, user_group
-from assessments.errors import ApplicationError
+from assessments.errors import ApplicationError, BackOfficeCode
 from assessments.models import TokenVersion
 from assessments.services.statements import user_token_version_row
 
@@ -28,12 +28,14 @@ def token_user(*, user_id: Any, token_version: int) -> Any:
     was issued (one statement). Raises `user_not_found`, `user_inactive` or `token_revoked` (401)."""
     found = user_token_version_row(user_model=get_user_model(), id_field=api_settings.USER_ID_FIELD, user_id=user_id)
     if found is None:
-        raise ApplicationError("user_not_found", "The account of this token is missing.", status=401)
+        raise ApplicationError(BackOfficeCode.USER_NOT_FOUND, "The account of this token is missing.", status=401)
     user, current_version = found
     if not user.is_active:
-        raise ApplicationError("user_inactive", "The account of this token is inactive.", status=401)
+        raise ApplicationError(BackOfficeCode.USER_INACTIVE, "The account of this token is inactive.", status=401)
     if current_version != token_version:
-        raise ApplicationError("token_revoked", "This sign-in has ended (logout or deactivation).", status=401)
+        raise ApplicationError(
+            BackOfficeCode.TOKEN_REVOKED, "This sign-in has ended (logout or deactivation).", status=401
+        )
     return user
 
 
