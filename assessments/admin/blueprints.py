@@ -2,7 +2,7 @@
 each test's live monitor, results, analytics and candidate invitations."""
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import admin, messages
@@ -15,12 +15,18 @@ from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html_join
 
 from assessments.admin import monitor, reports
-from assessments.admin.forms import InviteForm, QuestionForm
+from assessments.admin.forms import InviteForm, QuestionForm, TestForm
 from assessments.admin.scoping import RecruiterScopedAdmin, object_in_scope, page_context, sees_all_tests
 from assessments.errors import ApplicationError
 from assessments.models import Assessment, CandidateApplication, Question, Skill, Test
 from assessments.selectors.access import blueprint_window_state
-from assessments.services.blueprints import blueprint_archive, blueprint_duplicate, blueprint_publish
+from assessments.services.blueprints import (
+    AdminTestFields,
+    blueprint_archive,
+    blueprint_duplicate,
+    blueprint_publish,
+    blueprint_update,
+)
 from assessments.services.candidates import candidates_invite
 from assessments.services.questions import question_update
 
@@ -60,6 +66,7 @@ class QuestionInline(admin.StackedInline):
 
 @admin.register(Test)
 class TestAdmin(RecruiterScopedAdmin):
+    form = TestForm
     owner_lookup = "created_by"
     list_display = (
         "title",
@@ -150,7 +157,12 @@ class TestAdmin(RecruiterScopedAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request: HttpRequest, obj: Test, form: forms.ModelForm, change: bool) -> None:
-        if not change and (obj.created_by_id is None or not sees_all_tests(request)):
+        """A change goes through `blueprint_update` (its lock and rules); a new test is a plain draft."""
+        if change:
+            fields = {name: getattr(obj, name) for name in form.changed_data}
+            blueprint_update(test=obj, fields=cast(AdminTestFields, fields))
+            return
+        if obj.created_by_id is None or not sees_all_tests(request):
             obj.created_by = request.user  # type: ignore[assignment]
         super().save_model(request, obj, form, change)
 

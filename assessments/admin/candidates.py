@@ -11,8 +11,7 @@ from django.http import HttpRequest
 from assessments.admin.forms import ApplicationForm
 from assessments.admin.scoping import RecruiterScopedAdmin
 from assessments.models import CandidateApplication
-from assessments.services.attempt_control import application_time_multiplier_set
-from assessments.services.candidates import applications_status_set
+from assessments.services.candidates import application_save, applications_status_set
 
 
 @admin.register(CandidateApplication)
@@ -38,15 +37,9 @@ class CandidateApplicationAdmin(RecruiterScopedAdmin):
         return str(getattr(obj.candidate, "email", ""))
 
     def save_model(self, request: HttpRequest, obj: CandidateApplication, form: forms.ModelForm, change: bool) -> None:
-        """A changed multiplier goes through the attempt service, so a running attempt's deadline moves
-        with it and the candidate hears `time_extended` (after this request's transaction commits)."""
-        if not change or "time_multiplier" not in form.changed_data:
-            super().save_model(request, obj, form, change)
-            return
-        multiplier = obj.time_multiplier
-        obj.time_multiplier = form.initial["time_multiplier"]
-        super().save_model(request, obj, form, change)
-        application_time_multiplier_set(application=obj, time_multiplier=multiplier)
+        """Through `application_save`: a changed multiplier moves a running attempt's deadline with it,
+        and the candidate hears `time_extended` (after this request's transaction commits)."""
+        application_save(application=obj, fields={name: getattr(obj, name) for name in form.changed_data})
 
     @admin.action(description="Shortlist the selected candidates", permissions=["change"])
     def shortlist(self, request: HttpRequest, queryset: QuerySet[CandidateApplication]) -> None:

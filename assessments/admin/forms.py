@@ -1,14 +1,15 @@
 """The admin's forms: question editing, candidates by username, and the back-office actions."""
 
 import json
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib.auth import get_user_model
 
 from assessments.errors import ApplicationError
-from assessments.models import Assessment, CandidateApplication, Question, QuestionRegrade
+from assessments.models import Assessment, CandidateApplication, Question, QuestionRegrade, Test
 from assessments.selectors.regrades import question_is_void
+from assessments.services.blueprints import TEST_FIELD_NAMES, AdminTestFields, TestFields, blueprint_update_check
 from assessments.services.candidates import MAX_INVITES, InviteRow, invite_rows_parse
 from assessments.services.questions import question_change_check
 
@@ -67,6 +68,25 @@ class QuestionForm(forms.ModelForm):
             )
         except ApplicationError as exc:
             raise forms.ValidationError(exc.message, code=exc.code) from exc
+        return cleaned
+
+
+class TestForm(forms.ModelForm):
+    """A test's page: a change follows the blueprint service's rules, shown as this form's errors (a
+    published test must stay publishable: say, no more questions an attempt than its bank holds)."""
+
+    class Meta:
+        model = Test
+        fields = list(AdminTestFields.__annotations__)  # exactly what `blueprint_update` writes
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if self.instance.pk is not None:
+            fields = {name: cleaned[name] for name in self.changed_data if name in TEST_FIELD_NAMES and name in cleaned}
+            try:
+                blueprint_update_check(test=self.instance, fields=cast(TestFields, fields))
+            except ApplicationError as exc:
+                raise forms.ValidationError(exc.message, code=exc.code) from exc
         return cleaned
 
 

@@ -5,6 +5,7 @@ raises `ApplicationError` (or Django's `ValidationError` for invalid fields, wit
 such as `questions.1.options`).
 """
 
+import copy
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -44,6 +45,13 @@ class TestFields(TypedDict, total=False):
 
 
 TEST_FIELD_NAMES: frozenset[str] = frozenset(TestFields.__annotations__)
+
+
+class AdminTestFields(TestFields, total=False):
+    """What the admin may write besides: the precision target, and (superusers) the owner."""
+
+    se_target: float | None
+    created_by: User
 
 
 @dataclass(frozen=True)
@@ -202,6 +210,18 @@ def blueprint_create(
         question.save()
     logger.info("test %s created by %s with %d question(s)", test.pk, created_by.pk, len(built))
     return test
+
+
+def blueprint_update_check(*, test: Test, fields: TestFields) -> None:
+    """What `blueprint_update` would refuse, checked without writing (a form shows it as its errors):
+    the status rule, and whether a published test stays publishable with the new values."""
+    current = Test.objects.filter(pk=test.pk).values_list("status", flat=True).first()
+    _check_status_write(current=current, fields=fields)
+    if fields.get("status", current) == Test.Status.PUBLISHED:
+        proposed = copy.copy(test)
+        for name, value in fields.items():
+            setattr(proposed, name, value)
+        _publish_readiness_check(test=proposed)
 
 
 @transaction.atomic

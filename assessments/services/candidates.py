@@ -6,7 +6,7 @@ import io
 import logging
 import re
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -268,3 +268,23 @@ def candidate_add(
         user_created=user_created,
         application_created=application_created,
     )
+
+
+@transaction.atomic
+def application_save(*, application: CandidateApplication, fields: Mapping[str, Any]) -> CandidateApplication:
+    """Create an application, or change one (the admin's form): a new accommodation on an existing
+    one goes through `application_time_multiplier_set`, so a running attempt's deadline moves too."""
+    if application.pk is None:
+        application.full_clean()
+        application.save()
+        return application
+    locked = CandidateApplication.objects.select_for_update().get(pk=application.pk)
+    multiplier = fields.get("time_multiplier", locked.time_multiplier)
+    for name, value in fields.items():
+        if name != "time_multiplier":
+            setattr(locked, name, value)
+    locked.full_clean()
+    locked.save()
+    if multiplier != locked.time_multiplier:
+        application_time_multiplier_set(application=locked, time_multiplier=multiplier)
+    return locked

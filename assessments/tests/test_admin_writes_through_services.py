@@ -18,6 +18,7 @@ from assessments.tests.factories import (
     QuestionFactory,
     TestFactory,
     attempt_started,
+    published_test_with_bank,
     question_served,
 )
 
@@ -58,6 +59,34 @@ def test_editing_a_tests_status_in_the_admin_does_not_publish_it(admin_client: C
     assert response.status_code == 302, response.context["adminform"].form.errors if response.context else ""
     draft.refresh_from_db()
     assert (draft.title, draft.status) == ("Renamed", Test.Status.DRAFT)
+
+
+def test_a_published_test_cannot_be_edited_into_one_its_bank_cannot_serve(admin_client: Client) -> None:
+    """Saving used to go around `blueprint_update`, whose readiness check keeps a published test
+    servable: here, no more questions an attempt than active bank questions."""
+    published = published_test_with_bank(questions=4, total_questions=3)
+
+    response = admin_client.post(
+        reverse("admin:assessments_test_change", args=[published.pk]), change_form_data(published, total_questions="9")
+    )
+
+    assert response.status_code == 200
+    assert "The bank has 4 active question(s) but the test asks 9." in response.content.decode()
+    assert Test.objects.get(pk=published.pk).total_questions == 3
+
+
+def test_a_published_tests_title_is_edited_through_the_service(admin_client: Client) -> None:
+    published = published_test_with_bank(questions=4, total_questions=3)
+    before = Test.objects.get(pk=published.pk).updated_at
+
+    response = admin_client.post(
+        reverse("admin:assessments_test_change", args=[published.pk]), change_form_data(published, title="Renamed")
+    )
+
+    assert response.status_code == 302, response.context["adminform"].form.errors if response.context else ""
+    saved = Test.objects.get(pk=published.pk)
+    assert (saved.title, saved.status) == ("Renamed", Test.Status.PUBLISHED)
+    assert saved.updated_at > before
 
 
 def test_a_skill_with_questions_cannot_be_deleted_in_the_admin(admin_client: Client) -> None:
