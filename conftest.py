@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-pytest_plugins = ["assessments.tests.fake_openai"]
+pytest_plugins = ["assessments.tests.fake_openai", "testsupport.cluster"]
 
 
 def _missing_services(item: pytest.Item) -> list[str]:

@@ -21,6 +21,7 @@ from assessments.broadcast import test_group, user_group
 from assessments.errors import ApplicationError
 from assessments.services import answers, attempts, chat
 from assessments.services.attempts import Connection, Outcome
+from assessments.services.events import pushed_of
 from assessments.services.generation import next_question_prepare
 from assessments.services.sessions import session_release
 from realtime import protocol as p
@@ -150,10 +151,9 @@ class AssessmentConsumer(FramedJsonConsumer):
         """Send `auth_success`, start the timers, and only then keep the session seen."""
         conn = self.connection
         await self.send_message(opened.auth_success)
-        # The snapshot stands for every event up to its last_seq; later ones come as pushes or by `resume`.
-        snapshot = opened.auth_success["data"]["assessment"]
-        if snapshot:
-            self.sent_seq[snapshot["assessment_id"]] = snapshot["last_seq"]
+        if opened.snapshot_seq is not None:
+            assessment_id, last_seq = opened.snapshot_seq
+            self.sent_seq[assessment_id] = last_seq
         self._start_later("token_expiry", (expires_at - clock.now()).total_seconds(), self._token_expired)
         self._watch_deadline(opened.assessment_id, opened.deadline)
         worker_liveness.hold(
@@ -290,7 +290,7 @@ class AssessmentConsumer(FramedJsonConsumer):
             return
         for message in outcome.messages:
             await self.send_message(message, assessment_id=outcome.assessment_id)
-        if outcome.assessment_id and any(m["type"] == "question" for m in outcome.messages):
+        if outcome.assessment_id and outcome.asks_question:
             self._prepare_next_question(outcome.assessment_id)
         if outcome.finished:
             self._cancel_task("deadline")
@@ -329,16 +329,16 @@ class AssessmentConsumer(FramedJsonConsumer):
 
     async def attempt_event(self, event: dict[str, Any]) -> None:
         """A logged message of this candidate's attempt, pushed by a service on any worker."""
-        if self.conn is None or event.get("test_id") != self.conn.test_id:
+        pushed = pushed_of(event)
+        if self.conn is None or pushed.test_id != self.conn.test_id:
             return
-        message, assessment_id = event["message"], event["assessment_id"]
-        if message.get("seq", 0) <= self.sent_seq.get(assessment_id, 0):
+        if pushed.seq <= self.sent_seq.get(pushed.assessment_id, 0):
             return
-        await self.send_message(message, assessment_id=assessment_id)
-        if message["type"] == "assessment_completed":
+        await self.send_message(pushed.message, assessment_id=pushed.assessment_id)
+        if pushed.ends_attempt:
             self._cancel_task("deadline")
-        elif message["type"] == "time_extended":
-            self._watch_deadline(assessment_id, datetime.fromisoformat(message["data"]["deadline"]))
+        elif pushed.deadline is not None:
+            self._watch_deadline(pushed.assessment_id, pushed.deadline)
 
     async def session_replace(self, event: dict[str, Any]) -> None:
         if self.conn is None or event["connection_id"] != self.conn.connection_id or event["epoch"] <= self.conn.epoch:

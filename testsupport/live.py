@@ -5,8 +5,9 @@ recovery after a crash) is only proven against separate processes: the in-proces
 shares one channel layer and one memory with the code under test.
 
 The workers serve `jatayu.settings` (not the test settings) with DEBUG off, against the test
-database that pytest-django created and the Redis of REDIS_URL. Each test module wraps
-`live_cluster` in a function-scoped fixture that also requests `transactional_db`:
+database that pytest-django created and the Redis of REDIS_URL. Tests take them from the shared
+`cluster` fixture (`testsupport/cluster.py`), or wrap `live_cluster` in a fixture of their own when
+they bring their own Redis or PostgreSQL; either way the fixture also requests `transactional_db`:
 
 - data the test commits is visible to the workers (no test transaction hides it);
 - the workers are stopped before pytest-django truncates the tables, so none of them holds a

@@ -66,6 +66,10 @@ class Outcome:
     deadline: datetime | None = None
     finished: bool = False
 
+    @property
+    def asks_question(self) -> bool:
+        return any(message["type"] == "question" for message in self.messages)
+
 
 # ---------------------------------------------------------------- helpers
 
@@ -183,8 +187,10 @@ def attempt_expire_if_due(*, assessment: Assessment, now: datetime) -> dict[str,
 class Opened:
     claim: SessionClaim
     auth_success: dict[str, Any]
-    assessment_id: int | None
+    assessment_id: int | None  # the attempt running, if any
     deadline: datetime | None
+    # (attempt id, last seq) the snapshot stands for: later events come as pushes or by `resume`.
+    snapshot_seq: tuple[int, int] | None = None
 
 
 def connection_open(
@@ -231,6 +237,7 @@ def connection_open(
         auth_success=message,
         assessment_id=assessment.pk if in_progress and assessment else None,
         deadline=assessment.deadline_at if in_progress and assessment else None,
+        snapshot_seq=(assessment.pk, assessment.last_seq) if assessment else None,
     )
 
 

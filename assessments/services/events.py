@@ -1,5 +1,9 @@
-"""Appending to an attempt's event log. The caller holds the attempt's row lock."""
+"""Appending to an attempt's event log (the caller holds the attempt's row lock), and delivering and
+reading back what was logged."""
 
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from assessments.broadcast import send_to_group_on_commit, user_group
@@ -64,6 +68,31 @@ def event_push_to_candidate(*, assessment: Assessment, message: dict[str, Any]) 
     send_to_group_on_commit(
         user_group(assessment.candidate_id),
         {"type": "attempt.event", "assessment_id": assessment.pk, "test_id": assessment.test_id, "message": message},
+    )
+
+
+@dataclass(frozen=True)
+class Pushed:
+    """An attempt's logged message as `event_push_to_candidate` delivers it, read for the consumer."""
+
+    test_id: int
+    assessment_id: int
+    message: dict[str, Any]
+    seq: int
+    ends_attempt: bool
+    deadline: datetime | None  # the attempt's new deadline, when the message moved it
+
+
+def pushed_of(event: Mapping[str, Any]) -> Pushed:
+    message = event["message"]
+    moved = message["type"] == "time_extended"
+    return Pushed(
+        test_id=event["test_id"],
+        assessment_id=event["assessment_id"],
+        message=message,
+        seq=message.get("seq", 0),
+        ends_attempt=message["type"] == "assessment_completed",
+        deadline=datetime.fromisoformat(message["data"]["deadline"]) if moved else None,
     )
 
 

@@ -15,7 +15,7 @@ from django.test import Client
 from playwright.async_api import Browser, Dialog, async_playwright, expect
 
 from assessments.models import Assessment, Test
-from testsupport.live import Cluster, live_cluster
+from testsupport.live import Cluster
 from testsupport.live_data import attempt_path, candidate_with_test
 from testsupport.tokens import token_for
 
@@ -23,12 +23,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.live, pytest.mark.django_db(trans
 db = database_sync_to_async
 CHROMIUM = Path(os.environ.get("JATAYU_CHROMIUM", "/usr/bin/chromium"))
 POLL_WAIT_MS = 10_000  # the page refreshes every 3 s
-
-
-@pytest.fixture
-async def cluster(transactional_db: None, tmp_path: Path) -> AsyncIterator[Cluster]:
-    async with live_cluster(tmp_path) as running:
-        yield running
 
 
 @pytest.fixture

@@ -6,9 +6,7 @@ Redis channel layer with the two workers, so a send after commit here is deliver
 """
 
 import json
-from collections.abc import AsyncIterator
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,18 +17,12 @@ from django.urls import reverse
 
 from assessments.models import Assessment, CandidateApplication, Test
 from assessments.tests.factories import PASSWORD
-from testsupport.live import Cluster, LiveSocket, live_cluster
+from testsupport.live import Cluster, LiveSocket
 from testsupport.live_data import attempt_path, candidate_with_test
 from testsupport.tokens import token_for
 
 pytestmark = [pytest.mark.live, pytest.mark.django_db(transaction=True)]
 db = database_sync_to_async
-
-
-@pytest.fixture
-async def cluster(transactional_db: None, tmp_path: Path) -> AsyncIterator[Cluster]:
-    async with live_cluster(tmp_path) as running:
-        yield running
 
 
 async def candidate_on_worker_2(cluster: Cluster) -> tuple[Test, Any, LiveSocket, int]:

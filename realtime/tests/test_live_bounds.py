@@ -7,7 +7,6 @@ grown with the cycles."""
 import asyncio
 import itertools
 import os
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -19,14 +18,18 @@ from django.db import connection
 
 from assessments.models import CandidateSession
 from assessments.tests.factories import enrolled_candidate, published_test_with_bank
-from testsupport.live import Cluster, Worker, live_cluster
+from testsupport.live import Cluster, Worker
 from testsupport.live_data import attempt_path
 from testsupport.tokens import token_for
 
-pytestmark = [pytest.mark.live, pytest.mark.django_db(transaction=True)]
+POOL = 4
+pytestmark = [
+    pytest.mark.live,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.cluster(env={"JATAYU_DB_POOL_SIZE": str(POOL), "JATAYU_DB_THREADS": "2", "LOG_LEVEL": "INFO"}),
+]
 db = database_sync_to_async
 
-POOL = 4
 CANDIDATES = 25
 # The first few thousand cycles grow a worker's RSS (about 15 MB: the allocator's arenas filling, not
 # Python objects, which tracemalloc shows flat); after them 1,000 cycles add at most about 1.5 MB. A
@@ -35,13 +38,6 @@ WARM_UP, CYCLES, AT_ONCE = 4_000, 1_000, 10
 REQUESTS = 1_000
 RSS_GROWTH_KB = 4_096  # per worker over the 1,000 cycles after the warm-up
 SETTLE_SECONDS = 10.0
-
-
-@pytest.fixture
-async def cluster(transactional_db: None, tmp_path: Path) -> AsyncIterator[Cluster]:
-    overrides = {"JATAYU_DB_POOL_SIZE": str(POOL), "JATAYU_DB_THREADS": "2", "LOG_LEVEL": "INFO"}
-    async with live_cluster(tmp_path, env_overrides=overrides) as running:
-        yield running
 
 
 def pg_connections(worker: Worker) -> int:

@@ -5,7 +5,6 @@ and the socket stays open."""
 
 import json
 import re
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -13,17 +12,13 @@ from channels.db import database_sync_to_async
 from websockets.exceptions import ConnectionClosed
 
 from jatayu.serving import DAPHNE_FLAGS
-from testsupport.live import Cluster, live_cluster
+from testsupport.live import Cluster
 from testsupport.live_data import attempt_path, candidate_with_test
 from testsupport.tokens import token_for
 
+pytestmark = pytest.mark.cluster(count=1)
+
 REPO = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-async def cluster(transactional_db: None, tmp_path: Path) -> AsyncIterator[Cluster]:
-    async with live_cluster(tmp_path, count=1) as running:
-        yield running
 
 
 @pytest.mark.live

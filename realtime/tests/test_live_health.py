@@ -2,25 +2,16 @@
 same real channel as the worker's consumers, so it is answered at once, not after the consumers'
 blocking read of Redis times out (which made load balancers see busy workers as unhealthy)."""
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import httpx
 import pytest
 from channels.db import database_sync_to_async
 
-from testsupport.live import Cluster, live_cluster
+from testsupport.live import Cluster
 from testsupport.live_data import attempt_path, candidate_with_test
 from testsupport.tokens import token_for
 
-pytestmark = pytest.mark.live
+pytestmark = [pytest.mark.live, pytest.mark.cluster(count=1)]
 db = database_sync_to_async
-
-
-@pytest.fixture
-async def cluster(transactional_db: None, tmp_path: Path) -> AsyncIterator[Cluster]:
-    async with live_cluster(tmp_path, count=1) as running:
-        yield running
 
 
 async def test_a_worker_holding_sockets_answers_its_health_check(cluster: Cluster) -> None:

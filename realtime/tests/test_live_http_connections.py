@@ -2,27 +2,20 @@
 pool, however many requests it serves (each request used to keep its thread's connection open)."""
 
 import asyncio
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import httpx
 import pytest
 from asgiref.sync import sync_to_async
 from django.db import connection
 
-from testsupport.live import Cluster, live_cluster
-
-pytestmark = [pytest.mark.live, pytest.mark.django_db(transaction=True)]
+from testsupport.live import Cluster
 
 POOL = 4
-
-
-@pytest.fixture
-async def cluster(transactional_db: None, tmp_path: Path) -> AsyncIterator[Cluster]:
-    async with live_cluster(
-        tmp_path, count=1, env_overrides={"JATAYU_DB_POOL_SIZE": str(POOL), "JATAYU_DB_THREADS": "2"}
-    ) as running:
-        yield running
+pytestmark = [
+    pytest.mark.live,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.cluster(count=1, env={"JATAYU_DB_POOL_SIZE": str(POOL), "JATAYU_DB_THREADS": "2"}),
+]
 
 
 def backends() -> int:

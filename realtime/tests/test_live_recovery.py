@@ -1,9 +1,7 @@
 """Attempts that outlive their connection or their worker: crash recovery with replay, expiry by the
 `expire_assessments` command in its own process, and a full attempt whose score the results API agrees with."""
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -12,18 +10,12 @@ from channels.db import database_sync_to_async
 from django.utils import timezone
 
 from assessments.models import Assessment, AssessmentEvent, Response, Test
-from testsupport.live import RECEIVE_TIMEOUT, Cluster, LiveSocket, Worker, live_cluster
+from testsupport.live import RECEIVE_TIMEOUT, Cluster, LiveSocket, Worker
 from testsupport.live_data import attempt_path, candidate_with_test, option_texts
 from testsupport.tokens import token_for
 
 pytestmark = [pytest.mark.live, pytest.mark.django_db(transaction=True)]
 db = database_sync_to_async
-
-
-@pytest.fixture
-async def cluster(transactional_db: None, tmp_path: Path) -> AsyncIterator[Cluster]:
-    async with live_cluster(tmp_path) as running:
-        yield running
 
 
 async def started_attempt(cluster: Cluster, worker: Worker, test: Test, token: str) -> tuple[LiveSocket, dict, dict]:

@@ -4,7 +4,6 @@ and a connection that missed its kick still cannot write. Also: tokens never rea
 import asyncio
 import json
 import secrets
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -27,12 +26,6 @@ from testsupport.tokens import token_for
 pytestmark = [pytest.mark.live, pytest.mark.django_db(transaction=True)]
 db = database_sync_to_async
 RACE_ROUNDS = 5
-
-
-@pytest.fixture
-async def cluster(transactional_db: None, tmp_path: Path) -> AsyncIterator[Cluster]:
-    async with live_cluster(tmp_path) as running:
-        yield running
 
 
 def session_of(*, candidate: Any, test: Test) -> CandidateSession:

@@ -5,8 +5,6 @@ candidate then reconnects and resumes where it stopped."""
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
-from pathlib import Path
 from urllib.parse import quote
 
 import pytest
@@ -16,20 +14,14 @@ from websockets.asyncio.client import connect
 from assessments.models import CandidateSession, Response
 from assessments.services.sessions import connection_id_for
 from testsupport.faults import SilentLink
-from testsupport.live import Cluster, LiveSocket, live_cluster
+from testsupport.live import Cluster, LiveSocket
 from testsupport.live_data import attempt_path, candidate_with_test
 from testsupport.tokens import token_for
 
-pytestmark = pytest.mark.live
+pytestmark = [pytest.mark.live, pytest.mark.cluster(count=1)]
 db = database_sync_to_async
 
 FOUND_WITHIN = 60.0
-
-
-@pytest.fixture
-async def cluster(transactional_db: None, tmp_path: Path) -> AsyncIterator[Cluster]:
-    async with live_cluster(tmp_path, count=1) as running:
-        yield running
 
 
 def released_at(*, key: str) -> object:
