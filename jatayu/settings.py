@@ -255,6 +255,13 @@ JATAYU_AI_TIMEOUT_SECONDS = float(env_int("JATAYU_AI_TIMEOUT_SECONDS", 20))
 JATAYU_AI_MAX_RETRIES = env_int("JATAYU_AI_MAX_RETRIES", 1)
 JATAYU_AI_GENERATION_ATTEMPTS = env_int("JATAYU_AI_GENERATION_ATTEMPTS", 3)
 JATAYU_AI_VERIFY = env_bool("JATAYU_AI_VERIFY", default=False)
+# How replies are held to a JSON shape (assessments/ai/structured.py): auto tries each in turn.
+JATAYU_AI_STRUCTURED_OUTPUT = env_str("JATAYU_AI_STRUCTURED_OUTPUT", "auto")
+if JATAYU_AI_STRUCTURED_OUTPUT not in {"auto", "json_schema", "json_object", "tools", "prompt"}:
+    raise ImproperlyConfigured(
+        "JATAYU_AI_STRUCTURED_OUTPUT must be auto, json_schema, json_object, tools or prompt, "
+        f"not {JATAYU_AI_STRUCTURED_OUTPUT!r}"
+    )
 JATAYU_CHAT_LIMIT = env_int("JATAYU_CHAT_LIMIT", 20)  # chat messages per attempt
 # A worker marks its connections' sessions seen every TOUCH seconds; one not seen for STALE seconds
 # (its worker died without releasing it) no longer counts as connected.

@@ -13,6 +13,8 @@ from typing import Any, Literal, Protocol
 from django.conf import settings
 from pydantic import BaseModel, ConfigDict, Field
 
+from assessments.ai.structured import structured_invoke
+
 
 class ItemDraft(BaseModel):
     """What a generator must return for one multiple-choice item."""
@@ -169,21 +171,25 @@ class OpenAIQuestionGenerator:
         self.model = model or settings.JATAYU_AI_QUESTION_MODEL
 
     async def generate(self, request: GenerationRequest) -> Generated:
-        structured = _chat_model(model=self.model).with_structured_output(ItemDraft, include_raw=True)
-        result = await structured.ainvoke(request.messages())
-        if result.get("parsing_error") or result.get("parsed") is None:
-            raise ValueError(f"unparseable reply: {result.get('parsing_error')}")
-        generated = Generated(
-            draft=result["parsed"], provider=self.name, model=self.model, prompt_hash=request.prompt_hash()
+        draft, raw = await structured_invoke(
+            _chat_model(model=self.model),
+            ItemDraft,
+            request.messages(),
+            base_url=settings.OPENAI_BASE_URL,
+            model=self.model,
         )
-        generated.usage.add(getattr(result.get("raw"), "usage_metadata", None))
+        generated = Generated(draft=draft, provider=self.name, model=self.model, prompt_hash=request.prompt_hash())
+        generated.usage.add(getattr(raw, "usage_metadata", None))
         return generated
 
     async def solve(self, *, prompt: str, options: list[str]) -> int:
         listed = "\n".join(f"{i}. {o}" for i, o in enumerate(options))
-        structured = _chat_model(model=self.model).with_structured_output(Solution)
-        solution = await structured.ainvoke(
-            [("system", "Answer the multiple-choice question."), ("human", f"{prompt}\n\n{listed}")]
+        solution, _ = await structured_invoke(
+            _chat_model(model=self.model),
+            Solution,
+            [("system", "Answer the multiple-choice question."), ("human", f"{prompt}\n\n{listed}")],
+            base_url=settings.OPENAI_BASE_URL,
+            model=self.model,
         )
         return int(solution.answer_index)
 

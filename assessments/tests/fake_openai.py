@@ -7,6 +7,10 @@ Replies are scripted: each request to /v1/chat/completions takes the next entry 
   Reply(status=500)        an HTTP error
   Reply(delay=2.0, ...)    wait first (a slow model)
   Reply(chunk_delay=0.1)   wait between streamed chunks (a slow stream)
+
+`methods` limits the structured-output methods the server supports, as real servers do: a request
+asking for another (see `method_of`) gets `refusal_status`, before any reply is taken. A reply to a
+request with tools is a call of its first tool, with the JSON as arguments.
 """
 
 import json
@@ -18,6 +22,15 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+
+# A well-formed generated item, as a model would return it.
+GOOD_ITEM = {
+    "prompt": "Which HTTP method is idempotent by definition?",
+    "options": ["POST", "PUT", "PATCH", "CONNECT"],
+    "correct_option": 1,
+    "explanation": "PUT replaces the resource; repeating it has the same effect.",
+    "difficulty": "medium",
+}
 
 
 @dataclass
@@ -35,6 +48,8 @@ class FakeOpenAI:
         self.script: list[Reply] = []
         self.responder: Callable[[dict[str, Any]], Reply] | None = None
         self.requests: list[dict[str, Any]] = []
+        self.methods: set[str] | None = None  # None: every method
+        self.refusal_status = 400
         self._lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
@@ -58,6 +73,11 @@ class FakeOpenAI:
 
             def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
+                if fake.methods is not None and method_of(body) not in fake.methods:
+                    with fake._lock:
+                        fake.requests.append(body)
+                    self._send_json(fake.refusal_status, {"error": {"message": "unsupported", "type": "invalid"}})
+                    return
                 reply = fake.next_reply(body)
                 if reply.delay:
                     time.sleep(reply.delay)
@@ -65,6 +85,9 @@ class FakeOpenAI:
                     self._send_json(reply.status, {"error": {"message": "scripted failure", "type": "server_error"}})
                     return
                 content = json.dumps(reply.json_content) if reply.json_content is not None else (reply.text or "")
+                if body.get("tools") and reply.json_content is not None:
+                    self._send_json(200, _tool_call(body, content))
+                    return
                 if body.get("stream"):
                     self._stream(body, content, reply.chunk_size, reply.chunk_delay)
                 else:
@@ -107,6 +130,26 @@ class FakeOpenAI:
     def stop(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+def method_of(request: dict[str, Any]) -> str:
+    """Which structured-output method a chat request uses (assessments/ai/structured.py's names)."""
+    kind = (request.get("response_format") or {}).get("type")
+    if kind in ("json_schema", "json_object"):
+        return str(kind)
+    return "tools" if request.get("tools") else "prompt"
+
+
+def _tool_call(body: dict[str, Any], arguments: str) -> dict[str, Any]:
+    completion = _completion(body, "")
+    name = body["tools"][0]["function"]["name"]
+    completion["choices"][0]["message"] = {
+        "role": "assistant",
+        "content": None,
+        "tool_calls": [{"id": "call_fake", "type": "function", "function": {"name": name, "arguments": arguments}}],
+    }
+    completion["choices"][0]["finish_reason"] = "tool_calls"
+    return completion
 
 
 def _usage(content: str) -> dict[str, int]:

@@ -4,17 +4,11 @@ import pytest
 
 from assessments.ai.generation import item_generate
 from assessments.ai.providers import GenerationRequest, OpenAIQuestionGenerator
-from assessments.tests.fake_openai import FakeOpenAI, Reply
+from assessments.tests.fake_openai import GOOD_ITEM, FakeOpenAI, Reply
 
 pytestmark = pytest.mark.asyncio
 
-GOOD = {
-    "prompt": "Which HTTP method is idempotent by definition?",
-    "options": ["POST", "PUT", "PATCH", "CONNECT"],
-    "correct_option": 1,
-    "explanation": "PUT replaces the resource; repeating it has the same effect.",
-    "difficulty": "medium",
-}
+GOOD = GOOD_ITEM
 
 
 def request(avoid: list[str] | None = None) -> GenerationRequest:
