@@ -51,8 +51,30 @@ def test_pages_load_nothing_from_another_origin_and_run_no_inline_script(client:
 
 
 def test_only_the_assessment_page_loads_the_assessment_script(client: Client) -> None:
-    assert "/static/jatayu/assessment.js" in client.get("/assessment/3/").content.decode()
-    assert "/static/jatayu/assessment.js" not in client.get("/tests/").content.decode()
+    script = '<script type="module" src="/static/jatayu/assessment/main.js">'
+    assert script in client.get("/assessment/3/").content.decode()
+    assert "/static/jatayu/assessment/" not in client.get("/tests/").content.decode()
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_the_scripts_are_native_modules(client: Client, path: str) -> None:
+    assert '<script type="module" src="/static/jatayu/app.js">' in client.get(path).content.decode()
+
+
+IMPORT = re.compile(r'^import \{([^}]*)\} from "([^"]+)";', re.M)
+EXPORT = re.compile(r"^export (?:async )?(?:function|const|let|class) ([\w$]+)", re.M)
+
+
+def test_every_import_between_the_modules_resolves() -> None:
+    """Relative imports (no build step): each names a file that exists and something it exports."""
+    for script in STATIC_DIR.rglob("*.js"):
+        for names, target in IMPORT.findall(script.read_text()):
+            assert target.startswith(("./", "../")), f"{script.name}: {target}"
+            path = (script.parent / target).resolve()
+            assert path.is_file(), f"{script.name} imports {target}, which does not exist"
+            exported = set(EXPORT.findall(path.read_text()))
+            missing = {name.strip() for name in names.split(",") if name.strip()} - exported
+            assert not missing, f"{script.name} imports {missing} from {target}, which does not export them"
 
 
 def test_the_sign_in_form_posts_so_a_password_never_lands_in_a_url(client: Client) -> None:
@@ -87,7 +109,9 @@ def test_pages_only_answer_get(client: Client, path: str) -> None:
     assert Client(enforce_csrf_checks=False).post(path).status_code == 405
 
 
-@pytest.mark.parametrize("name", ["app.js", "assessment.js", "styles.css"])
+@pytest.mark.parametrize(
+    "name", ["app.js", "api.js", "shared.js", "assessment/main.js", "assessment/socket.js", "monitor.js", "styles.css"]
+)
 def test_static_files_are_served_by_the_app_itself(client: Client, name: str) -> None:
     response = client.get(f"/static/jatayu/{name}")
 
@@ -97,7 +121,7 @@ def test_static_files_are_served_by_the_app_itself(client: Client, name: str) ->
 
 
 def test_the_scripts_never_put_a_token_in_a_url() -> None:
-    for script in STATIC_DIR.glob("*.js"):
+    for script in STATIC_DIR.rglob("*.js"):
         source = script.read_text()
         assert "token=" not in source, f"{script.name} builds a URL with a token"
         assert "localStorage" not in source, f"{script.name} keeps something beyond this tab"
