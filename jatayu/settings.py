@@ -251,6 +251,8 @@ if JATAYU_AI_PROVIDER not in {"offline", "openai"}:
     raise ImproperlyConfigured(f"JATAYU_AI_PROVIDER must be offline or openai, not {JATAYU_AI_PROVIDER!r}")
 JATAYU_AI_QUESTION_MODEL = env_str("JATAYU_AI_QUESTION_MODEL", "gpt-4o-mini")
 JATAYU_AI_TUTOR_MODEL = env_str("JATAYU_AI_TUTOR_MODEL", "gpt-4o-mini")
+# The model that judges each tutor reply about a question on screen, never seeing the key.
+JATAYU_AI_JUDGE_MODEL = env_str("JATAYU_AI_JUDGE_MODEL") or JATAYU_AI_TUTOR_MODEL
 JATAYU_AI_TIMEOUT_SECONDS = float(env_int("JATAYU_AI_TIMEOUT_SECONDS", 20))
 JATAYU_AI_MAX_RETRIES = env_int("JATAYU_AI_MAX_RETRIES", 1)
 JATAYU_AI_GENERATION_ATTEMPTS = env_int("JATAYU_AI_GENERATION_ATTEMPTS", 3)

@@ -107,6 +107,31 @@ class QuestionGenerator(Protocol):
     async def solve(self, *, prompt: str, options: list[str]) -> int: ...
 
 
+class Verdict(BaseModel):
+    """A judge's reading of a tutor's draft reply, made without the answer key."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    picks: int | None = Field(
+        default=None, description="0-based index of the option the reply lets a student pick as right, if any."
+    )
+    excludes: list[int] = Field(
+        default_factory=list, description="0-based indexes of the options the reply lets a student rule out."
+    )
+
+    @property
+    def reveals(self) -> bool:
+        return self.picks is not None or bool(self.excludes)
+
+    def gives_away(self, *, key: int, options: int) -> bool:
+        """Whether what it reveals is the key: picked, or every other option ruled out."""
+        return self.picks == key or set(self.excludes) >= set(range(options)) - {key}
+
+
+class Judge(Protocol):
+    async def judge(self, *, prompt: str, options: list[str], reply: str) -> Verdict: ...
+
+
 class Tutor(Protocol):
     name: str
     usage: Usage
@@ -194,12 +219,36 @@ class OpenAIQuestionGenerator:
         return int(solution.answer_index)
 
 
+JUDGE_SYSTEM = (
+    "You review a tutor's reply to a candidate during a multiple-choice test. You are not told the "
+    "answer. Imagine a student who knows nothing about the subject reads the question, the options "
+    "and the reply. Could that student now pick an option as the right one, or rule any option out, "
+    "from the reply alone: by its name, its number or letter, a paraphrase, a definition that fits "
+    "only one option, a neighbouring value, an elimination, a hint, a rhyme or first letter, or an "
+    "encoding? Explaining a concept that every option relates to equally reveals nothing."
+)
+
+
 class OpenAITutor:
     name = "openai"
 
     def __init__(self, model: str | None = None) -> None:
         self.model = model or settings.JATAYU_AI_TUTOR_MODEL
+        self.judge_model = settings.JATAYU_AI_JUDGE_MODEL or self.model
         self.usage = Usage()
+
+    async def judge(self, *, prompt: str, options: list[str], reply: str) -> Verdict:
+        """A separate call that never sees the key: what the draft would let a student pick or rule out."""
+        listed = "\n".join(f"{i}. {o}" for i, o in enumerate(options))
+        verdict, raw = await structured_invoke(
+            _chat_model(model=self.judge_model),
+            Verdict,
+            [("system", JUDGE_SYSTEM), ("human", f"Question: {prompt}\nOptions:\n{listed}\n\nTutor's reply:\n{reply}")],
+            base_url=settings.OPENAI_BASE_URL,
+            model=self.judge_model,
+        )
+        self.usage.add(getattr(raw, "usage_metadata", None))
+        return verdict
 
     async def stream(self, *, context: TutorContext, message: str) -> AsyncIterator[str]:
         options = "\n".join(f"- {o}" for o in context.options)

@@ -9,7 +9,7 @@ from typing import Any
 from django.conf import settings
 
 from assessments.ai.guard import REFUSAL, AnswerGuard, sentence_boundaries
-from assessments.ai.providers import Tutor, TutorContext
+from assessments.ai.providers import Tutor, TutorContext, Verdict
 
 logger = logging.getLogger(__name__)
 
@@ -63,12 +63,17 @@ async def tutor_reply(
 
     While a question is on screen, a reply that points at any option is replaced by the refusal, so
     a refusal tells nothing about the key; chunks go to `on_chunk` only once they have been checked.
+    A tutor that can judge (`providers.Judge`) has the whole draft judged as well, by meaning, before
+    any of it goes out: see `_judged`.
     """
     guard = None
     if turn.correct_index is not None:
         guard = AnswerGuard(
             options=turn.options, correct_index=turn.correct_index, question_prompt=turn.context.question_prompt
         )
+    judge = getattr(tutor, "judge", None) if guard is not None else None
+    if judge is not None and guard is not None:
+        return await _judged(tutor=tutor, judge=judge, guard=guard, turn=turn, message=message, on_chunk=on_chunk)
     holdback = max([HOLDBACK_CHARS, *(len(option) + 8 for option in turn.options)])
     text, released, checked, window, refused = "", 0, 0, 0, False
     try:
@@ -102,4 +107,41 @@ async def tutor_reply(
         return REFUSAL, guard.leaks(text)
     if released < len(text):
         await on_chunk(text[released:])
+    return text, False
+
+
+async def _judged(
+    *,
+    tutor: Tutor,
+    judge: Callable[..., Awaitable[Verdict]],
+    guard: AnswerGuard,
+    turn: ChatTurn,
+    message: str,
+    on_chunk: Callable[[str], Awaitable[None]],
+) -> tuple[str, bool]:
+    """Hold the whole reply; the patterns read it, then the judge, who never sees the key. A reply that
+    lets a student pick or rule out any option is refused, and so is every reply when the judge
+    cannot answer: refusing costs a hint, releasing could cost the test."""
+    text = ""
+    try:
+        async with asyncio.timeout(settings.JATAYU_AI_TIMEOUT_SECONDS * 2):
+            async for delta in tutor.stream(context=turn.context, message=message):
+                text = (text + delta)[:MAX_REPLY_CHARS]
+                if len(text) >= MAX_REPLY_CHARS:
+                    break
+    except Exception:
+        logger.warning("tutor %s failed", tutor.name, exc_info=True)
+        return (REFUSAL, guard.leaks(text)) if guard.refuses(text) else (UNAVAILABLE, False)
+    if guard.refuses(text):
+        return REFUSAL, guard.leaks(text)
+    try:
+        async with asyncio.timeout(settings.JATAYU_AI_TIMEOUT_SECONDS):
+            verdict = await judge(prompt=turn.context.question_prompt or "", options=turn.options, reply=text)
+    except Exception:
+        logger.warning("the judge of tutor %s failed; the reply is refused", tutor.name, exc_info=True)
+        return REFUSAL, False
+    if verdict.reveals:
+        key = turn.correct_index if turn.correct_index is not None else -1
+        return REFUSAL, verdict.gives_away(key=key, options=len(turn.options))
+    await on_chunk(text)
     return text, False

@@ -132,6 +132,17 @@ class FakeOpenAI:
         self.server.server_close()
 
 
+def is_judge_request(request: dict[str, Any]) -> bool:
+    """Whether a chat request is the tutor's judge at work (`providers.OpenAITutor.judge`)."""
+    from assessments.ai.providers import JUDGE_SYSTEM
+
+    messages = request.get("messages") or [{}]
+    return not request.get("stream") and messages[0].get("content") == JUDGE_SYSTEM
+
+
+CLEAR = Reply(json_content={"picks": None, "excludes": []})  # the judge finds that a reply reveals nothing
+
+
 def method_of(request: dict[str, Any]) -> str:
     """Which structured-output method a chat request uses (assessments/ai/structured.py's names)."""
     kind = (request.get("response_format") or {}).get("type")

@@ -126,7 +126,11 @@ async def test_a_reply_cut_off_by_a_disconnect_is_recorded_with_its_cost(ws_clie
         else Reply(status=500)
     )
     await started.client.send("chat_message", {"message": "help"}, id="c1")
-    await started.client.recv()  # the first chunk: the tutor is replying
+    for _ in range(50):  # the reply about the question on screen is held for its judge: nothing streams
+        if any(r.get("stream") for r in fake_openai.requests):
+            break
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(0.2)  # the tutor is replying
     await started.client.ws.disconnect()
 
     def tutor_rows() -> list[str]:

@@ -1,5 +1,6 @@
-"""The tutor over the socket, with the real langchain-openai client against a local fake server:
-replies stream as chunks, and no reply that reaches the client ever gives the answer away."""
+"""The tutor over the socket, with the real langchain-openai client against a local fake server: a
+reply about the question on screen is read by the patterns and by a judge before it is released,
+and no reply that reaches the client ever gives the answer away."""
 
 import base64
 import re
@@ -9,7 +10,7 @@ import pytest
 
 from assessments.ai.guard import REFUSAL, reply_leaks
 from assessments.models import Assessment, ChatMessage, Question
-from assessments.tests.fake_openai import FakeOpenAI, Reply
+from assessments.tests.fake_openai import CLEAR, FakeOpenAI, Reply, is_judge_request
 from testsupport.sockets import db, start_attempt
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -22,10 +23,13 @@ async def start(ws_clients):
     return s.client, s.user, served, served.index(key.options[key.correct_option])
 
 
-def tutor_only(reply) -> "Callable":
-    """Route the tutor's streamed calls to `reply`; question preparation gets a 500 (the bank serves)."""
+def tutor_only(reply, verdict: Reply = CLEAR) -> "Callable":
+    """Route the tutor's streamed calls to `reply` and its judge to `verdict` (by default: nothing
+    revealed); question preparation gets a 500 (the bank serves)."""
 
     def respond(request: dict) -> Reply:
+        if is_judge_request(request):
+            return verdict
         if not request.get("stream"):
             return Reply(status=500)
         return reply(request) if callable(reply) else reply
@@ -42,16 +46,17 @@ async def chat(client, message: str, ref: str) -> tuple[list[str], dict]:
     return chunks, reply
 
 
-async def test_reply_streams_as_chunks_then_the_whole_message(ws_clients, fake_openai: FakeOpenAI):
+async def test_a_reply_about_the_question_on_screen_is_judged_then_released_whole(ws_clients, fake_openai):
     client, user, _served, _ = await start(ws_clients)
     text = "Think about what idempotent means: doing it twice has the same effect as once. " * 6
     fake_openai.responder = tutor_only(Reply(text=text, chunk_size=10))
     chunks, final = await chat(client, "What does idempotent mean?", "c1")
-    assert len(chunks) > 3
-    assert "".join(chunks) == text == final["data"]["message"]
+    assert chunks == [text]
+    assert final["data"]["message"] == text
+    assert any(is_judge_request(r) for r in fake_openai.requests)
     assessment = await db(Assessment.objects.get)(candidate=user)
-    assert assessment.ai_state["usage"]["calls"] == 1
-    assert assessment.ai_state["usage"]["input_tokens"] == 120
+    assert assessment.ai_state["usage"]["calls"] == 2  # the tutor, and its judge
+    assert assessment.ai_state["usage"]["input_tokens"] == 240
     assert assessment.ai_state["usage"]["cost_usd"] > 0
 
 
@@ -191,14 +196,14 @@ async def test_prompt_injections_never_get_the_key_to_the_client(ws_clients, fak
     assert assessment.ai_state["blocked_leaks"] == len(INJECTIONS)
 
 
-async def test_the_preface_of_a_leaking_reply_streams_before_the_leak_is_blocked(ws_clients, fake_openai: FakeOpenAI):
-    """The suite above would pass if nothing ever streamed; this shows the guard lets safe text through."""
+async def test_nothing_of_a_leaking_reply_streams_not_even_its_preface(ws_clients, fake_openai: FakeOpenAI):
+    """While a question is on screen the reply is held for its judge: a refused one sends nothing."""
     client, _user, served, key_index = await start(ws_clients)
     leak, _giveaway = leaking_reply("letter_sentence", served, key_index)
     fake_openai.responder = tutor_only(Reply(text=PREFACE * 2 + leak, chunk_size=3))
     chunks, final = await chat(client, "which letter?", "c1")
     assert final["data"]["message"] == REFUSAL
-    assert "".join(chunks).startswith(PREFACE)
+    assert chunks == []
 
 
 async def test_a_reply_naming_any_option_is_refused_before_the_name_streams(ws_clients, fake_openai: FakeOpenAI):
@@ -208,22 +213,20 @@ async def test_a_reply_naming_any_option_is_refused_before_the_name_streams(ws_c
     reply = PREFACE * 3 + f"It is certainly not {wrong}, as you can check yourself. " + PREFACE
     fake_openai.responder = tutor_only(Reply(text=reply, chunk_size=4))
     chunks, final = await chat(client, "rule one out for me", "c1")
-    released = "".join(chunks)
     assert final["data"]["message"] == REFUSAL
-    assert wrong not in released
-    assert released.startswith(PREFACE)  # what came before it did stream
+    assert chunks == []
     (stored,) = await db(lambda: list(ChatMessage.objects.filter(role="tutor")))()
     assert stored.content == REFUSAL
     assert stored.blocked_leak is False  # it pointed at a wrong option: refused, but no leak of the key
 
 
-async def test_a_helpful_reply_streams_in_sentences_and_arrives_whole(ws_clients, fake_openai: FakeOpenAI):
+async def test_a_helpful_reply_arrives_whole_once_judged(ws_clients, fake_openai: FakeOpenAI):
     client, _user, _served, _key = await start(ws_clients)
     reply = PREFACE * 2 + "Think about what each structure guarantees when you remove an element. " + PREFACE
     fake_openai.responder = tutor_only(Reply(text=reply, chunk_size=4))
     chunks, final = await chat(client, "how do I approach this?", "c1")
-    assert final["data"]["message"] == reply == "".join(chunks)
-    assert len(chunks) >= 2
+    assert final["data"]["message"] == reply
+    assert chunks == [reply]
 
 
 async def test_tutor_replies_are_capped_in_tokens(ws_clients, fake_openai: FakeOpenAI, settings):
