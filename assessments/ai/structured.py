@@ -66,7 +66,7 @@ async def structured_invoke(
             continue
         if (base_url, model, method) not in _logged:
             _logged.add((base_url, model, method))
-            logger.warning("structured output for %s at %s: %s", model, base_url or "OpenAI", method)
+            logger.info("structured output for %s at %s: %s", model, base_url or "OpenAI", method)
         return parsed, raw
     if refused is None:
         raise RuntimeError("no structured-output method to try")
