@@ -38,6 +38,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from jatayu.serving import DAPHNE_FLAGS
+from testsupport.expecting import Expecting
 
 REPO_ROOT = Path(settings.BASE_DIR)
 BIN = Path(sys.executable).parent
@@ -224,7 +225,7 @@ class Worker:
 # ---------------------------------------------------------------- a client socket
 
 
-class LiveSocket:
+class LiveSocket(Expecting):
     """One `websockets` client connection, with protocol helpers. Every receive has a timeout."""
 
     def __init__(self, ws: ClientConnection, worker: Worker) -> None:
@@ -242,18 +243,6 @@ class LiveSocket:
         message = json.loads(raw)
         assert isinstance(message, dict), message
         return message
-
-    async def expect(self, *types: str) -> list[dict[str, Any]]:
-        messages = []
-        for _ in types:
-            messages.append(await self.recv())
-        assert [m["type"] for m in messages] == list(types), messages
-        return messages
-
-    async def expect_error(self, code: str) -> dict[str, Any]:
-        (error,) = await self.expect("error")
-        assert error["data"]["code"] == code, error
-        return error
 
     async def expect_close(self, code: int) -> None:
         """The next thing to happen is that the server closes the socket with `code`."""

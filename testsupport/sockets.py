@@ -8,12 +8,13 @@ from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 
 from jatayu.asgi import application
+from testsupport.expecting import Expecting
 from testsupport.tokens import token_for
 
 TIMEOUT = 3
 
 
-class Client:
+class Client(Expecting):
     """A WebsocketCommunicator through the real router and middleware, with protocol helpers."""
 
     def __init__(self, path: str, headers: list[tuple[bytes, bytes]] | None = None) -> None:
@@ -32,16 +33,6 @@ class Client:
 
     async def recv(self) -> dict[str, Any]:
         return await self.ws.receive_json_from(timeout=TIMEOUT)
-
-    async def expect(self, *types: str) -> list[dict[str, Any]]:
-        messages = [await self.recv() for _ in types]
-        assert [m["type"] for m in messages] == list(types), messages
-        return messages
-
-    async def expect_error(self, code: str) -> dict[str, Any]:
-        (error,) = await self.expect("error")
-        assert error["data"]["code"] == code, error
-        return error
 
     async def expect_close(self, code: int) -> None:
         output = await self.ws.receive_output(timeout=TIMEOUT)

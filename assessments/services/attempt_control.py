@@ -38,11 +38,8 @@ def assessments_expire_due(*, now: datetime | None = None) -> list[int]:
     return [pk for pk in due.values_list("pk", flat=True) if assessment_expire_if_due(assessment_id=pk)]
 
 
-@transaction.atomic
-def assessment_extend(*, assessment_id: int, minutes: int) -> Assessment:
-    """Move a running attempt's deadline by `minutes`; the candidate hears `time_extended` at once."""
-    if minutes <= 0:
-        raise ApplicationError(BackOfficeCode.INVALID_MINUTES, "Extend by a positive number of minutes.")
+def _running_locked(*, assessment_id: int, now: datetime, doing: str) -> Assessment:
+    """The attempt, row-locked with its test, still running once its deadline is checked."""
     assessment = (
         Assessment.objects.select_for_update(of=("self",)).select_related("test").filter(pk=assessment_id).first()
     )
@@ -50,10 +47,19 @@ def assessment_extend(*, assessment_id: int, minutes: int) -> Assessment:
         raise ApplicationError(
             BackOfficeCode.ASSESSMENT_NOT_FOUND, f"Assessment {assessment_id} does not exist.", status=404
         )
-    now = clock.now()
     attempt_expire_if_due(assessment=assessment, now=now)
     if assessment.status != Assessment.Status.IN_PROGRESS:
-        raise ApplicationError(msg.ErrorCode.ASSESSMENT_FINISHED, "Only a running attempt can be extended.", status=409)
+        raise ApplicationError(msg.ErrorCode.ASSESSMENT_FINISHED, f"Only a running attempt can be {doing}.", status=409)
+    return assessment
+
+
+@transaction.atomic
+def assessment_extend(*, assessment_id: int, minutes: int) -> Assessment:
+    """Move a running attempt's deadline by `minutes`; the candidate hears `time_extended` at once."""
+    if minutes <= 0:
+        raise ApplicationError(BackOfficeCode.INVALID_MINUTES, "Extend by a positive number of minutes.")
+    now = clock.now()
+    assessment = _running_locked(assessment_id=assessment_id, now=now, doing="extended")
     assessment.deadline_at += timedelta(minutes=minutes)
     _deadline_moved(assessment=assessment, now=now)
     return assessment
@@ -65,19 +71,8 @@ def assessment_terminate(*, assessment_id: int, reason: str) -> Assessment:
     reason = reason.strip()
     if not reason:
         raise ApplicationError(BackOfficeCode.REASON_REQUIRED, "Say why the attempt is terminated.")
-    assessment = (
-        Assessment.objects.select_for_update(of=("self",)).select_related("test").filter(pk=assessment_id).first()
-    )
-    if assessment is None:
-        raise ApplicationError(
-            BackOfficeCode.ASSESSMENT_NOT_FOUND, f"Assessment {assessment_id} does not exist.", status=404
-        )
     now = clock.now()
-    attempt_expire_if_due(assessment=assessment, now=now)
-    if assessment.status != Assessment.Status.IN_PROGRESS:
-        raise ApplicationError(
-            msg.ErrorCode.ASSESSMENT_FINISHED, "Only a running attempt can be terminated.", status=409
-        )
+    assessment = _running_locked(assessment_id=assessment_id, now=now, doing="terminated")
     assessment.ai_state["termination_reason"] = reason
     message = finalize_now(assessment=assessment, status=Assessment.Status.TERMINATED, reason="terminated", now=now)
     event_push_to_candidate(assessment=assessment, message=message)
