@@ -6,8 +6,11 @@ turn, start, read each question 0.5-2 s and answer it, send a heartbeat now and 
 page (reconnect and resume) about once in 30 answers, and start again when an attempt ends; an HTTP
 client polls `/api/health/` and `/api/me/`. Every `--every` seconds it samples each worker's RSS,
 the backends on the database, the Redis keys, and the window's answers, failures and
-submit -> `answer_feedback` p50/p99. What must stay flat: RSS, backends, Redis keys and p99; the
-summary compares the second half of the run with the first. `--write` puts the samples and the
+submit -> `answer_feedback` p50/p99. Beside them, what could explain a slow window: the database's
+size, the checkpoints and the autovacuum or autoanalyze runs that finished in it (and on which
+tables), the machine's load and the soak client's own CPU. What must stay flat: RSS, backends,
+Redis keys and p99; the summary compares the second half of the run with the first, and the p99 of
+the windows with a checkpoint or an autovacuum against those without. `--write` puts the samples and the
 summary into docs/PERFORMANCE.md, in a section `python -m benchmarks` keeps when it rewrites it.
 """
 
@@ -19,10 +22,12 @@ import random
 import statistics
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+import psycopg
 import redis
 
 from benchmarks import cluster, report
@@ -49,6 +54,23 @@ class Sample:
     failures: int
     p50_ms: float | None
     p99_ms: float | None
+    database: "DatabaseWindow"
+    load: float
+    client_cpu: float
+
+
+@dataclass
+class DatabaseCounters:
+    size_mb: float
+    checkpoints: int
+    maintenance: dict[str, int]  # table -> autovacuum + autoanalyze runs so far
+
+
+@dataclass
+class DatabaseWindow:
+    size_mb: float
+    checkpoints: int
+    maintained: list[str]  # tables an autovacuum or autoanalyze finished on in the window
 
 
 def percentile(values: list[float], q: float) -> float | None:
@@ -118,13 +140,40 @@ def redis_keys(db: int) -> int:
         client.close()
 
 
+def database_counters(database: str) -> DatabaseCounters:
+    with cluster.postgres_admin() as admin:
+        size = admin.execute("SELECT pg_database_size(%s)", [database]).fetchone()
+        checkpoints = admin.execute("SELECT checkpoints_timed + checkpoints_req FROM pg_stat_bgwriter").fetchone()
+    with psycopg.connect(
+        host=cluster.PG_HOST, port=cluster.PG_PORT, user=cluster.PG_USER, dbname=database, autocommit=True
+    ) as conn:
+        runs = conn.execute("SELECT relname, autovacuum_count + autoanalyze_count FROM pg_stat_user_tables").fetchall()
+    return DatabaseCounters(
+        size_mb=int(size[0]) / 2**20 if size else 0.0,
+        checkpoints=int(checkpoints[0]) if checkpoints else 0,
+        maintenance={name: int(count) for name, count in runs},
+    )
+
+
+def database_window(before: DatabaseCounters, after: DatabaseCounters) -> DatabaseWindow:
+    return DatabaseWindow(
+        size_mb=after.size_mb,
+        checkpoints=after.checkpoints - before.checkpoints,
+        maintained=sorted(name for name, n in after.maintenance.items() if n > before.maintenance.get(name, 0)),
+    )
+
+
 async def sampler(
     workers: list[cluster.Server], database: str, redis_db: int, window: list[Window], every: float, stop_at: float
 ) -> list[Sample]:
     began, samples = time.monotonic(), []
+    counters = await asyncio.to_thread(database_counters, database)
+    cpu, wall = time.process_time(), time.monotonic()
     while time.monotonic() < stop_at:
         await asyncio.sleep(min(every, max(0.0, stop_at - time.monotonic())))
         done, window[0] = window[0], Window()
+        latest = await asyncio.to_thread(database_counters, database)
+        cpu_now, wall_now = time.process_time(), time.monotonic()
         sample = Sample(
             minute=(time.monotonic() - began) / 60,
             rss_mb=[worker.rss_kb() / 1024 for worker in workers],
@@ -134,7 +183,11 @@ async def sampler(
             failures=done.failures,
             p50_ms=percentile(done.answers_ms, 0.50),
             p99_ms=percentile(done.answers_ms, 0.99),
+            database=database_window(counters, latest),
+            load=os.getloadavg()[0],
+            client_cpu=100 * (cpu_now - cpu) / max(wall_now - wall, 1e-9),
         )
+        counters, cpu, wall = latest, cpu_now, wall_now
         samples.append(sample)
         print("    " + row(sample), flush=True)
     return samples
@@ -144,7 +197,30 @@ def row(s: Sample) -> str:
     rss = " / ".join(f"{mb:.0f}" for mb in s.rss_mb)
     p50 = f"{s.p50_ms:.1f}" if s.p50_ms is not None else "-"
     p99 = f"{s.p99_ms:.1f}" if s.p99_ms is not None else "-"
-    return f"| {s.minute:.1f} | {rss} | {s.backends} | {s.redis_keys} | {s.answers:,} | {s.failures} | {p50} | {p99} |"
+    db = s.database
+    maintained = ", ".join(db.maintained) or "-"
+    return (
+        f"| {s.minute:.1f} | {rss} | {s.backends} | {s.redis_keys} | {s.answers:,} | {s.failures} | {p50} | {p99} "
+        f"| {db.size_mb:.0f} | {db.checkpoints} | {maintained} | {s.load:.2f} | {s.client_cpu:.0f} |"
+    )
+
+
+HEADER = (
+    "| minute | RSS w1 / w2 (MB) | backends | Redis keys | answers | failures | p50 ms | p99 ms "
+    "| database MB | checkpoints | autovacuum / autoanalyze | load | client CPU % |"
+)
+RULE = "| --- " * HEADER.count(" | ") + "| --- |"
+
+
+def split_p99(samples: list[Sample], slow: Callable[[Sample], bool]) -> str:
+    """The mean p99 of the windows where `slow` holds against the others, with how many of each."""
+    with_it = [s.p99_ms for s in samples if s.p99_ms is not None and slow(s)]
+    without = [s.p99_ms for s in samples if s.p99_ms is not None and not slow(s)]
+
+    def mean(values: list[float]) -> str:
+        return f"{statistics.fmean(values):.1f} ms" if values else "-"
+
+    return f"{mean(with_it)} in {len(with_it)} windows against {mean(without)} in {len(without)}"
 
 
 def summary(samples: list[Sample]) -> list[str]:
@@ -170,6 +246,11 @@ def summary(samples: list[Sample]) -> list[str]:
         f"- Backends on the database: {min(s.backends for s in samples)}-{max(s.backends for s in samples)}; "
         f"Redis keys: {min(s.redis_keys for s in samples)}-{max(s.redis_keys for s in samples)}.",
         f"- submit -> answer_feedback p99, mean of the windows: first half {p99_first:.1f} ms, second half {p99_second:.1f} ms.",
+        f"- Database {samples[0].database.size_mb:.0f} -> {samples[-1].database.size_mb:.0f} MB. "
+        f"p99 with a checkpoint in the window: {split_p99(samples[1:], lambda s: s.database.checkpoints > 0)}; "
+        f"with an autovacuum or autoanalyze: {split_p99(samples[1:], lambda s: bool(s.database.maintained))}.",
+        f"- Load {min(s.load for s in samples):.2f}-{max(s.load for s in samples):.2f}; the soak client's CPU "
+        f"{min(s.client_cpu for s in samples):.0f}-{max(s.client_cpu for s in samples):.0f}% of a core.",
     ]
 
 
@@ -184,8 +265,8 @@ def section(samples: list[Sample], *, minutes: float, candidates: int, every: fl
         "",
         *summary(samples),
         "",
-        "| minute | RSS w1 / w2 (MB) | backends | Redis keys | answers | failures | p50 ms | p99 ms |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+        HEADER,
+        RULE,
         *(row(s) for s in samples),
         SOAK_END,
     ]
@@ -242,9 +323,7 @@ def main() -> None:
         seed = cluster.django_prepare(env, users=args.candidates + 1, ai_questions=1)
         workers = [cluster.Server(f"w{i + 1}", "jatayu.asgi:application", env, log_dir) for i in range(2)]
         cluster.start_all(workers)
-        print(
-            "| minute | RSS w1 / w2 (MB) | backends | Redis keys | answers | failures | p50 ms | p99 ms |", flush=True
-        )
+        print(HEADER, flush=True)
         samples = asyncio.run(soak(seed, workers, database, redis_db, args))
     finally:
         for worker in workers:
