@@ -52,6 +52,12 @@ def raise_open_files_limit() -> None:
 # ---------------------------------------------------------------- PostgreSQL and Redis
 
 
+def use_postgres(port: int) -> None:
+    """Point everything here (the databases, the workers' DATABASE_URL) at the server on `port`."""
+    global PG_PORT
+    PG_PORT = port
+
+
 def postgres_admin() -> psycopg.Connection[Any]:
     return psycopg.connect(host=PG_HOST, port=PG_PORT, user=PG_USER, dbname="postgres", autocommit=True)
 
@@ -107,7 +113,11 @@ def redis_release(db: int) -> None:
     taken to the next run for a day (the marks' expiry)."""
     client = redis.Redis(host=REDIS_HOST, port=REDIS_PORT, db=db)
     try:
-        keys = [*client.scan_iter(match="asgi*", count=1000), *client.scan_iter(match="jatayu:*", count=1000)]
+        keys = [
+            *client.scan_iter(match="asgi*", count=1000),
+            *client.scan_iter(match="jatayu:*", count=1000),
+            *client.scan_iter(match=":1:throttle_*", count=1000),  # the API's throttle counters
+        ]
         for start in range(0, len(keys), 1000):
             client.delete(*keys[start : start + 1000])
         client.delete(REDIS_MARK)

@@ -1,7 +1,10 @@
 """The soak: `python -m benchmarks.soak [--minutes 30] [--candidates 200] [--write]` (not in CI).
 
 Mixed load for a long while against two daphne workers on a throw-away PostgreSQL database and a
-free Redis database (as `python -m benchmarks` sets them up): candidates connect to the workers in
+free Redis database (as `python -m benchmarks` sets them up). The database is on a PostgreSQL
+server of the soak's own with the server's defaults (autovacuum on, fsync on), as in production:
+the shared server on this machine runs with autovacuum off, and on it the dead rows of 30 minutes of
+answers pile up and p99 climbs with them (`--postgres shared` measures that). candidates connect to the workers in
 turn, start, read each question 0.5-2 s and answer it, send a heartbeat now and then, reload the
 page (reconnect and resume) about once in 30 answers, and start again when an attempt ends; an HTTP
 client polls `/api/health/` and `/api/me/`. Every `--every` seconds it samples each worker's RSS,
@@ -32,6 +35,7 @@ import redis
 
 from benchmarks import cluster, report
 from benchmarks.load import Candidate, authenticate, close_all, failure_name, open_socket
+from testsupport.faults import OwnPostgres
 
 OUTPUT = report.ROOT / "docs" / "PERFORMANCE.md"
 SOAK_START, SOAK_END = report.SOAK_START, report.SOAK_END
@@ -64,6 +68,7 @@ class DatabaseCounters:
     size_mb: float
     checkpoints: int
     maintenance: dict[str, int]  # table -> autovacuum + autoanalyze runs so far
+    dead_rows: int
 
 
 @dataclass
@@ -71,6 +76,7 @@ class DatabaseWindow:
     size_mb: float
     checkpoints: int
     maintained: list[str]  # tables an autovacuum or autoanalyze finished on in the window
+    dead_rows: int
 
 
 def percentile(values: list[float], q: float) -> float | None:
@@ -147,11 +153,14 @@ def database_counters(database: str) -> DatabaseCounters:
     with psycopg.connect(
         host=cluster.PG_HOST, port=cluster.PG_PORT, user=cluster.PG_USER, dbname=database, autocommit=True
     ) as conn:
-        runs = conn.execute("SELECT relname, autovacuum_count + autoanalyze_count FROM pg_stat_user_tables").fetchall()
+        runs = conn.execute(
+            "SELECT relname, autovacuum_count + autoanalyze_count, n_dead_tup FROM pg_stat_user_tables"
+        ).fetchall()
     return DatabaseCounters(
         size_mb=int(size[0]) / 2**20 if size else 0.0,
         checkpoints=int(checkpoints[0]) if checkpoints else 0,
-        maintenance={name: int(count) for name, count in runs},
+        maintenance={name: int(count) for name, count, _ in runs},
+        dead_rows=sum(int(dead) for _, _, dead in runs),
     )
 
 
@@ -160,6 +169,7 @@ def database_window(before: DatabaseCounters, after: DatabaseCounters) -> Databa
         size_mb=after.size_mb,
         checkpoints=after.checkpoints - before.checkpoints,
         maintained=sorted(name for name, n in after.maintenance.items() if n > before.maintenance.get(name, 0)),
+        dead_rows=after.dead_rows,
     )
 
 
@@ -201,13 +211,13 @@ def row(s: Sample) -> str:
     maintained = ", ".join(db.maintained) or "-"
     return (
         f"| {s.minute:.1f} | {rss} | {s.backends} | {s.redis_keys} | {s.answers:,} | {s.failures} | {p50} | {p99} "
-        f"| {db.size_mb:.0f} | {db.checkpoints} | {maintained} | {s.load:.2f} | {s.client_cpu:.0f} |"
+        f"| {db.size_mb:.0f} | {db.dead_rows:,} | {db.checkpoints} | {maintained} | {s.load:.2f} | {s.client_cpu:.0f} |"
     )
 
 
 HEADER = (
     "| minute | RSS w1 / w2 (MB) | backends | Redis keys | answers | failures | p50 ms | p99 ms "
-    "| database MB | checkpoints | autovacuum / autoanalyze | load | client CPU % |"
+    "| database MB | dead rows | checkpoints | autovacuum / autoanalyze | load | client CPU % |"
 )
 RULE = "| --- " * HEADER.count(" | ") + "| --- |"
 
@@ -254,14 +264,25 @@ def summary(samples: list[Sample]) -> list[str]:
     ]
 
 
-def section(samples: list[Sample], *, minutes: float, candidates: int, every: float, commit: str) -> str:
+def server_settings() -> str:
+    """What of the PostgreSQL server's configuration bears on a long run."""
+    names = ["autovacuum", "fsync", "synchronous_commit", "shared_buffers", "checkpoint_timeout", "max_wal_size"]
+    with cluster.postgres_admin() as admin:
+        rows = admin.execute("SELECT name, current_setting(name) FROM pg_settings WHERE name = ANY(%s)", [names])
+    found = dict(rows.fetchall())
+    return ", ".join(f"{name} {found.get(name, '?')}" for name in names)
+
+
+def section(samples: list[Sample], *, args: argparse.Namespace, commit: str, postgres: str) -> str:
+    minutes, candidates, every = args.minutes, args.candidates, args.every
     lines = [
         SOAK_START,
         "## Soak",
         "",
-        f"`python -m benchmarks.soak --minutes {minutes:g} --candidates {candidates}` at commit `{commit}`, "
-        f"{report.now():%Y-%m-%d %H:%M} UTC: {candidates} candidates reading 0.5-2 s per question, reloading "
-        f"about once in 30 answers, and an HTTP poller, against two workers; a sample every {every:g} s.",
+        f"`python -m benchmarks.soak --minutes {minutes:g} --candidates {candidates} --postgres {args.postgres}` "
+        f"at commit `{commit}`, {report.now():%Y-%m-%d %H:%M} UTC: {candidates} candidates reading 0.5-2 s per "
+        f"question, reloading about once in 30 answers, and an HTTP poller, against two workers; a sample every "
+        f"{every:g} s. PostgreSQL ({args.postgres} server): {postgres}.",
         "",
         *summary(samples),
         "",
@@ -307,6 +328,13 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--minutes", type=float, default=30.0, help="how long the load runs (default 30)")
     parser.add_argument("--candidates", type=int, default=200, help="candidates answering at once (default 200)")
     parser.add_argument("--every", type=float, default=60.0, help="seconds between samples (default 60)")
+    parser.add_argument(
+        "--postgres",
+        choices=["own", "shared"],
+        default="own",
+        help="own: a PostgreSQL server of the soak's own with the defaults (autovacuum on, fsync on); "
+        "shared: the one on 127.0.0.1:5432, as configured (default own)",
+    )
     parser.add_argument("--write", action="store_true", help=f"write the soak section of {OUTPUT}")
     return parser.parse_args()
 
@@ -315,7 +343,13 @@ def main() -> None:
     args = arguments()
     cluster.raise_open_files_limit()
     log_dir = Path(tempfile.mkdtemp(prefix="jatayu-soak-"))
+    own = OwnPostgres(fsync="on") if args.postgres == "own" else None
+    if own is not None:
+        own.start()
+        cluster.use_postgres(own.port)
+    postgres = server_settings()
     print(f"soak: {args.minutes:g} min, {args.candidates} candidates; logs in {log_dir}", flush=True)
+    print(f"PostgreSQL ({args.postgres} server): {postgres}", flush=True)
     database, redis_db, workers = cluster.database_create(), None, []
     try:
         redis_db = cluster.redis_pick()
@@ -333,14 +367,14 @@ def main() -> None:
         cluster.database_drop(database)
         if redis_db is not None:
             cluster.redis_release(redis_db)
+        if own is not None:
+            own.stop()
     print()
     print("\n".join(summary(samples)))
     for line in problems or ["server logs: no errors"]:
         print(line)
     if args.write:
-        text = section(
-            samples, minutes=args.minutes, candidates=args.candidates, every=args.every, commit=report.git_commit()
-        )
+        text = section(samples, args=args, commit=report.git_commit(), postgres=postgres)
         write_section(text, OUTPUT)
         print(f"wrote the soak section of {os.path.relpath(OUTPUT)}")
 

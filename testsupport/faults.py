@@ -110,9 +110,11 @@ PG_BIN = Path("/usr/lib/postgresql") / (sorted(os.listdir("/usr/lib/postgresql")
 
 class OwnPostgres:
     """A PostgreSQL server of the test's own (initdb into a temporary folder, on a free port, trust
-    auth, no fsync): `restart` is a real restart, every backend ended; the shared server is untouched."""
+    auth, no fsync unless `settings` say otherwise): `restart` is a real restart, every backend ended;
+    the shared server is untouched."""
 
-    def __init__(self) -> None:
+    def __init__(self, **settings: str) -> None:
+        self.settings = {"listen_addresses": "127.0.0.1", "fsync": "off", **settings}
         self.port = free_port()
         self.root = Path(tempfile.mkdtemp(prefix="jatayu-pg-"))
         self.data = self.root / "data"
@@ -125,7 +127,7 @@ class OwnPostgres:
         subprocess.run([*as_postgres, *command], check=True, capture_output=True, timeout=120)  # noqa: S603
 
     def _pg_ctl(self, *args: str) -> None:
-        options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off"
+        options = " ".join([f"-p {self.port} -k {self.root}", *(f"-c {k}={v}" for k, v in self.settings.items())])
         self._run(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-o", options, "-l", str(self.root / "log"), *args)
 
     def start(self) -> None:
