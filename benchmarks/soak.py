@@ -14,14 +14,16 @@ size, the checkpoints and the autovacuum or autoanalyze runs that finished in it
 tables), the machine's load and the soak client's own CPU. What must stay flat: RSS, backends,
 Redis keys and p99; the summary compares the second half of the run with the first, and the p99 of
 the windows with a checkpoint or an autovacuum against those without. `--write` puts the samples and the
-summary into docs/PERFORMANCE.md, in a section `python -m benchmarks` keeps when it rewrites it.
+summary into docs/PERFORMANCE.md (Ctrl-C ends the load early and still reports it), in a section `python -m benchmarks` keeps when it rewrites it.
 """
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import random
+import signal
 import statistics
 import tempfile
 import time
@@ -40,6 +42,25 @@ from testsupport.faults import OwnPostgres
 OUTPUT = report.ROOT / "docs" / "PERFORMANCE.md"
 SOAK_START, SOAK_END = report.SOAK_START, report.SOAK_END
 RELOAD_CHANCE, HEARTBEAT_CHANCE = 1 / 30, 0.2
+
+
+@dataclass
+class Stop:
+    """When the load ends: at `at` (monotonic), or sooner on Ctrl-C, which still reports what was sampled."""
+
+    at: float
+    ended: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def running(self) -> bool:
+        return not self.ended.is_set() and time.monotonic() < self.at
+
+    def now(self) -> None:
+        self.ended.set()
+
+    async def sleep_until(self, moment: float) -> None:
+        """Sleep until `moment`, or until the load ends, whichever comes first."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.ended.wait(), timeout=max(0.0, min(moment, self.at) - time.monotonic()))
 
 
 @dataclass
@@ -86,17 +107,17 @@ def percentile(values: list[float], q: float) -> float | None:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-async def candidate(urls: list[str], token: str, number: int, window: list[Window], stop_at: float) -> None:
+async def candidate(urls: list[str], token: str, number: int, window: list[Window], stop: Stop) -> None:
     """One candidate for the whole soak: attempts one after another, reloading now and then."""
     rng, reloads = random.Random(number), 0
-    while time.monotonic() < stop_at:
+    while stop.running():
         ws = None
         try:
             ws = await open_socket(urls[(number + reloads) % len(urls)])
             await authenticate(ws, token)
             taking = Candidate(ws, sent=1000 * reloads)  # message ids stay unique across reloads
             await taking.start()
-            while time.monotonic() < stop_at:
+            while stop.running():
                 await asyncio.sleep(rng.uniform(0.5, 2.0))
                 if rng.random() < RELOAD_CHANCE:
                     break
@@ -116,10 +137,10 @@ async def candidate(urls: list[str], token: str, number: int, window: list[Windo
                 await close_all([ws])
 
 
-async def poll_http(http_urls: list[str], token: str, window: list[Window], stop_at: float) -> None:
+async def poll_http(http_urls: list[str], token: str, window: list[Window], stop: Stop) -> None:
     async with httpx.AsyncClient(timeout=10) as client:
         n = 0
-        while time.monotonic() < stop_at:
+        while stop.running():
             base = http_urls[n % len(http_urls)]
             n += 1
             try:
@@ -174,13 +195,13 @@ def database_window(before: DatabaseCounters, after: DatabaseCounters) -> Databa
 
 
 async def sampler(
-    workers: list[cluster.Server], database: str, redis_db: int, window: list[Window], every: float, stop_at: float
+    workers: list[cluster.Server], database: str, redis_db: int, window: list[Window], every: float, stop: Stop
 ) -> list[Sample]:
-    began, samples = time.monotonic(), []
+    began, samples = time.monotonic(), list[Sample]()
     counters = await asyncio.to_thread(database_counters, database)
     cpu, wall = time.process_time(), time.monotonic()
-    while time.monotonic() < stop_at:
-        await asyncio.sleep(min(every, max(0.0, stop_at - time.monotonic())))
+    while stop.running():
+        await stop.sleep_until(began + every * (len(samples) + 1))
         done, window[0] = window[0], Window()
         latest = await asyncio.to_thread(database_counters, database)
         cpu_now, wall_now = time.process_time(), time.monotonic()
@@ -309,14 +330,15 @@ def write_section(text: str, path: Path) -> None:
 async def soak(
     seed: cluster.Seed, workers: list[cluster.Server], database: str, redis_db: int, args: argparse.Namespace
 ) -> list[Sample]:
-    stop_at = time.monotonic() + args.minutes * 60
+    stop = Stop(at=time.monotonic() + args.minutes * 60)
+    asyncio.get_running_loop().add_signal_handler(signal.SIGINT, stop.now)
     urls = [worker.url(f"/ws/assessment/{seed.test_id}/") for worker in workers]
     http_urls = [worker.url("").replace("ws://", "http://") for worker in workers]
     window = [Window()]
-    load = [candidate(urls, token, n, window, stop_at) for n, token in enumerate(seed.tokens[: args.candidates])]
+    load = [candidate(urls, token, n, window, stop) for n, token in enumerate(seed.tokens[: args.candidates])]
     tasks = [asyncio.ensure_future(c) for c in load]
-    tasks.append(asyncio.ensure_future(poll_http(http_urls, seed.tokens[-1], window, stop_at)))
-    samples = await sampler(workers, database, redis_db, window, args.every, stop_at)
+    tasks.append(asyncio.ensure_future(poll_http(http_urls, seed.tokens[-1], window, stop)))
+    samples = await sampler(workers, database, redis_db, window, args.every, stop)
     await asyncio.gather(*tasks, return_exceptions=True)
     return samples
 
