@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-pytest_plugins = ["assessments.tests.fake_openai", "testsupport.cluster"]
+pytest_plugins = ["assessments.tests.fake_openai", "testsupport.cluster", "testsupport.clocks"]
 
 
 def _missing_services(item: pytest.Item) -> list[str]:

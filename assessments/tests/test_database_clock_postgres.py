@@ -1,38 +1,23 @@
 """Deadlines run on the database's clock, so workers whose machine clocks disagree agree on them.
 
 Each test sets this process's clock away from PostgreSQL's, as on a machine whose clock is wrong,
-and measures it again as a worker's liveness round does. Before, every worker used its own clock:
+and measures it again as a worker's liveness round does (that round's own test is in
+`realtime/tests/test_liveness_clock_postgres.py`). Before, every worker used its own clock:
 one running fast refused answers in time, and one running slow took answers after the deadline.
 """
 
-from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 
 import pytest
 from django.db import connection
 from django.db.models import F
-from django.utils import timezone
 
 from assessments import clock
 from assessments.models import Assessment
 from assessments.services.answers import answer_submit
 from assessments.tests.factories import attempt_started, question_served
-from realtime.liveness import worker_liveness
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def machine_clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[timedelta], None]]:
-    """`machine_clock(offset)`: from now on this process's clock is `offset` away from the true time."""
-    true_now = timezone.now
-
-    def set_offset(offset: timedelta) -> None:
-        monkeypatch.setattr(timezone, "now", lambda: true_now() + offset)
-
-    yield set_offset
-    monkeypatch.undo()
-    clock.clock_measure()
 
 
 def database_now() -> datetime:
@@ -75,12 +60,3 @@ def test_a_worker_whose_clock_runs_slow_refuses_an_answer_after_the_deadline(mac
 
     assert reply.messages[0]["data"]["code"] == "assessment_expired"
     assert Assessment.objects.get(candidate=conn.user).status == Assessment.Status.TIMED_OUT
-
-
-async def test_every_liveness_round_measures_the_clock_again(machine_clock) -> None:
-    machine_clock(timedelta(minutes=3))
-
-    await worker_liveness.touch_round()
-
-    # The machine is three minutes fast: the measured offset takes them off again.
-    assert abs(clock.now() - timezone.now() + timedelta(minutes=3)) < timedelta(seconds=1)
