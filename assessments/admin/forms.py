@@ -135,26 +135,6 @@ class ApplicationForm(CandidateByUsernameForm):
         }
 
 
-class AssessmentForm(CandidateByUsernameForm):
-    class Meta:
-        model = Assessment
-        fields = (
-            "test",
-            "candidate",
-            "application",
-            "attempt_number",
-            "status",
-            "started_at",
-            "deadline_at",
-            "ended_at",
-            "end_reason",
-            "score",
-            "max_score",
-            "percentage_score",
-            "passed",
-        )
-
-
 # ---------------------------------------------------------------- back-office actions
 
 

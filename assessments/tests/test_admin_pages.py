@@ -57,7 +57,7 @@ def test_changelist_renders(admin_client: Client, attempt: Assessment, model: ty
     assert admin_client.get(admin_url(model, "changelist"), {"q": "engineer"}).status_code == 200
 
 
-@pytest.mark.parametrize("model", ADMIN_MODELS, ids=lambda m: m.__name__)
+@pytest.mark.parametrize("model", [m for m in ADMIN_MODELS if m is not Assessment], ids=lambda m: m.__name__)
 def test_add_page_renders(admin_client: Client, attempt: Assessment, model: type[Model]) -> None:
     assert admin_client.get(admin_url(model, "add")).status_code == 200
 
@@ -211,41 +211,28 @@ def test_attempt_inlines_are_read_only(admin_client: Client, attempt: Assessment
     assert 'name="responses-0-selected_option"' not in page
 
 
-def test_saving_an_attempt_leaves_its_record_alone(admin_client: Client, attempt: Assessment) -> None:
+def test_an_attempt_is_a_record_even_for_a_superuser(admin_client: Client, attempt: Assessment) -> None:
+    """Attempts change only through the services (extend, terminate, reset, regrade): before, the change
+    page let anyone with the permission type in a status or a score beside them."""
     data: dict[str, object] = {
-        "test": attempt.test_id,
-        "candidate": attempt.candidate.username,
-        "application": attempt.application_id,
-        "attempt_number": "1",
         "status": Assessment.Status.ABANDONED,
-        "started_at_0": attempt.started_at.strftime("%Y-%m-%d"),
-        "started_at_1": attempt.started_at.strftime("%H:%M:%S"),
-        "deadline_at_0": attempt.deadline_at.strftime("%Y-%m-%d"),
-        "deadline_at_1": attempt.deadline_at.strftime("%H:%M:%S"),
         "end_reason": "abandoned by admin",
-        "score": "0",
-        "max_score": str(attempt.max_score),
-        "passed": "unknown",
+        "score": "7",
+        "max_score": "7",
+        "passed": "true",
     }
-    records = {
-        "responses": attempt.responses.get(),
-        "chat_messages": attempt.chat_messages.get(),
-        "integrity_events": attempt.integrity_events.get(),
-        "events": attempt.events.get(),
-    }
-    for prefix, record in records.items():
-        data |= {f"{prefix}-TOTAL_FORMS": "1", f"{prefix}-INITIAL_FORMS": "1", f"{prefix}-0-id": record.pk}
-    # A tampered request that tries to rewrite the chat still changes nothing but the attempt itself.
-    data["chat_messages-0-content"] = "rewritten"
-    data["chat_messages-0-DELETE"] = "on"
+    page = admin_client.get(admin_url(Assessment, "change", attempt.pk))
+    assert page.status_code == 200
+    assert 'name="_save"' not in page.content.decode()
+    assert 'name="score"' not in page.content.decode()
 
-    response = admin_client.post(admin_url(Assessment, "change", attempt.pk), data)
+    assert admin_client.post(admin_url(Assessment, "change", attempt.pk), data).status_code == 403
+    assert admin_client.get(admin_url(Assessment, "add")).status_code == 403
+    assert admin_client.post(admin_url(Assessment, "delete", attempt.pk), {"post": "yes"}).status_code == 403
 
-    assert response.status_code == 302, response.context["adminform"].form.errors if response.context else ""
     attempt.refresh_from_db()
-    assert attempt.status == Assessment.Status.ABANDONED
-    assert attempt.chat_messages.get().content == "What does ORM stand for?"
-    assert attempt.responses.count() == attempt.events.count() == attempt.integrity_events.count() == 1
+    assert (attempt.status, attempt.score, attempt.passed) == (Assessment.Status.IN_PROGRESS, 0, None)
+    assert attempt.responses.count() == attempt.events.count() == attempt.chat_messages.count() == 1
 
 
 def test_candidate_text_is_escaped_on_attempt_pages(admin_client: Client) -> None:
@@ -260,7 +247,7 @@ def test_candidate_text_is_escaped_on_attempt_pages(admin_client: Client) -> Non
         assert XSS not in page
         assert XSS_ESCAPED in page
     assert f"hi {XSS_ESCAPED}" in change  # the chat message
-    assert f'value="{XSS_ESCAPED}"' in change  # the username
+    assert XSS_ESCAPED in change.replace(f"hi {XSS_ESCAPED}", "")  # the username, outside the chat too
 
 
 def test_candidate_text_is_escaped_in_read_only_view(recruiter_client: tuple[Client, object]) -> None:
