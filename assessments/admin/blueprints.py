@@ -7,6 +7,7 @@ from typing import Any, cast
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User as AuthUser
 from django.db.models import Count, ForeignKey, Model, Q, QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest, HttpResponse
@@ -16,19 +17,30 @@ from django.utils.html import format_html_join
 
 from assessments.admin import monitor, reports
 from assessments.admin.forms import InviteForm, QuestionForm, TestForm
-from assessments.admin.scoping import RecruiterScopedAdmin, object_in_scope, page_context, sees_all_tests
+from assessments.admin.questions import question_added
+from assessments.admin.scoping import (
+    RecruiterScopedAdmin,
+    adopt_saved,
+    object_in_scope,
+    page_context,
+    sees_all_tests,
+)
 from assessments.errors import ApplicationError
 from assessments.models import Assessment, CandidateApplication, Question, Skill, Test
 from assessments.selectors.access import blueprint_window_state
 from assessments.services.blueprints import (
     AdminTestFields,
+    TestFields,
     blueprint_archive,
+    blueprint_create,
+    blueprint_delete,
     blueprint_duplicate,
     blueprint_publish,
     blueprint_update,
 )
 from assessments.services.candidates import candidates_invite
-from assessments.services.questions import question_update
+from assessments.services.questions import question_delete, question_update
+from assessments.services.skills import SKILL_FIELDS, skill_add, skill_delete, skill_update
 
 User = get_user_model()
 
@@ -157,27 +169,40 @@ class TestAdmin(RecruiterScopedAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request: HttpRequest, obj: Test, form: forms.ModelForm, change: bool) -> None:
-        """A change goes through `blueprint_update` (its lock and rules); a new test is a plain draft."""
+        """A change goes through `blueprint_update` (its lock and rules), a new test through `blueprint_create`."""
         if change:
             fields = {name: getattr(obj, name) for name in form.changed_data}
             blueprint_update(test=obj, fields=cast(AdminTestFields, fields))
             return
-        if obj.created_by_id is None or not sees_all_tests(request):
-            obj.created_by = request.user  # type: ignore[assignment]
-        super().save_model(request, obj, form, change)
+        owner = obj.created_by if obj.created_by_id is not None and sees_all_tests(request) else request.user
+        written = {name: getattr(obj, name) for name in form.fields if name != "created_by"}
+        adopt_saved(obj, blueprint_create(created_by=cast(AuthUser, owner), fields=cast(TestFields, written)))
+
+    def delete_model(self, request: HttpRequest, obj: Test) -> None:
+        blueprint_delete(test=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Test]) -> None:
+        for test in queryset:
+            blueprint_delete(test=test)
 
     def save_formset(self, request: HttpRequest, form: forms.ModelForm, formset: Any, change: bool) -> None:
-        """Edited bank questions go through `question_update` and its locks; new ones are plain inserts."""
-        if formset.model is not Question:
-            super().save_formset(request, form, formset, change)
-            return
+        """Skills and bank questions are added, changed and deleted through their services and rules."""
+        test = form.instance
         formset.save(commit=False)
+        if formset.model is Skill:
+            for skill in formset.deleted_objects:
+                skill_delete(skill=skill)
+            for skill, changed in formset.changed_objects:  # before the new ones, which may take an old name
+                skill_update(skill=skill, fields={name: getattr(skill, name) for name in changed})
+            for skill in formset.new_objects:
+                adopt_saved(skill, skill_add(test=test, fields={name: getattr(skill, name) for name in SKILL_FIELDS}))
+            return
         for question in formset.deleted_objects:
-            question.delete()
-        for question in formset.new_objects:
-            question.save()
+            question_delete(question=question)
         for question, changed in formset.changed_objects:
             question_update(question=question, fields={name: getattr(question, name) for name in changed})
+        for question in formset.new_objects:
+            adopt_saved(question, question_added(test=test, question=question))
 
     def change_view(
         self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None

@@ -7,7 +7,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 
 from assessments.errors import ApplicationError
-from assessments.models import Assessment, CandidateApplication, Question, QuestionRegrade, Test
+from assessments.models import CandidateApplication, Question, QuestionRegrade, Test
 from assessments.selectors.regrades import question_is_void
 from assessments.services.blueprints import TEST_FIELD_NAMES, AdminTestFields, TestFields, blueprint_update_check
 from assessments.services.candidates import MAX_INVITES, InviteRow, invite_rows_parse

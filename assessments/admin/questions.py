@@ -10,13 +10,28 @@ from django.shortcuts import render
 from django.urls import URLPattern, path, reverse
 
 from assessments.admin.forms import QuestionActiveForm, QuestionForm, RegradeForm
-from assessments.admin.scoping import RecruiterScopedAdmin, object_in_scope, page_context
+from assessments.admin.scoping import RecruiterScopedAdmin, adopt_saved, object_in_scope, page_context
 from assessments.errors import ApplicationError
-from assessments.models import Question, QuestionRegrade
+from assessments.models import Question, QuestionRegrade, Test
 from assessments.roles import is_recruiter
 from assessments.selectors.regrades import question_is_void, void_regrades
-from assessments.services.questions import question_update, questions_active_set, questions_promote
+from assessments.services.blueprints import question_create
+from assessments.services.questions import question_delete, question_update, questions_active_set, questions_promote
 from assessments.services.regrades import question_regrade_apply, question_regrade_plan
+
+
+def question_added(*, test: Test, question: Question) -> Question:
+    """What the admin's question form filled in, added through `question_create`."""
+    return question_create(
+        test=test,
+        skill=question.skill.name,
+        prompt=question.prompt,
+        options=question.option_list,
+        correct_option=question.correct_option,
+        explanation=question.explanation,
+        difficulty=question.difficulty,
+        active=question.active,
+    )
 
 
 class VoidFilter(admin.SimpleListFilter):
@@ -89,9 +104,16 @@ class QuestionAdmin(RecruiterScopedAdmin):
     def save_model(self, request: HttpRequest, obj: Question, form: forms.ModelForm, change: bool) -> None:
         """An edit (here or in the list's `active` column) goes through `question_update` and its locks."""
         if not change:
-            super().save_model(request, obj, form, change)
+            adopt_saved(obj, question_added(test=obj.test, question=obj))
             return
         question_update(question=obj, fields={name: getattr(obj, name) for name in form.changed_data})
+
+    def delete_model(self, request: HttpRequest, obj: Question) -> None:
+        question_delete(question=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Question]) -> None:
+        for question in queryset:
+            question_delete(question=question)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         void = void_regrades().filter(question=OuterRef("pk"))

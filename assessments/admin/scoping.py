@@ -13,7 +13,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
-from django.db.models import ForeignKey, QuerySet
+from django.db.models import ForeignKey, Model, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 
 from assessments.api.renderers import csv_cell
@@ -62,6 +62,14 @@ def csv_response(*, filename: str, columns: Sequence[str], rows: Iterable[Mappin
     for row in rows:
         writer.writerow([csv_cell(row.get(name)) for name in columns])
     return response
+
+
+def adopt_saved(obj: Model, saved: Model) -> None:
+    """Make the admin's unsaved `obj` the row a service created as `saved`: the admin then logs,
+    redirects and saves the inlines against it as if it had saved `obj` itself."""
+    for field in saved._meta.concrete_fields:
+        setattr(obj, field.attname, getattr(saved, field.attname))
+    obj._state.adding, obj._state.db = False, saved._state.db
 
 
 def object_in_scope(

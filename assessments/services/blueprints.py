@@ -289,6 +289,7 @@ def question_create(
     correct_option: int,
     explanation: str = "",
     difficulty: str = Difficulty.MEDIUM,
+    active: bool = True,
 ) -> Question:
     """Add one bank question to `test`, under its skill named `skill`."""
     spec = QuestionSpec(
@@ -301,6 +302,7 @@ def question_create(
     )
     skills_by_name = {s.name: s for s in test.skills.all()}
     question = _question_build(test=test, skills_by_name=skills_by_name, spec=spec)
+    question.active = active
     question.save()
     return question
 

@@ -50,6 +50,23 @@ def question_update(*, question: Question, fields: Mapping[str, Any]) -> Questio
     return locked
 
 
+def question_delete_check(*, question: Question) -> None:
+    if Response.objects.filter(question_id=question.pk).exists():
+        raise ApplicationError(
+            BackOfficeCode.QUESTION_LOCKED,
+            "Candidates have answered this question: it cannot be deleted. Deactivate it, or void it with Regrade.",
+            status=409,
+        )
+
+
+@transaction.atomic
+def question_delete(*, question: Question) -> None:
+    """Delete a question no candidate has answered (their scores and reports rest on it)."""
+    locked = Question.objects.select_for_update().get(pk=question.pk)
+    question_delete_check(question=locked)
+    locked.delete()
+
+
 @transaction.atomic
 def questions_active_set(*, questions: QuerySet[Question], active: bool) -> int:
     """(De)activate questions; a void question stays inactive. Returns how many changed."""
