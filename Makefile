@@ -34,7 +34,7 @@ MYPY_SECRET_KEY := mypy-only-not-a-secret-0123456789abcdefghijklmnopqrstuvwxyz
 .PHONY: help venv .venv run migrate seed test lint format typecheck pytest bench clean distclean
 
 help:
-	@echo "make run        create .venv, install, migrate, seed demo data, serve http://$(BIND):$(PORT)/ (HTTP + WebSocket)"
+	@echo "make run        create .venv, install, migrate, seed demo data, serve http://$(BIND):$(PORT)/ (HTTP + WebSocket) with the expiry loop"
 	@echo "make test       create .venv, install, then ruff check, ruff format --check, mypy, pytest (PYTEST_ARGS=...)"
 	@echo "make lint       ruff check, ruff format --check, mypy (make typecheck: mypy only; make pytest: tests only)"
 	@echo "make format     ruff format and ruff check --fix"
@@ -72,8 +72,12 @@ run: seed
 	@echo "  API docs:   http://$(BIND):$(PORT)/api/docs/"
 	@echo "  WebSocket:  ws://$(BIND):$(PORT)/ws/assessment/<test_id>/"
 	@if [ -n "$$DEBUG" ] && [ -z "$$SECRET_KEY" ]; then echo "  (DEBUG=1 with a development SECRET_KEY: set SECRET_KEY for anything but local use)"; fi
+	@echo "  Expiry:     manage.py expire_assessments --loop 5 (ends attempts left past their deadline)"
 	@echo "Press Ctrl+C to stop."
 	@echo
+	@$(PY) manage.py expire_assessments --loop 5 & expiry=$$!; \
+	trap 'kill $$expiry 2>/dev/null' EXIT INT TERM; \
+	echo "$(BIN)/daphne -b $(BIND) -p $(PORT) $(DAPHNE_FLAGS) jatayu.asgi:application"; \
 	$(BIN)/daphne -b $(BIND) -p $(PORT) $(DAPHNE_FLAGS) jatayu.asgi:application
 
 # ----------------------------------------------------------------------------------------- checking

@@ -5,9 +5,17 @@ import sys
 
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jatayu.settings")
+    if not os.environ.get("SECRET_KEY") and not os.environ.get("DEBUG"):
+        # The defaults of `make run`: with nothing configured, a local development setup (SQLite, the
+        # in-memory channel layer, the offline AI). Production sets SECRET_KEY, so this never applies.
+        os.environ["DEBUG"] = "1"
+    from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(sys.argv)
+    try:
+        execute_from_command_line(sys.argv)
+    except ImproperlyConfigured as exc:
+        sys.exit(f"manage.py: {exc}")
 
 
 if __name__ == "__main__":

@@ -153,7 +153,9 @@ def finalize(
     assessment.percentage_score, assessment.passed = scored.percentage, scored.passed
     assessment.status = status
     assessment.end_reason = reason
-    assessment.ended_at = now
+    # A timed-out attempt ended at its deadline, however late the expiry pass came round to it.
+    timed_out = status == Assessment.Status.TIMED_OUT
+    assessment.ended_at = min(now, assessment.deadline_at) if timed_out else now
     return events.add(
         "assessment_completed",
         completed_data(assessment),

@@ -9,7 +9,8 @@ from assessments.services.attempt_control import assessments_expire_due
 class Command(BaseCommand):
     help = (
         "Finalize every in-progress attempt whose deadline has passed (status timed_out, answered questions "
-        "scored), telling any connected candidate. One pass, or --loop SECONDS to keep running."
+        "scored, ended at their deadline), telling any connected candidate. One pass, or --loop SECONDS to "
+        "keep running (it then reports only the passes that expired something)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -20,9 +21,10 @@ class Command(BaseCommand):
             raise CommandError("--loop needs a positive number of seconds")
         while True:
             expired = assessments_expire_due()
-            self.stdout.write(
-                f"expired {len(expired)} attempt(s)" + (f": {', '.join(map(str, expired))}" if expired else "")
-            )
+            if expired or loop is None:
+                self.stdout.write(
+                    f"expired {len(expired)} attempt(s)" + (f": {', '.join(map(str, expired))}" if expired else "")
+                )
             if loop is None:
                 return
             time.sleep(loop)
