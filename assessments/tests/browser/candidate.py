@@ -120,6 +120,28 @@ class Candidate:
     async def wait_connected(self) -> None:
         await expect(self.page.locator("#connection")).to_have_attribute("data-state", "online", timeout=RECONNECT_MS)
 
+    async def dot_painted(self, variable: str) -> None:
+        """The connection dot is painted in the page's colour `variable` (`--ok`, `--warn`, `--muted`),
+        and that colour is not the one of another state."""
+        dot, wanted, others = await self.page.evaluate(
+            """(name) => {
+                const colour = (value) => {
+                    const probe = document.createElement("span");
+                    probe.style.background = value;
+                    document.body.append(probe);
+                    const painted = getComputedStyle(probe).backgroundColor;
+                    probe.remove();
+                    return painted;
+                };
+                const dot = getComputedStyle(document.querySelector(".connection-dot")).backgroundColor;
+                const others = ["--ok", "--warn", "--muted"].filter((n) => n !== name).map((n) => colour(`var(${n})`));
+                return [dot, colour(`var(${name})`), others];
+            }""",
+            variable,
+        )
+        assert dot == wanted, f"the connection dot is {dot}, {variable} is {wanted}"
+        assert wanted not in others
+
     async def progress_text(self) -> str:
         return await self.page.locator("#progress-text").inner_text()
 

@@ -49,8 +49,10 @@ async def test_sign_in_start_answer_every_question_and_see_the_result_the_api_ag
     await tab.shot("03-before-you-start")
     await tab.start()
 
-    # 1: right, by mouse.
+    # 1: right, by mouse. Connected, the dot is green (it used to stay amber whatever the state).
     first = await tab.wait_for_question(position=1)
+    await tab.wait_connected()
+    await tab.dot_painted("--ok")
     right, _ = await db(right_and_wrong)(question_id=first)
     await tab.shot("04-question")
     await tab.answer(right)

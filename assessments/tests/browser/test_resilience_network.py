@@ -53,6 +53,7 @@ async def test_ten_seconds_offline_keeps_the_answer_pending_and_sends_it_once_ba
     await context.set_offline(True)
     await expect(page.locator("#connection")).to_have_attribute("data-state", "offline")
     await expect(page.locator("#connection-text")).to_contain_text("You are offline")
+    await tab.dot_painted("--warn")
     await tab.choose(right)
     await tab.submit()
     answer_state = page.locator("#answer-state")
