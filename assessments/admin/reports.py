@@ -10,7 +10,7 @@ from django.utils.text import slugify
 from assessments.admin.scoping import csv_response, object_in_scope, page_context
 from assessments.charts import histogram_svg
 from assessments.models import Assessment, AssessmentEvent, Test
-from assessments.selectors.attempt_report import attempt_questions_as_seen
+from assessments.selectors.attempt_report import attempt_questions_as_seen, tutor_refusals_count
 from assessments.selectors.distributions import score_distribution, time_distribution
 from assessments.selectors.item_analysis import FACILITY_HIGH, FACILITY_LOW, blueprint_item_analysis
 from assessments.selectors.results import (
@@ -99,6 +99,7 @@ def attempt_report_view(model_admin: admin.ModelAdmin, request: HttpRequest, obj
         skills=sorted(skills.items()),
         usage=assessment.ai_state.get("usage"),
         blocked_leaks=assessment.ai_state.get("blocked_leaks", 0),
+        tutor_refusals=tutor_refusals_count(assessment=assessment),
         termination_reason=assessment.ai_state.get("termination_reason", ""),
         chat=assessment.chat_messages.order_by("created_at", "id"),
         integrity=assessment.integrity_events.order_by("created_at", "id"),

@@ -6,6 +6,7 @@ fallback, never a waiting candidate.
 
 import hashlib
 import json
+import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
@@ -13,6 +14,7 @@ from typing import Any, Literal, Protocol
 from django.conf import settings
 from pydantic import BaseModel, ConfigDict, Field
 
+from assessments.ai.guard import REFUSAL
 from assessments.ai.structured import structured_invoke
 
 
@@ -142,8 +144,18 @@ class Tutor(Protocol):
 # ---------------------------------------------------------------- offline
 
 
+# A request for the answer itself, which the offline tutor declines in so many words.
+ASKS_FOR_THE_ANSWER = re.compile(
+    r"\b(answer|correct|right one|which (one|option|is it)|is it [a-f1-6]\b|tell me|solution|pick|choose)",
+    re.IGNORECASE,
+)
+ASKS_WHAT_IT_MEANS = re.compile(r"\b(mean|means|meaning|define|definition|what is|what's|explain)\b", re.IGNORECASE)
+NO_PROVIDER = "For more detailed help the tutor needs an AI provider, and none is set up here."
+
+
 class OfflineTutor:
-    """Honest about its limits: restates the question, names the skill, offers general approaches."""
+    """Honest about its limits: declines to give the answer, restates the question, names the skill and
+    offers a general approach that fits what was asked."""
 
     name = "offline"
 
@@ -151,17 +163,27 @@ class OfflineTutor:
         self.usage = Usage()
 
     async def stream(self, *, context: TutorContext, message: str) -> AsyncIterator[str]:
-        if context.question_prompt:
-            parts = [
-                f'The question asks: "{context.question_prompt}" It tests {context.skill}. ',
-                "Read every option, rule out the ones that are clearly wrong, and compare what is left "
-                "against what the question asks for exactly. ",
-            ]
-        else:
-            parts = ["There is no question on screen right now. "]
-        parts.append("Detailed help needs an AI provider, which this deployment does not have configured.")
-        for part in parts:
+        for part in self._reply(context=context, message=message):
             yield part
+
+    @staticmethod
+    def _reply(*, context: TutorContext, message: str) -> list[str]:
+        if not context.question_prompt:
+            return ["There is no question on screen right now, so there is nothing to work through yet. ", NO_PROVIDER]
+        if ASKS_FOR_THE_ANSWER.search(message):
+            return [REFUSAL]
+        restated = f'The question asks: "{context.question_prompt}" It tests {context.skill}. '
+        if ASKS_WHAT_IT_MEANS.search(message):
+            approach = (
+                "Find the term the question turns on and say in your own words what it does, then check "
+                "which options fit that and which only sound related. "
+            )
+        else:
+            approach = (
+                "Read every option, rule out the ones that are clearly wrong, and compare what is left "
+                "against what the question asks for exactly. "
+            )
+        return [restated, approach, NO_PROVIDER]
 
 
 # ---------------------------------------------------------------- openai

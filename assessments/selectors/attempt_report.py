@@ -5,7 +5,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from assessments.models import Assessment, AssessmentEvent, Response
+from django.db.models import Q
+
+from assessments.ai.guard import REFUSAL
+from assessments.models import Assessment, AssessmentEvent, ChatMessage, Response
 from assessments.selectors.regrades import blueprint_voided_question_ids
 
 
@@ -63,3 +66,13 @@ def attempt_questions_as_seen(*, assessment: Assessment, events: Sequence[Assess
     voided = blueprint_voided_question_ids(test_id=assessment.test_id)
     responses = assessment.responses.select_related("question__skill").order_by("position")
     return [_asked(r, served.get(r.question_id), voided) for r in responses]
+
+
+def tutor_refusals_count(*, assessment: Assessment) -> int:
+    """The tutor's replies that declined to help toward an option: a request for the answer refused,
+    or a draft that would have given it away (a blocked leak)."""
+    return (
+        assessment.chat_messages.filter(role=ChatMessage.Role.TUTOR)
+        .filter(Q(blocked_leak=True) | Q(content=REFUSAL))
+        .count()
+    )

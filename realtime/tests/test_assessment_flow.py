@@ -203,7 +203,7 @@ async def test_answer_after_completion_is_refused(ws_clients):
 
 async def test_offline_tutor_streams_an_honest_reply_that_is_stored(ws_clients):
     client, _test, _user, _, question = await started_client(ws_clients)
-    await client.send("chat_message", {"message": "What is the answer?"}, id="c1")
+    await client.send("chat_message", {"message": "How should I approach this one?"}, id="c1")
     chunks = []
     while (message := await client.recv())["type"] == "chat_chunk":
         assert message["ref"] == "c1"

@@ -314,3 +314,30 @@ async def test_a_refused_chat_message_says_why_under_the_chat(live: Cluster, bro
     await expect(page.locator("#chat-error")).to_be_visible()
     await expect(page.locator("#chat-error")).to_contain_text("20 messages per attempt")
     assert tab.errors == []
+
+
+async def test_the_chat_log_keeps_the_newest_reply_in_view(live: Cluster, browser: Browser) -> None:
+    """Before, the log stayed where it was once it overflowed: each new reply landed out of sight."""
+    test, candidate = await db(candidate_who_can_sign_in)()
+    context = await browser.new_context(viewport={"width": 1000, "height": 800})
+    tab = await Candidate.open(context, live.w1, candidate.username)
+    page = tab.page
+    await tab.sign_in()
+    await tab.open_assessment(test)
+    await tab.start()
+    await tab.wait_connected()
+
+    for n in range(1, 6):
+        await page.get_by_label("Your message").fill(f"Question {n}: what should I look at first?")
+        await page.keyboard.press("Enter")
+        await expect(page.locator(".chat-message.tutor")).to_have_count(n)
+        await expect(page.locator(".chat-message.tutor[aria-busy]")).to_have_count(0)
+
+    log = await page.evaluate(
+        """() => { const log = document.getElementById("chat-log");
+                   return [log.scrollTop, log.clientHeight, log.scrollHeight]; }"""
+    )
+    top, visible, whole = log
+    assert whole > visible, "the log should overflow for this test to mean anything"
+    assert top + visible >= whole - 1, f"scrolled to {top} of {whole - visible}"
+    assert not tab.errors

@@ -32,8 +32,14 @@ function chatBubble(role, text) {
     el("p", { class: "chat-text", text }),
   );
   $("chat-log").append(bubble);
-  bubble.scrollIntoView({ block: "nearest" });
+  showNewest();
   return bubble;
+}
+
+// The log scrolls, not the page: keep its newest line in view as bubbles arrive and grow.
+function showNewest() {
+  const log = $("chat-log");
+  log.scrollTop = log.scrollHeight;
 }
 
 export function onTutorMessage(text) {
@@ -42,6 +48,7 @@ export function onTutorMessage(text) {
     state.chatStreaming.querySelector(".chat-text").textContent = text;
     state.chatStreaming.removeAttribute("aria-busy");
     state.chatStreaming = null;
+    showNewest();
     return;
   }
   chatBubble("tutor", text);
@@ -54,6 +61,7 @@ export function onTutorChunk(data) {
   }
   const text = state.chatStreaming.querySelector(".chat-text");
   text.textContent += data.delta || "";
+  showNewest();
   if (data.done) {
     state.chatStreaming.removeAttribute("aria-busy");
     state.chatStreaming = null;
