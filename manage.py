@@ -14,8 +14,13 @@ def main() -> None:
 
     try:
         execute_from_command_line(sys.argv)
+        sys.stdout.flush()  # here, so that a closed pipe is caught below and not at exit
     except ImproperlyConfigured as exc:
         sys.exit(f"manage.py: {exc}")
+    except BrokenPipeError:
+        # The reader went away (`export_results 1 | head`): stop quietly, as other command-line tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)
 
 
 if __name__ == "__main__":

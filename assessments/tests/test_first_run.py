@@ -83,3 +83,23 @@ def test_make_run_serves_with_the_expiry_loop_beside_daphne() -> None:
     assert "manage.py expire_assessments --loop 5 &" in recipe
     assert recipe.index("expire_assessments") < recipe.index("bin/daphne -b")
     assert "trap 'kill $expiry" in recipe  # stopped with daphne, not left behind
+
+
+def test_a_reader_that_goes_away_early_gets_no_traceback() -> None:
+    """`manage.py export_results 1 | head` used to end in a BrokenPipeError traceback. Here the reader
+    is gone before the command writes anything."""
+    child = subprocess.Popen(
+        [sys.executable, "manage.py", "--help"],
+        cwd=settings.BASE_DIR,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(settings.BASE_DIR)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert child.stdout is not None
+    child.stdout.close()
+    _, errors = child.communicate(timeout=60)
+
+    assert "BrokenPipeError" not in errors
+    assert "Traceback" not in errors
+    assert child.returncode == 1
