@@ -99,8 +99,9 @@ def client_args(url: str, api: str, *extra: str, password: str = "pw") -> list[s
 def test_assessment_client_runs_a_whole_attempt(token_api: str, fake_ws: Any) -> None:
     fake = FakeJatayu(questions=2)
 
-    out, _ = run(*client_args(fake_ws(fake), token_api, "--option", "5"))
+    out, err = run(*client_args(fake_ws(fake), token_api, "--option", "5"))
 
+    assert "takes a real attempt" in err  # it used one up without saying so
     lines = out.splitlines()
     assert lines[0] == f"signed in as cand at {token_api}/api/auth/token/"
     assert '→ {"type": "auth", "data": "…"}' in lines

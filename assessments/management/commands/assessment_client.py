@@ -7,6 +7,9 @@ first message, starts (or resumes) the attempt, answers every question with the 
 `assessment_completed` arrives. Anything else (refused sign-in, an error from the server, a closed
 socket, silence longer than --timeout) exits non-zero with the reason.
 
+It takes a real attempt: it counts against the test's attempts for that candidate and shows in the
+results like any other, so smoke-test with an account made for it. It says so on stderr as it starts.
+
 It needs no database: it is a client, and can run from any machine with the project installed.
 """
 
@@ -47,7 +50,9 @@ class Command(BaseCommand):
     help = (
         "Run a whole attempt as a scripted candidate, for smoke-testing a deployment: sign in over the API, "
         "connect to --url (ws://host/ws/assessment/<test_id>/), start, answer every question with --option, "
-        "print every message, exit 0 on assessment_completed and non-zero on any failure."
+        "print every message, exit 0 on assessment_completed and non-zero on any failure. It takes a real "
+        "attempt, which counts against the candidate's attempts and shows in the results: use an account "
+        "made for smoke tests."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -75,6 +80,10 @@ class Command(BaseCommand):
             raise CommandError("--timeout must be positive.")
         api = (options.get("api_url") or api_base_for(url)).rstrip("/")
         token = self.sign_in(api=api, username=options["username"], password=options["password"])
+        self.stderr.write(
+            f"note: this takes a real attempt of test {url_test_id(url)} as {options['username']}: it counts "
+            "against that candidate's attempts and shows in the test's results."
+        )
         asyncio.run(self.run(url=url, token=token, option=options["option"], wait=options["timeout"]))
 
     def sign_in(self, *, api: str, username: str, password: str) -> str:
