@@ -12,7 +12,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 
 from assessments.admin import reports
-from assessments.admin.scoping import RecruiterScopedAdmin, object_in_scope, own_tests, page_context
+from assessments.admin.scoping import RecordAdmin, object_in_scope, own_tests, page_context
 from assessments.errors import ApplicationError
 from assessments.models import (
     Assessment,
@@ -82,7 +82,7 @@ class IntegrityEventInline(ReadOnlyInline):
 
 
 @admin.register(Assessment)
-class AssessmentAdmin(RecruiterScopedAdmin):
+class AssessmentAdmin(RecordAdmin):
     """Filtered by one test (`?test__id__exact=<id>`), the changelist is that test's results page.
 
     An attempt is a record to read here, for everyone: it begins when its candidate starts, and it
@@ -114,15 +114,6 @@ class AssessmentAdmin(RecruiterScopedAdmin):
     readonly_fields = ("session_epoch", "last_seq", "ai_state")
     inlines = (ResponseInline, ChatMessageInline, IntegrityEventInline, AssessmentEventInline)
     actions = ("export_results", "export_responses")
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
 
     def get_urls(self) -> list[URLPattern]:
         def report(request: HttpRequest, object_id: int) -> HttpResponse:

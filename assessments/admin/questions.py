@@ -10,7 +10,7 @@ from django.shortcuts import render
 from django.urls import URLPattern, path, reverse
 
 from assessments.admin.forms import QuestionActiveForm, QuestionForm, RegradeForm
-from assessments.admin.scoping import RecruiterScopedAdmin, adopt_saved, object_in_scope, page_context
+from assessments.admin.scoping import RecordAdmin, RecruiterScopedAdmin, adopt_saved, object_in_scope, page_context
 from assessments.errors import ApplicationError
 from assessments.models import Question, QuestionRegrade, Test
 from assessments.roles import is_recruiter
@@ -221,7 +221,7 @@ def regrade_view(model_admin: admin.ModelAdmin, request: HttpRequest, object_id:
 
 
 @admin.register(QuestionRegrade)
-class QuestionRegradeAdmin(RecruiterScopedAdmin):
+class QuestionRegradeAdmin(RecordAdmin):
     """The regrade audit trail: read-only, written by the regrade page only."""
 
     owner_lookup = "question__test__created_by"
@@ -256,12 +256,3 @@ class QuestionRegradeAdmin(RecruiterScopedAdmin):
 
     def has_view_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return is_recruiter(request.user)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False

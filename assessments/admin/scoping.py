@@ -64,6 +64,19 @@ def csv_response(*, filename: str, columns: Sequence[str], rows: Iterable[Mappin
     return response
 
 
+class RecordAdmin(RecruiterScopedAdmin):
+    """A record to read: never added, changed or deleted through the admin (services write it)."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+
 def adopt_saved(obj: Model, saved: Model) -> None:
     """Make the admin's unsaved `obj` the row a service created as `saved`: the admin then logs,
     redirects and saves the inlines against it as if it had saved `obj` itself."""

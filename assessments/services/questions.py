@@ -20,13 +20,17 @@ from assessments.services.bank_versions import bank_changed
 LOCKED_WHEN_ANSWERED = ("options", "correct_option")
 
 
+def _answered(question: Question) -> bool:
+    return Response.objects.filter(question_id=question.pk).exists()
+
+
 def question_change_check(*, question: Question, fields: Mapping[str, Any]) -> None:
     """Refuse a change to what an answered question's scores rest on, and switching a void one back on."""
     if question.pk is None:
         return
     current = Question.objects.filter(pk=question.pk).values(*LOCKED_WHEN_ANSWERED).first() or {}
     changed = [name for name in LOCKED_WHEN_ANSWERED if name in fields and fields[name] != current.get(name)]
-    if changed and Response.objects.filter(question_id=question.pk).exists():
+    if changed and _answered(question):
         raise ApplicationError(
             BackOfficeCode.QUESTION_LOCKED,
             "Candidates have answered this question: its options and key are locked. "
@@ -51,7 +55,7 @@ def question_update(*, question: Question, fields: Mapping[str, Any]) -> Questio
 
 
 def question_delete_check(*, question: Question) -> None:
-    if Response.objects.filter(question_id=question.pk).exists():
+    if _answered(question):
         raise ApplicationError(
             BackOfficeCode.QUESTION_LOCKED,
             "Candidates have answered this question: it cannot be deleted. Deactivate it, or void it with Regrade.",
