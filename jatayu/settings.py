@@ -256,7 +256,8 @@ JATAYU_AI_JUDGE_MODEL = env_str("JATAYU_AI_JUDGE_MODEL") or JATAYU_AI_TUTOR_MODE
 JATAYU_AI_TIMEOUT_SECONDS = float(env_int("JATAYU_AI_TIMEOUT_SECONDS", 20))
 JATAYU_AI_MAX_RETRIES = env_int("JATAYU_AI_MAX_RETRIES", 1)
 JATAYU_AI_GENERATION_ATTEMPTS = env_int("JATAYU_AI_GENERATION_ATTEMPTS", 3)
-JATAYU_AI_VERIFY = env_bool("JATAYU_AI_VERIFY", default=False)
+# The gate's judgement (an independent solver and a key-blind review): on whenever a model is configured.
+JATAYU_AI_VERIFY = env_bool("JATAYU_AI_VERIFY", default=JATAYU_AI_PROVIDER == "openai")
 # How replies are held to a JSON shape (assessments/ai/structured.py): auto tries each in turn.
 JATAYU_AI_STRUCTURED_OUTPUT = env_str("JATAYU_AI_STRUCTURED_OUTPUT", "auto")
 if JATAYU_AI_STRUCTURED_OUTPUT not in {"auto", "json_schema", "json_object", "tools", "prompt"}:

@@ -98,6 +98,7 @@ def attempt_report_view(model_admin: admin.ModelAdmin, request: HttpRequest, obj
         overall=ability.get("overall"),
         skills=sorted(skills.items()),
         usage=assessment.ai_state.get("usage"),
+        generation_rejections=sorted((assessment.ai_state.get("rejections") or {}).items(), key=lambda kv: -kv[1]),
         blocked_leaks=assessment.ai_state.get("blocked_leaks", 0),
         tutor_refusals=tutor_refusals_count(assessment=assessment),
         termination_reason=assessment.ai_state.get("termination_reason", ""),

@@ -113,7 +113,8 @@ def preparation_plan(*, assessment_id: int) -> PreparationPlan | None:
 
 @transaction.atomic
 def prepared_store(*, plan: PreparationPlan, outcomes: list[GenerationOutcome], usage: Usage) -> list[int]:
-    """Store accepted items and remember them, so the next pick prefers them over the bank."""
+    """Store accepted items and remember them, so the next pick prefers them over the bank; count
+    on the attempt why the others were rejected."""
     ids = [
         generated_store(skill=plan.skill, generated=o.accepted, validation=o.validation_record()).pk
         for o in outcomes
@@ -121,6 +122,11 @@ def prepared_store(*, plan: PreparationPlan, outcomes: list[GenerationOutcome], 
     ]
     assessment = Assessment.objects.select_for_update().get(pk=plan.assessment_id)
     assessment.ai_state["prepared"] = [*assessment.ai_state.get("prepared", []), *ids]
+    rejections = Counter(assessment.ai_state.get("rejections", {}))
+    for outcome in outcomes:
+        rejections.update(outcome.rejection_counts())
+    if rejections:
+        assessment.ai_state["rejections"] = dict(rejections.most_common())
     usage_record_into(state=assessment.ai_state, usage=usage)
     assessment.save(update_fields=["ai_state"])
     return ids

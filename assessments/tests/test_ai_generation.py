@@ -9,6 +9,7 @@ from assessments.tests.fake_openai import GOOD_ITEM, FakeOpenAI, Reply
 pytestmark = pytest.mark.asyncio
 
 GOOD = GOOD_ITEM
+FAIR_REVIEW = {"about_skill": True, "options_answer_it": True, "one_right": True, "explanation_supports": 1}
 
 
 def request(avoid: list[str] | None = None) -> GenerationRequest:
@@ -38,7 +39,7 @@ async def test_structured_output_is_parsed_into_an_item(fake_openai: FakeOpenAI)
     [
         ({**GOOD, "options": ["PUT", "put ", "POST", "GET"]}, "duplicate options"),
         ({**GOOD, "correct_option": 4}, "out of range"),
-        ({**GOOD, "options": ["only one"], "correct_option": 0}, "options (2 to 6 allowed)"),
+        ({**GOOD, "options": ["only one"], "correct_option": 0}, "not 2 to 6 options"),
         ({**GOOD, "prompt": "Which HTTP method is idempotent by definition ?"}, "near-duplicate"),
     ],
 )
@@ -71,8 +72,10 @@ async def test_independent_solver_must_agree_when_verification_is_on(fake_openai
     fake_openai.script = [
         Reply(json_content=GOOD),
         Reply(json_content={"answer_index": 0}),  # the solver disagrees
+        Reply(json_content=FAIR_REVIEW),
         Reply(json_content=GOOD),
         Reply(json_content={"answer_index": 1}),  # agrees
+        Reply(json_content=FAIR_REVIEW),
     ]
     outcome = await item_generate(generator=OpenAIQuestionGenerator(), request=request(), known_prompts=[])
     assert outcome.rejections == ["independent solver chose another option"]

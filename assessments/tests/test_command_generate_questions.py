@@ -39,7 +39,7 @@ def test_generates_validated_items_with_provenance_and_a_summary(fake_openai: Fa
     assert stored.count() == 3
     assert {q.source for q in stored} == {"generated"}
     assert all(q.provider == "openai" and q.model_name and q.prompt_hash for q in stored)
-    assert "options distinct" in stored[0].validation["passed"]
+    assert "options distinct and of one kind" in stored[0].validation["passed"]
     rejected = [q.validation["rejected_before"] for q in stored.order_by("id")]
     assert rejected == [[], ["duplicate options"], []]
     assert sorted(q.skill.name for q in stored) == ["HTTP", "SQL", "SQL"]

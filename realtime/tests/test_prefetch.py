@@ -66,3 +66,39 @@ async def test_a_failing_generator_leaves_the_bank_to_serve(ws_clients, fake_ope
     _, _, following = await client.expect("answer_feedback", "progress_update", "question")
     source = await db(lambda: Question.objects.get(pk=following["data"]["question_id"]).source)()
     assert source == "bank"
+
+
+async def test_the_gate_judges_prepared_items_and_counts_its_rejections_on_the_attempt(
+    ws_clients, fake_openai: FakeOpenAI, settings
+):
+    settings.JATAYU_AI_VERIFY = True
+    items: dict[str, int] = {}
+    solved: list[str] = []
+
+    def model(request: dict) -> Reply:
+        from assessments.ai.providers import REVIEW_SYSTEM
+
+        text = json.dumps(request)
+        if "Answer the multiple-choice question." in text:  # the solver: wrong the first time only
+            key = next(k for prompt, k in items.items() if prompt in text)
+            solved.append(text)
+            return Reply(json_content={"answer_index": key if len(solved) > 1 else (key + 1) % 4})
+        if REVIEW_SYSTEM in text:
+            key = next(k for prompt, k in items.items() if prompt in text)
+            verdict = {"about_skill": True, "options_answer_it": True, "one_right": True}
+            return Reply(json_content={**verdict, "explanation_supports": key})
+        reply = generated_item(request)
+        assert reply.json_content is not None
+        items[reply.json_content["prompt"]] = reply.json_content["correct_option"]
+        return reply
+
+    fake_openai.responder = model
+    s = await start_attempt(ws_clients, questions=6, total=3)
+    state = await wait_for(lambda: Assessment.objects.get(candidate=s.user).ai_state.get("prepared") is not None)
+    assert state
+    ai_state = await db(lambda: Assessment.objects.get(candidate=s.user).ai_state)()
+    assert ai_state["rejections"] == {"independent solver chose another option": 1}
+    assert len(items) == len(ai_state["prepared"]) + 1
+    assert ai_state["usage"]["calls"] == 3 * len(items)  # each item: generated, solved and reviewed
+    stored = await db(lambda: list(Question.objects.filter(pk__in=ai_state["prepared"])))()
+    assert all("reviewer: explanation supports the key" in q.validation["passed"] for q in stored)

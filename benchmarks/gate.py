@@ -1,0 +1,164 @@
+"""Acceptance and junk rates of the validation gate on a fixed set of seeded items.
+
+    python -m benchmarks.gate                     # the seeded reviewer (a fake server that answers
+                                                  # as benchmarks/gate_items.py says a careful model would)
+    python -m benchmarks.gate --base-url URL --model M
+                                                  # a real OpenAI-compatible server as solver and reviewer
+
+Each seeded item is offered to the gate as if a generator had returned it; the gate's model calls
+(the independent solver and the key-blind review) go to the chosen server through the real
+langchain-openai client. Printed: per item class, accepted or rejected and why; the acceptance rate
+of good items and the rate of junk let through.
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from benchmarks.gate_items import ITEMS, JOB, JUNK, SKILL, SeededItem
+
+
+@dataclass
+class GateReport:
+    accepted: list[SeededItem] = field(default_factory=list)
+    rejected: dict[str, list[str]] = field(default_factory=dict)  # item prompt -> reasons
+    reasons: Counter[str] = field(default_factory=Counter)
+
+    def good_accepted(self) -> float:
+        good = [i for i in ITEMS if i.good]
+        return sum(i in self.accepted for i in good) / len(good)
+
+    def junk_through(self) -> float:
+        junk = [i for i in ITEMS if not i.good]
+        return sum(i in self.accepted for i in junk) / len(junk)
+
+
+def seeded_reply(request: dict[str, Any]) -> Any:
+    """The seeded reviewer: answers a solve or review request as the matching seeded item says."""
+    from assessments.ai.providers import REVIEW_SYSTEM
+    from assessments.tests.fake_openai import Reply
+
+    text = "\n".join(str(m.get("content") or "") for m in request.get("messages", []))
+    item = next((i for i in ITEMS if i.prompt in text), None)
+    if item is None:
+        return Reply(status=500)
+    if REVIEW_SYSTEM in text:
+        return Reply(json_content=item.review_reply())
+    return Reply(json_content={"answer_index": item.solver})
+
+
+class SeededGenerator:
+    """Returns the seeded items as its generations; solving and reviewing are the real client's."""
+
+    def __init__(self, item: SeededItem) -> None:
+        from assessments.ai.providers import OpenAIQuestionGenerator
+
+        self.item = item
+        self.inner = OpenAIQuestionGenerator()
+        self.name, self.model = "seeded", self.inner.model
+
+    async def generate(self, request: Any) -> Any:
+        from assessments.ai.providers import Generated, ItemDraft
+
+        draft = ItemDraft.model_validate(self.item.draft())
+        return Generated(draft=draft, provider=self.name, model=self.model, prompt_hash="0" * 64)
+
+    async def solve(self, **kwargs: Any) -> int:
+        return await self.inner.solve(**kwargs)
+
+    async def review(self, **kwargs: Any) -> Any:
+        return await self.inner.review(**kwargs)
+
+
+async def gate_measure() -> GateReport:
+    """Every seeded item through `item_generate` once, with the settings as they are."""
+    from django.test import override_settings
+
+    from assessments.ai.generation import item_generate
+    from assessments.ai.providers import GenerationRequest
+
+    report = GateReport()
+    request = GenerationRequest(job_description=JOB, skill=SKILL, difficulty="medium", avoid_prompts=[])
+    with override_settings(JATAYU_AI_GENERATION_ATTEMPTS=1, JATAYU_AI_VERIFY=True):
+        for item in ITEMS:
+            outcome = await item_generate(generator=SeededGenerator(item), request=request, known_prompts=[])
+            if outcome.accepted is not None:
+                report.accepted.append(item)
+            else:
+                report.rejected[item.prompt] = outcome.rejections
+                report.reasons.update(outcome.rejections)
+    return report
+
+
+def _words_pass(item: SeededItem) -> bool:
+    from assessments.ai.validation import item_validate
+
+    return item_validate(
+        prompt=item.prompt,
+        options=item.options,
+        correct_option=item.correct_option,
+        known_prompts=[],
+        explanation=item.explanation,
+    ).ok
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--base-url", help="a real OpenAI-compatible server (default: the seeded reviewer)")
+    parser.add_argument("--model", default="local", help="its model name")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    args = parser.parse_args()
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jatayu.settings")
+    os.environ.setdefault("SECRET_KEY", "benchmark-only")
+    os.environ.setdefault("CHANNEL_LAYER", "memory")
+    import logging
+
+    import django
+
+    django.setup()
+    logging.disable(logging.INFO)
+    from django.conf import settings
+
+    fake = None
+    if args.base_url is None:
+        from assessments.tests.fake_openai import FakeOpenAI
+
+        fake = FakeOpenAI()
+        fake.responder = seeded_reply
+        fake.start()
+    settings.JATAYU_AI_PROVIDER = "openai"
+    settings.OPENAI_BASE_URL = args.base_url or fake.url  # type: ignore[union-attr]
+    settings.OPENAI_API_KEY = settings.OPENAI_API_KEY or "not-needed"
+    settings.JATAYU_AI_QUESTION_MODEL = args.model
+    try:
+        report = asyncio.run(gate_measure())
+    finally:
+        if fake is not None:
+            fake.stop()
+    reviewer = (args.base_url and f"{args.model} at {args.base_url}") or "the seeded reviewer"
+    figures = {
+        "reviewer": reviewer,
+        "good_accepted": round(report.good_accepted(), 3),
+        "junk_through": round(report.junk_through(), 3),
+        "reasons": dict(report.reasons.most_common()),
+        "junk_caught_without_a_model": sum(not _words_pass(item) for item in JUNK),
+    }
+    if args.json:
+        print(json.dumps(figures, indent=2))
+        return
+    print(f"validation gate on {len(ITEMS)} seeded items, judged by {reviewer}")
+    for item in ITEMS:
+        verdict = "accepted" if item in report.accepted else "rejected: " + "; ".join(report.rejected[item.prompt])
+        print(f"  {item.fault or 'good':<50} {verdict}")
+    print(f"good items accepted: {figures['good_accepted']:.0%}; junk let through: {figures['junk_through']:.0%}")
+    print(f"junk caught by the checks that need no model: {figures['junk_caught_without_a_model']} of {len(JUNK)}")
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
