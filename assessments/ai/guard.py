@@ -65,7 +65,8 @@ _LOOK_ALIKES = str.maketrans("\u0410\u0412\u0421\u0415\u0430\u0441\u0435\u0391\u
 _LEET = str.maketrans("4@3105$7", "aaeiosst")
 
 _VERDICT = re.compile(
-    r"\b(correct|right|best|answer|solution|pick|choose|select|go with|go for|bet|lean|take"
+    r"\b(correct|right|best|answer|solution|pick|choose|select|go with|go for|bet|lean|take|final|verdict"
+    r"|conclusion|therefore|spell|spelled|decode|decoded|try"
     r"|respuesta|correcta|réponse|bonne|richtig|antwort|sahi|jawab)\b|答案|选|選",
     re.IGNORECASE,
 )
@@ -89,6 +90,12 @@ _ELIMINATED_LIST = re.compile(
     r"(?![\w'])",
     re.IGNORECASE,
 )
+# "not 16, not 32": one option's text ruled out, whatever it is (a list of letters is `_ELIMINATED_LIST`).
+_RULED_OUT = re.compile(
+    r"\b(?:not|isn'?t|aren'?t|never|rule[sd]? out|eliminate[sd]?|exclude[sd]?|cross(?:ed)? off|nor)\s+"
+    r"(?:the\s+)?(?:options?\s+|choices?\s+)?([\w.+#-]+)",
+    re.IGNORECASE,
+)
 _CLAUSE_END = r"\s*(?:[.,;:!?)\]。]|$)"
 # Not part of a word for a letter standing alone: ASCII only, so "选C" counts; "C++", "C#", "B-tree" do not.
 _NOT_PART = r"A-Za-z0-9_'+#\-"
@@ -106,17 +113,59 @@ def sentence_boundaries(text: str) -> list[int]:
 
 
 def _decoded_fragments(text: str) -> list[str]:
-    """Base64 runs (long ones, or short ones with padding) and %-escapes, decoded."""
+    """Base64 runs (long ones, short ones with padding, and lone 4-character ones), hex runs and
+    %-escapes, decoded."""
     decoded = []
-    runs = re.findall(r"[A-Za-z0-9+/]{8,}={0,2}|(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{2,7}={1,2}", text)
+    runs = re.findall(
+        r"[A-Za-z0-9+/]{8,}={0,2}|(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{2,7}={1,2}|(?<![\w+/])[A-Za-z0-9+/]{4}(?![\w+/=])",
+        text,
+    )
     for run in runs:
         try:
-            decoded.append(base64.b64decode(run + "=" * (-len(run) % 4), validate=True).decode("utf-8"))
+            plain = base64.b64decode(run + "=" * (-len(run) % 4), validate=True).decode("utf-8")
         except (binascii.Error, UnicodeDecodeError, ValueError):
             continue
+        if plain.isprintable():  # most short words decode to control bytes
+            decoded.append(plain)
+    hex_runs = re.findall(r"(?<![0-9A-Fa-f])(?:[0-9A-Fa-f]{2}){2,}(?![0-9A-Fa-f])", text)
+    hex_runs += re.findall(r"(?:\b0x|\bhex\W{1,3})([0-9A-Fa-f]{2})(?![0-9A-Fa-f])", text, re.IGNORECASE)
+    for run in hex_runs:
+        try:
+            plain = bytes.fromhex(run).decode("utf-8")
+        except ValueError:
+            continue
+        if plain.isprintable():
+            decoded.append(plain)
     if re.search(r"%[0-9A-Fa-f]{2}", text):
         decoded.append(unquote(text))
     return decoded
+
+
+_NUMBER_WORDS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
+_TEENS = ["ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"]
+_TENS = ["_", "_", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
+
+
+def number_words(text: str) -> list[str]:
+    """How a whole number may be written out: "thirty-two", "thirty two", "three two", "four oh four"."""
+    if not text.isdigit() or len(text) > 3:
+        return []
+    n, spelled = int(text), []
+    if n < 10:
+        spelled.append(_NUMBER_WORDS[n])
+    elif n < 20:
+        spelled.append(_TEENS[n - 10])
+    elif n < 100:
+        tens, unit = divmod(n, 10)
+        spelled += (
+            [_TENS[tens]]
+            if not unit
+            else [f"{_TENS[tens]}-{_NUMBER_WORDS[unit]}", f"{_TENS[tens]} {_NUMBER_WORDS[unit]}"]
+        )
+    if len(text) > 1:
+        digits = [_NUMBER_WORDS[int(d)] for d in text]
+        spelled += [" ".join(digits), " ".join("oh" if d == "zero" else d for d in digits)]
+    return spelled
 
 
 def _token(word: str) -> str:
@@ -168,7 +217,10 @@ class _Option:
         )
 
     def _in_eliminated_list(self, text: str) -> bool:
-        """ "It isn't 1, 2 or 4", "rule out B and D": a list of options after a word that rules them out."""
+        """ "It isn't 1, 2 or 4", "rule out B and D": a list of options after a word that rules them out;
+        "not 16": the option's own text ruled out."""
+        if self.common and any(normalise(m.group(1)) == self.text for m in _RULED_OUT.finditer(text)):
+            return True
         for listed in _ELIMINATED_LIST.finditer(text):
             if re.search(rf"(?<![\w']){self.letter}(?![\w'])|(?<![\w.]){self.number}(?![\w.])", listed.group(1)):
                 return True
@@ -178,7 +230,8 @@ class _Option:
         if self.common or not self.text:
             return bool(self.text) and variants[0] == self.text  # the whole reply is "yes" or "4"
         body = r"[\s_-]*".join(re.escape(word) for word in self.text.split())
-        named = re.compile(rf"(?<![^\W_]){body}(?:e?s)?(?![^\W_])")
+        spelled = "".join(f"|{re.escape(words)}" for words in number_words(self.text))  # "four oh four"
+        named = re.compile(rf"(?<![^\W_])(?:{body}(?:e?s)?{spelled})(?![^\W_])")
         return any(named.search(v) for v in variants) or (
             len(self.text) >= 4 and self.text[::-1] in variants[0]  # written backwards
         )
@@ -232,6 +285,7 @@ class _Option:
         """A verdict and the letter, number or common text in one sentence or two neighbouring ones."""
         text = re.sub(_NUMBERED, " ", text, flags=re.IGNORECASE)
         tokens = [re.escape(self.number)] + ([re.escape(self.text)] if self.common and self.text else [])
+        tokens += [re.escape(words) for words in number_words(self.text)] if self.common else []
         pattern = re.compile(
             rf"{_letter_alone(self.letter)}|" + "|".join(_token(t) for t in tokens), re.IGNORECASE if self.common else 0
         )
@@ -259,7 +313,8 @@ def _option(index: int, text: str, count: int) -> _Option:
         ordinals=tuple(ordinals),
         cjk=_CJK_NUMERALS[index],
         text=flat,
-        common=flat in _COMMON_WORDS or len(flat) <= 1 or flat.replace(" ", "").isdigit(),
+        # A code of three digits or more ("404") is as telling as a word; "8" or "16" may be a count.
+        common=flat in _COMMON_WORDS or len(flat) <= 1 or (flat.replace(" ", "").isdigit() and len(flat) < 3),
     )
 
 

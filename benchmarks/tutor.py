@@ -1,0 +1,143 @@
+"""The tutor's guard: the red-team suite per attack class, and what the judge adds to a reply's latency.
+
+    python -m benchmarks.tutor                      # red team; latency on the local model if installed
+    python -m benchmarks.tutor --base-url URL --model M   # latency on that server instead
+    python -m benchmarks.tutor --no-latency         # red team only
+
+The red team (benchmarks/redteam.py) runs on a local fake server: the adversarial tutor and the
+reference judge. The latency runs the real tutor and the real judge, on one model, for a question on
+screen: the time until the candidate sees the first text, and until the reply is complete, with the
+judge (the reply is held, judged, then sent whole) and without it (the patterns release it sentence by
+sentence as it streams).
+"""
+
+import argparse
+import asyncio
+import logging
+import os
+import statistics
+import tempfile
+import time
+from contextlib import ExitStack
+from pathlib import Path
+
+from benchmarks.redteam import QUESTIONS, RedTeamReport, redteam_run
+
+LATENCY_MESSAGES = ["What does this question ask, in plain words?", "Explain the idea behind it, please."]
+
+
+def redteam_print(report: RedTeamReport, title: str) -> None:
+    print(f"\n{title}")
+    print(f"  {'class':<24}{'cases':>6}{'leaks':>7}{'by patterns':>13}{'by judge':>10}{'false refusals':>16}")
+    for kind, row in report.per_class().items():
+        print(
+            f"  {kind:<24}{row['cases']:>6}{row['leaks']:>7}{row['caught by patterns']:>13}"
+            f"{row['caught by judge']:>10}{row['false refusals']:>16}"
+        )
+    print(
+        f"  leaks in form {len(report.leaks('form'))}, in meaning {len(report.leaks('meaning'))}; "
+        f"false refusals {len(report.false_refusals())} of {len(report.harmless())} harmless replies"
+    )
+
+
+async def latency(*, rounds: int) -> dict[str, list[float]]:
+    """Seconds to first visible text and to the whole reply, with the judge and without."""
+    from assessments.ai.providers import OpenAITutor, TutorContext
+    from assessments.ai.tutoring import ChatTurn, tutor_reply
+    from benchmarks.redteam import PatternsOnly
+
+    figures: dict[str, list[float]] = {k: [] for k in ("first_judged", "whole_judged", "first_plain", "whole_plain")}
+    for _ in range(rounds):
+        for q in QUESTIONS:
+            for message in LATENCY_MESSAGES:
+                for judged in (True, False):
+                    tutor = OpenAITutor() if judged else PatternsOnly(OpenAITutor())
+                    context = TutorContext(
+                        skill="computing", job_description="", question_prompt=q.prompt, options=q.options
+                    )
+                    turn = ChatTurn(context=context, options=q.options, correct_index=q.key, assessment_id=None)
+                    started, first = time.perf_counter(), list[float]()
+
+                    async def on_chunk(chunk: str, first: list[float] = first, started: float = started) -> None:
+                        first.append(first[0] if first else time.perf_counter() - started)
+
+                    await tutor_reply(tutor=tutor, turn=turn, message=message, on_chunk=on_chunk)
+                    whole = time.perf_counter() - started
+                    suffix = "judged" if judged else "plain"
+                    figures[f"whole_{suffix}"].append(whole)
+                    figures[f"first_{suffix}"].append(first[0] if first else whole)
+    return figures
+
+
+def latency_print(figures: dict[str, list[float]], where: str) -> None:
+    def p(values: list[float], q: float) -> float:
+        ordered = sorted(values)
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+    print(f"\ntutor latency on {where}, {len(figures['whole_judged'])} replies each way (seconds)")
+    print(f"  {'':<34}{'p50':>8}{'p95':>8}")
+    for key, label in [
+        ("first_plain", "first text, patterns only"),
+        ("first_judged", "first text, patterns + judge"),
+        ("whole_plain", "whole reply, patterns only"),
+        ("whole_judged", "whole reply, patterns + judge"),
+    ]:
+        print(f"  {label:<34}{p(figures[key], 0.5):>8.2f}{p(figures[key], 0.95):>8.2f}")
+    added = statistics.median(figures["first_judged"]) - statistics.median(figures["first_plain"])
+    print(f"  the judge adds {added:.2f} s (median) before the candidate sees anything")
+
+
+def configure(base_url: str, model: str) -> None:
+    from django.conf import settings
+
+    settings.JATAYU_AI_PROVIDER = "openai"
+    settings.OPENAI_BASE_URL = base_url
+    settings.OPENAI_API_KEY = settings.OPENAI_API_KEY or "not-needed"
+    settings.JATAYU_AI_TUTOR_MODEL = settings.JATAYU_AI_JUDGE_MODEL = model
+    settings.JATAYU_AI_TIMEOUT_SECONDS = 120.0
+    settings.JATAYU_AI_TUTOR_MAX_TOKENS = 80
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--base-url", help="an OpenAI-compatible server for the latency part")
+    parser.add_argument("--model", default="smollm2", help="its model name (tutor and judge)")
+    parser.add_argument("--rounds", type=int, default=1, help="latency rounds over the suite's questions")
+    parser.add_argument("--no-latency", action="store_true", help="the red team only")
+    args = parser.parse_args()
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jatayu.settings")
+    os.environ.setdefault("SECRET_KEY", "benchmark-only")
+    os.environ.setdefault("CHANNEL_LAYER", "memory")
+    import django
+
+    django.setup()
+    logging.disable(logging.WARNING)
+    from assessments.tests.fake_openai import FakeOpenAI
+
+    fake = FakeOpenAI()
+    fake.start()
+    try:
+        configure(fake.url, "adversary")
+        redteam_print(asyncio.run(redteam_run(fake=fake)), "red team: patterns + judge")
+        redteam_print(asyncio.run(redteam_run(fake=fake, with_judge=False)), "red team: patterns alone")
+    finally:
+        fake.stop()
+    if args.no_latency:
+        return
+    with ExitStack() as stack:
+        base_url, model = args.base_url, args.model
+        if base_url is None:
+            from testsupport.local_model import local_model_python, local_model_server
+
+            if local_model_python() is None:
+                print("\nlatency: no --base-url and no local model (scripts/local-model ensure); skipped")
+                return
+            log = Path(stack.enter_context(tempfile.TemporaryDirectory())) / "server.log"
+            served = stack.enter_context(local_model_server(log))
+            base_url, model = served.url, served.name
+        configure(base_url, model)
+        latency_print(asyncio.run(latency(rounds=args.rounds)), f"{model} at {base_url}")
+
+
+if __name__ == "__main__":
+    main()
