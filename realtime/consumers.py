@@ -229,8 +229,9 @@ class AssessmentConsumer(FramedJsonConsumer):
         running = self.tasks.get("chat")
         if running is not None and not running.done():
             raise ApplicationError(msg.ErrorCode.CHAT_BUSY, "Wait for the tutor's reply before asking again.")
-        message = cast(p.ChatMessageData, data).message
-        turn = await self._call(chat.chat_begin, ref, message=message)
+        chat_data = cast(p.ChatMessageData, data)
+        message = chat_data.message
+        turn = await self._call(chat.chat_begin, ref, message=message, question_id=chat_data.question_id)
         if turn is not None and turn.ended is not None:
             await self.send_message(turn.ended, assessment_id=turn.assessment_id)
             self._cancel_task("deadline")

@@ -92,6 +92,8 @@ class SubmitAnswerData(Strict):
 
 class ChatMessageData(Strict):
     message: Text = Field(min_length=1, max_length=2000)
+    # The question on the candidate's screen: the open one, or one just answered whose feedback shows.
+    question_id: Id | None = None
 
 
 class ResumeData(Strict):

@@ -16,7 +16,7 @@ from assessments import messages as msg
 from assessments.ai.providers import TutorContext, Usage
 from assessments.ai.tutoring import ChatTurn
 from assessments.errors import ApplicationError
-from assessments.models import Assessment, ChatMessage
+from assessments.models import Assessment, ChatMessage, Response, Test
 from assessments.selectors.bank import bank_for
 from assessments.services.attempts import (
     Connection,
@@ -32,11 +32,13 @@ GENERAL_CONTEXT = TutorContext(skill="general", job_description="", question_pro
 
 
 @transaction.atomic
-def chat_begin(*, conn: Connection, message: str, ref: str | None = None) -> ChatTurn:
+def chat_begin(*, conn: Connection, message: str, question_id: int | None = None, ref: str | None = None) -> ChatTurn:
     """Store the candidate's message (within the chat limit) and gather the tutor's context.
 
     With an attempt running on this connection the message counts against the attempt's limit and
-    the reply is checked against the question on screen. Anywhere else it is a general chat.
+    the reply is checked against the question on screen: `question_id` when the client names it (the
+    question it shows, which may be one just answered, with its feedback), else the current one.
+    Anywhere else it is a general chat.
     """
     assessment = attempt_latest_locked(conn=conn) if conn.test_id is not None else None
     if assessment is not None:
@@ -55,11 +57,21 @@ def chat_begin(*, conn: Connection, message: str, ref: str | None = None) -> Cha
         raise ApplicationError(
             msg.ErrorCode.CHAT_LIMIT, f"The chat allows {settings.JATAYU_CHAT_LIMIT} messages per attempt."
         )
+    open_question = progress_of(assessment=assessment).current
+    answered = None
+    if question_id is not None and (open_question is None or question_id != open_question.question_id):
+        answered = assessment.responses.filter(question_id=question_id, answered_at__isnull=False).first()
+        if answered is None:
+            raise ApplicationError(
+                msg.ErrorCode.NOT_IN_ASSESSMENT, "The tutor can talk only about a question you have been shown."
+            )
     ChatMessage.objects.create(assessment=assessment, role=ChatMessage.Role.CANDIDATE, content=message)
     progress = progress_of(assessment=assessment)
     progress.chat = used + 1
     progress_keep(assessment=assessment, progress=progress)
     assessment.save(update_fields=["progress"])
+    if answered is not None:
+        return _answered_turn(assessment=assessment, response=answered)
     current = progress.current
     if current is None:
         context = TutorContext(
@@ -81,6 +93,40 @@ def chat_begin(*, conn: Connection, message: str, ref: str | None = None) -> Cha
         correct_index=current.option_order.index(item.correct_option),
         assessment_id=assessment.pk,
     )
+
+
+def _answered_turn(*, assessment: Assessment, response: Response) -> ChatTurn:
+    """A question already answered, its feedback on screen: the tutor may say what the feedback says.
+
+    With full feedback that is the correct option and why, so nothing needs guarding; otherwise the
+    key stays as secret as while the question was open.
+    """
+    bank = bank_for(test=assessment.test)
+    item = bank.items[response.question_id]
+    served = [item.options[i] for i in response.option_order]
+    key = response.option_order.index(item.correct_option)
+    mode = assessment.test.feedback_mode
+    if mode == Test.FeedbackMode.FULL:
+        told = (
+            f"The candidate has answered this question, and the feedback on screen shows the correct option, "
+            f'"{served[key]}", and why: {item.explanation} You may explain it.'
+        )
+    elif mode == Test.FeedbackMode.CORRECTNESS:
+        told = (
+            "The candidate has answered this question; the feedback on screen says whether they were right, "
+            "not which option is. Keep it that way."
+        )
+    else:
+        told = "The candidate has answered this question and was told nothing about their answer. Keep it that way."
+    context = TutorContext(
+        skill=bank.skills[item.skill_id].name,
+        job_description=assessment.test.job_description,
+        question_prompt=item.prompt,
+        options=served,
+        answered=told,
+    )
+    correct_index = None if mode == Test.FeedbackMode.FULL else key
+    return ChatTurn(context=context, options=served, correct_index=correct_index, assessment_id=assessment.pk)
 
 
 def _general_chat_store(*, user: User, message: str) -> None:

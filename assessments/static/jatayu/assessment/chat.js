@@ -82,7 +82,10 @@ function sendChat(event) {
   error.hidden = true;
   const id = newId("c");
   state.chatSent = { id, text: text.slice(0, 2000) };
-  send("chat_message", { message: state.chatSent.text }, id);
+  // The question on screen, which after an answer is the one whose feedback shows, not the next one
+  // the server may already have sent.
+  const onScreen = state.view === "question" && state.question ? { question_id: state.question.question_id } : {};
+  send("chat_message", { message: state.chatSent.text, ...onScreen }, id);
   chatBubble("candidate", text);
   input.value = "";
 }
