@@ -24,17 +24,18 @@ BENCH_ARGS ?=
 
 # Local development default: DEBUG=1 when neither SECRET_KEY nor DEBUG is configured.
 ifeq ($(strip $(SECRET_KEY)$(DEBUG)),)
-run migrate seed bench: export DEBUG := 1
+run migrate seed bench ai-local: export DEBUG := 1
 endif
 
 # The mypy Django plugin imports jatayu.settings, which needs a SECRET_KEY (it is never used for anything)
 # and, without REDIS_URL, CHANNEL_LAYER=memory.
 MYPY_SECRET_KEY := mypy-only-not-a-secret-0123456789abcdefghijklmnopqrstuvwxyz
 
-.PHONY: help venv .venv run migrate seed test lint format typecheck pytest bench clean distclean
+.PHONY: help venv .venv run ai-local migrate seed test lint format typecheck pytest bench clean distclean
 
 help:
 	@echo "make run        create .venv, install, migrate, seed demo data, serve http://$(BIND):$(PORT)/ (HTTP + WebSocket) with the expiry loop"
+	@echo "make ai-local   make run against a real model on this CPU: llama-cpp-python serving SmolLM2-135M (built once, ~13 min)"
 	@echo "make test       create .venv, install, then ruff check, ruff format --check, mypy, pytest (PYTEST_ARGS=...)"
 	@echo "make lint       ruff check, ruff format --check, mypy (make typecheck: mypy only; make pytest: tests only)"
 	@echo "make format     ruff format and ruff check --fix"
@@ -79,6 +80,18 @@ run: seed
 	trap 'kill $$expiry 2>/dev/null' EXIT INT TERM; \
 	echo "$(BIN)/daphne -b $(BIND) -p $(PORT) $(DAPHNE_FLAGS) jatayu.asgi:application"; \
 	$(BIN)/daphne -b $(BIND) -p $(PORT) $(DAPHNE_FLAGS) jatayu.asgi:application
+
+# A real model that runs offline: scripts/local-model builds llama-cpp-python once in its own venv
+# (~/.cache/jatayu-ai), serves SmolLM2-135M on AI_PORT, and Jatayu runs against it as any
+# OpenAI-compatible server. A 135M model writes mostly junk, which the validation gate rejects.
+AI_PORT ?= 8081
+ai-local: $(STAMP)
+	@scripts/local-model ensure >/dev/null
+	@scripts/local-model serve $(AI_PORT) & model=$$!; \
+	trap 'kill $$model 2>/dev/null' EXIT INT TERM; \
+	scripts/local-model wait $(AI_PORT); \
+	OPENAI_BASE_URL=http://127.0.0.1:$(AI_PORT)/v1 OPENAI_API_KEY=local-model JATAYU_AI_QUESTION_MODEL=smollm2 \
+	JATAYU_AI_TUTOR_MODEL=smollm2 JATAYU_AI_TIMEOUT_SECONDS=120 $(MAKE) --no-print-directory run
 
 # ----------------------------------------------------------------------------------------- checking
 

@@ -1,14 +1,21 @@
 """Project-wide fixtures, and the rule for tests that need real services.
 
 Tests marked `postgres`, `redis` or `live` run only when DATABASE_URL / REDIS_URL point at real
-services; otherwise they are skipped, except under CI=true where a skipped service test fails.
+services, and tests marked `realmodel` only where the local model is installed
+(`scripts/local-model ensure`); otherwise they are skipped, except under CI=true where a skipped
+service test fails.
 """
 
 import os
 
 import pytest
 
-pytest_plugins = ["assessments.tests.fake_openai", "testsupport.cluster", "testsupport.clocks"]
+pytest_plugins = [
+    "assessments.tests.fake_openai",
+    "testsupport.cluster",
+    "testsupport.clocks",
+    "testsupport.local_model",
+]
 
 
 def _missing_services(item: pytest.Item) -> list[str]:
@@ -19,6 +26,10 @@ def _missing_services(item: pytest.Item) -> list[str]:
         missing.append("PostgreSQL (DATABASE_URL)")
     if needs_redis and not os.environ.get("REDIS_URL", "").startswith("redis"):
         missing.append("Redis (REDIS_URL)")
+    from testsupport.local_model import missing_local_model  # a plugin below: imported once it is registered
+
+    if model := missing_local_model(item):
+        missing.append(model)
     return missing
 
 
