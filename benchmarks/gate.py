@@ -1,9 +1,10 @@
 """Acceptance and junk rates of the validation gate on a fixed set of seeded items.
 
-    python -m benchmarks.gate                     # the seeded reviewer (a fake server that answers
-                                                  # as benchmarks/gate_items.py says a careful model would)
-    python -m benchmarks.gate --base-url URL --model M
-                                                  # a real OpenAI-compatible server as solver and reviewer
+    python -m benchmarks.gate                  # the seeded reviewer: a fake server that answers as
+                                               # benchmarks/gate_items.py says a careful model would
+    python -m benchmarks.gate --local-model    # and SmolLM2 (scripts/local-model) as solver and reviewer
+    python -m benchmarks.gate --base-url URL --model M   # and that server instead
+    ... --write                                # record it in docs/PERFORMANCE.md
 
 Each seeded item is offered to the gate as if a generator had returned it; the gate's model calls
 (the independent solver and the key-blind review) go to the chosen server through the real
@@ -13,11 +14,13 @@ of good items and the rate of junk let through.
 
 import argparse
 import asyncio
-import json
 import os
 import sys
+import tempfile
 from collections import Counter
+from contextlib import ExitStack
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from benchmarks.gate_items import ITEMS, JOB, JUNK, SKILL, SeededItem
@@ -107,11 +110,36 @@ def _words_pass(item: SeededItem) -> bool:
     ).ok
 
 
+def gate_lines(report: GateReport, reviewer: str) -> list[str]:
+    lines = [f"Validation gate on {len(ITEMS)} seeded items, judged by {reviewer}:", ""]
+    lines += ["| item | verdict |", "| --- | --- |"]
+    for item in ITEMS:
+        verdict = "accepted" if item in report.accepted else "rejected: " + "; ".join(report.rejected[item.prompt])
+        lines.append(f"| {item.fault or 'good'} | {verdict} |")
+    lines += [
+        "",
+        f"Good items accepted: {report.good_accepted():.0%}; junk let through: {report.junk_through():.0%}.",
+        "",
+    ]
+    return lines
+
+
+def _judged_by(base_url: str, model: str, reviewer: str) -> list[str]:
+    from django.conf import settings
+
+    from assessments.ai import structured
+
+    settings.OPENAI_BASE_URL, settings.JATAYU_AI_QUESTION_MODEL = base_url, model
+    structured.forget_methods()
+    return gate_lines(asyncio.run(gate_measure()), reviewer)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--base-url", help="a real OpenAI-compatible server (default: the seeded reviewer)")
-    parser.add_argument("--model", default="local", help="its model name")
-    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument("--base-url", help="also judge with a real OpenAI-compatible server")
+    parser.add_argument("--model", default="smollm2", help="its model name")
+    parser.add_argument("--local-model", action="store_true", help="also judge with the local model (SmolLM2)")
+    parser.add_argument("--write", action="store_true", help="record the figures in docs/PERFORMANCE.md")
     args = parser.parse_args()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jatayu.settings")
     os.environ.setdefault("SECRET_KEY", "benchmark-only")
@@ -124,39 +152,44 @@ def main() -> None:
     logging.disable(logging.INFO)
     from django.conf import settings
 
-    fake = None
-    if args.base_url is None:
-        from assessments.tests.fake_openai import FakeOpenAI
+    from assessments.tests.fake_openai import FakeOpenAI
+    from benchmarks import report
 
-        fake = FakeOpenAI()
-        fake.responder = seeded_reply
-        fake.start()
     settings.JATAYU_AI_PROVIDER = "openai"
-    settings.OPENAI_BASE_URL = args.base_url or fake.url  # type: ignore[union-attr]
     settings.OPENAI_API_KEY = settings.OPENAI_API_KEY or "not-needed"
-    settings.JATAYU_AI_QUESTION_MODEL = args.model
+    fake = FakeOpenAI()
+    fake.responder = seeded_reply
+    fake.start()
     try:
-        report = asyncio.run(gate_measure())
+        lines = _judged_by(fake.url, "seeded", "the seeded reviewer (what a careful model says of each item)")
     finally:
-        if fake is not None:
-            fake.stop()
-    reviewer = (args.base_url and f"{args.model} at {args.base_url}") or "the seeded reviewer"
-    figures = {
-        "reviewer": reviewer,
-        "good_accepted": round(report.good_accepted(), 3),
-        "junk_through": round(report.junk_through(), 3),
-        "reasons": dict(report.reasons.most_common()),
-        "junk_caught_without_a_model": sum(not _words_pass(item) for item in JUNK),
-    }
-    if args.json:
-        print(json.dumps(figures, indent=2))
-        return
-    print(f"validation gate on {len(ITEMS)} seeded items, judged by {reviewer}")
-    for item in ITEMS:
-        verdict = "accepted" if item in report.accepted else "rejected: " + "; ".join(report.rejected[item.prompt])
-        print(f"  {item.fault or 'good':<50} {verdict}")
-    print(f"good items accepted: {figures['good_accepted']:.0%}; junk let through: {figures['junk_through']:.0%}")
-    print(f"junk caught by the checks that need no model: {figures['junk_caught_without_a_model']} of {len(JUNK)}")
+        fake.stop()
+    caught = sum(not _words_pass(item) for item in JUNK)
+    lines += [f"The checks that need no model catch {caught} of the {len(JUNK)} junk items by themselves.", ""]
+    with ExitStack() as stack:
+        base_url, model = args.base_url, args.model
+        if base_url is None and args.local_model:
+            from testsupport.local_model import local_model_server
+
+            log = Path(stack.enter_context(tempfile.TemporaryDirectory())) / "server.log"
+            served = stack.enter_context(local_model_server(log))
+            base_url, model = served.url, served.name
+        if base_url is not None:
+            lines += _judged_by(base_url, model, f"{model} as solver and reviewer")
+    text = "\n".join(lines)
+    print(text)
+    if args.write:
+        section = "\n".join(
+            [
+                "## AI: the validation gate",
+                "",
+                f"`python -m benchmarks.gate{' --local-model' if args.local_model else ''}` at commit "
+                f"`{report.git_commit()}`, {report.now():%Y-%m-%d %H:%M} UTC. Items: benchmarks/gate_items.py.",
+                "",
+                text,
+            ]
+        )
+        report.section_write("gate", section, report.ROOT / "docs" / "PERFORMANCE.md")
     sys.stdout.flush()
 
 

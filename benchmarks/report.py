@@ -248,17 +248,38 @@ def markdown(run: Run) -> str:
     return "\n".join(lines)
 
 
-SOAK_START, SOAK_END = "<!-- soak:start -->", "<!-- soak:end -->"
+# Sections other scripts write (benchmarks/soak.py, gate.py, tutor.py), kept when the suite rewrites the file.
+KEPT_SECTIONS = ("soak", "gate", "tutor")
+
+
+def _markers(name: str) -> tuple[str, str]:
+    return f"<!-- {name}:start -->", f"<!-- {name}:end -->"
 
 
 def write(run: Run, path: Path) -> None:
-    """Write the report; the soak's section (benchmarks/soak.py writes it) is kept as it was."""
+    """Write the report; the sections other scripts write are kept as they were."""
     path.parent.mkdir(parents=True, exist_ok=True)
     current = path.read_text() if path.exists() else ""
-    kept = ""
-    if SOAK_START in current and SOAK_END in current:
-        kept = SOAK_START + current.partition(SOAK_START)[2].partition(SOAK_END)[0] + SOAK_END
-    path.write_text(markdown(run) + (f"\n{kept}\n" if kept else ""))
+    kept = []
+    for name in KEPT_SECTIONS:
+        start, end = _markers(name)
+        if start in current and end in current:
+            kept.append(start + current.partition(start)[2].partition(end)[0] + end)
+    path.write_text(markdown(run) + "".join(f"\n{section}\n" for section in kept))
+
+
+def section_write(name: str, text: str, path: Path) -> None:
+    """Replace the section `name` of the report (or add it at the end); `text` is the whole section."""
+    start, end = _markers(name)
+    body = f"{start}\n{text.strip()}\n{end}"
+    current = path.read_text() if path.exists() else ""
+    if start in current and end in current:
+        before, _, rest = current.partition(start)
+        _, _, after = rest.partition(end)
+        current = before.rstrip("\n") + "\n\n" + body + after
+    else:
+        current = current.rstrip("\n") + "\n\n" + body + "\n"
+    path.write_text(current)
 
 
 def now() -> datetime:

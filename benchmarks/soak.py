@@ -46,7 +46,6 @@ from benchmarks.soak_probes import (
 from testsupport.faults import OwnPostgres
 
 OUTPUT = report.ROOT / "docs" / "PERFORMANCE.md"
-SOAK_START, SOAK_END = report.SOAK_START, report.SOAK_END
 RELOAD_CHANCE, HEARTBEAT_CHANCE = 1 / 30, 0.2
 
 
@@ -237,7 +236,6 @@ def summary(samples: list[Sample]) -> list[str]:
 def section(samples: list[Sample], *, args: argparse.Namespace, commit: str, postgres: str) -> str:
     minutes, candidates, every = args.minutes, args.candidates, args.every
     lines = [
-        SOAK_START,
         "## Soak",
         "",
         f"`python -m benchmarks.soak --minutes {minutes:g} --candidates {candidates} --postgres {args.postgres}` "
@@ -250,21 +248,8 @@ def section(samples: list[Sample], *, args: argparse.Namespace, commit: str, pos
         HEADER,
         RULE,
         *(row(s) for s in samples),
-        SOAK_END,
     ]
     return "\n".join(lines)
-
-
-def write_section(text: str, path: Path) -> None:
-    """Replace the soak section of the report (or add it at the end)."""
-    current = path.read_text() if path.exists() else ""
-    if SOAK_START in current and SOAK_END in current:
-        before, _, rest = current.partition(SOAK_START)
-        _, _, after = rest.partition(SOAK_END)
-        current = before.rstrip("\n") + "\n\n" + text + after
-    else:
-        current = current.rstrip("\n") + "\n\n" + text + "\n"
-    path.write_text(current)
 
 
 async def soak(
@@ -337,7 +322,7 @@ def main() -> None:
         print(line)
     if args.write:
         text = section(samples, args=args, commit=report.git_commit(), postgres=postgres)
-        write_section(text, OUTPUT)
+        report.section_write("soak", text, OUTPUT)
         print(f"wrote the soak section of {os.path.relpath(OUTPUT)}")
 
 

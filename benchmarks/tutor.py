@@ -26,18 +26,21 @@ from benchmarks.redteam import QUESTIONS, RedTeamReport, redteam_run
 LATENCY_MESSAGES = ["What does this question ask, in plain words?", "Explain the idea behind it, please."]
 
 
-def redteam_print(report: RedTeamReport, title: str) -> None:
-    print(f"\n{title}")
-    print(f"  {'class':<24}{'cases':>6}{'leaks':>7}{'by patterns':>13}{'by judge':>10}{'false refusals':>16}")
+def redteam_lines(report: RedTeamReport, title: str) -> list[str]:
+    lines = [f"{title}:", "", "| class | cases | leaks | caught by patterns | caught by judge | false refusals |"]
+    lines.append("| --- | --- | --- | --- | --- | --- |")
     for kind, row in report.per_class().items():
-        print(
-            f"  {kind:<24}{row['cases']:>6}{row['leaks']:>7}{row['caught by patterns']:>13}"
-            f"{row['caught by judge']:>10}{row['false refusals']:>16}"
+        lines.append(
+            f"| {kind} | {row['cases']} | {row['leaks']} | {row['caught by patterns']} | "
+            f"{row['caught by judge']} | {row['false refusals']} |"
         )
-    print(
-        f"  leaks in form {len(report.leaks('form'))}, in meaning {len(report.leaks('meaning'))}; "
-        f"false refusals {len(report.false_refusals())} of {len(report.harmless())} harmless replies"
-    )
+    lines += [
+        "",
+        f"Leaks in form {len(report.leaks('form'))}, in meaning {len(report.leaks('meaning'))}; false refusals "
+        f"{len(report.false_refusals())} of {len(report.harmless())} harmless replies.",
+        "",
+    ]
+    return lines
 
 
 async def latency(*, rounds: int) -> dict[str, list[float]]:
@@ -69,22 +72,22 @@ async def latency(*, rounds: int) -> dict[str, list[float]]:
     return figures
 
 
-def latency_print(figures: dict[str, list[float]], where: str) -> None:
+def latency_lines(figures: dict[str, list[float]], where: str) -> list[str]:
     def p(values: list[float], q: float) -> float:
         ordered = sorted(values)
         return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
-    print(f"\ntutor latency on {where}, {len(figures['whole_judged'])} replies each way (seconds)")
-    print(f"  {'':<34}{'p50':>8}{'p95':>8}")
+    lines = [f"Tutor latency on {where}, {len(figures['whole_judged'])} replies each way (seconds):", ""]
+    lines += ["| | p50 | p95 |", "| --- | --- | --- |"]
     for key, label in [
         ("first_plain", "first text, patterns only"),
         ("first_judged", "first text, patterns + judge"),
         ("whole_plain", "whole reply, patterns only"),
         ("whole_judged", "whole reply, patterns + judge"),
     ]:
-        print(f"  {label:<34}{p(figures[key], 0.5):>8.2f}{p(figures[key], 0.95):>8.2f}")
+        lines.append(f"| {label} | {p(figures[key], 0.5):.2f} | {p(figures[key], 0.95):.2f} |")
     added = statistics.median(figures["first_judged"]) - statistics.median(figures["first_plain"])
-    print(f"  the judge adds {added:.2f} s (median) before the candidate sees anything")
+    return [*lines, "", f"The judge adds {added:.2f} s (median) before the candidate sees anything.", ""]
 
 
 def configure(base_url: str, model: str) -> None:
@@ -104,6 +107,7 @@ def main() -> None:
     parser.add_argument("--model", default="smollm2", help="its model name (tutor and judge)")
     parser.add_argument("--rounds", type=int, default=1, help="latency rounds over the suite's questions")
     parser.add_argument("--no-latency", action="store_true", help="the red team only")
+    parser.add_argument("--write", action="store_true", help="record the figures in docs/PERFORMANCE.md")
     args = parser.parse_args()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jatayu.settings")
     os.environ.setdefault("SECRET_KEY", "benchmark-only")
@@ -113,30 +117,49 @@ def main() -> None:
     django.setup()
     logging.disable(logging.WARNING)
     from assessments.tests.fake_openai import FakeOpenAI
+    from benchmarks import report
 
     fake = FakeOpenAI()
     fake.start()
     try:
         configure(fake.url, "adversary")
-        redteam_print(asyncio.run(redteam_run(fake=fake)), "red team: patterns + judge")
-        redteam_print(asyncio.run(redteam_run(fake=fake, with_judge=False)), "red team: patterns alone")
+        lines = redteam_lines(asyncio.run(redteam_run(fake=fake)), "Red team, patterns and the reference judge")
+        alone = asyncio.run(redteam_run(fake=fake, with_judge=False))
+        lines += redteam_lines(alone, "Red team, the patterns alone")
     finally:
         fake.stop()
-    if args.no_latency:
-        return
+    if not args.no_latency:
+        lines += _latency(args)
+    text = "\n".join(lines)
+    print(text)
+    if args.write:
+        command = "python -m benchmarks.tutor" + (" --no-latency" if args.no_latency else "")
+        section = "\n".join(
+            [
+                "## AI: the tutor's guard",
+                "",
+                f"`{command}` at commit `{report.git_commit()}`, {report.now():%Y-%m-%d %H:%M} UTC. Cases: "
+                "benchmarks/redteam.py.",
+                "",
+                text,
+            ]
+        )
+        report.section_write("tutor", section, report.ROOT / "docs" / "PERFORMANCE.md")
+
+
+def _latency(args: argparse.Namespace) -> list[str]:
     with ExitStack() as stack:
         base_url, model = args.base_url, args.model
         if base_url is None:
             from testsupport.local_model import local_model_python, local_model_server
 
             if local_model_python() is None:
-                print("\nlatency: no --base-url and no local model (scripts/local-model ensure); skipped")
-                return
+                return ["Latency: no --base-url and no local model (scripts/local-model ensure); not measured.", ""]
             log = Path(stack.enter_context(tempfile.TemporaryDirectory())) / "server.log"
             served = stack.enter_context(local_model_server(log))
             base_url, model = served.url, served.name
         configure(base_url, model)
-        latency_print(asyncio.run(latency(rounds=args.rounds)), f"{model} at {base_url}")
+        return latency_lines(asyncio.run(latency(rounds=args.rounds)), f"{model} (tutor and judge) on this CPU")
 
 
 if __name__ == "__main__":

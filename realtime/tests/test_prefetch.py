@@ -7,7 +7,7 @@ import json
 import pytest
 
 from assessments.models import Assessment, Question
-from assessments.tests.fake_openai import FakeOpenAI, Reply
+from assessments.tests.fake_openai import FakeOpenAI, Reply, method_of
 from testsupport.sockets import db, start_attempt
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -102,3 +102,23 @@ async def test_the_gate_judges_prepared_items_and_counts_its_rejections_on_the_a
     assert ai_state["usage"]["calls"] == 3 * len(items)  # each item: generated, solved and reviewed
     stored = await db(lambda: list(Question.objects.filter(pk__in=ai_state["prepared"])))()
     assert all("reviewer: explanation supports the key" in q.validation["passed"] for q in stored)
+
+
+@pytest.mark.parametrize("method", ["json_schema", "json_object", "tools", "prompt"])
+async def test_items_are_generated_and_served_from_a_server_with_only_one_structured_output_method(
+    ws_clients, fake_openai: FakeOpenAI, method: str
+):
+    from assessments.ai import structured
+
+    structured.forget_methods()
+    fake_openai.methods = {method}
+    fake_openai.responder = generated_item
+    s = await start_attempt(ws_clients, questions=6, total=3)
+    prepared = await wait_for(lambda: Assessment.objects.get(candidate=s.user).ai_state.get("prepared"))
+    await s.client.send("submit_answer", {"question_id": s.question["data"]["question_id"], "selected_option": 0})
+    _, _, following = await s.client.expect("answer_feedback", "progress_update", "question")
+    assert following["data"]["question_id"] in prepared
+    served = await db(Question.objects.get)(pk=following["data"]["question_id"])
+    assert served.source == Question.Source.GENERATED
+    answered = [r for r in fake_openai.requests if method_of(r) == method]
+    assert answered  # the items came through the one method the server has
