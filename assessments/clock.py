@@ -63,3 +63,12 @@ def clock_measure() -> timedelta:
 def seconds_left(*, deadline: datetime, now: datetime | None = None) -> int:
     """Rounded up, so a candidate is never shown 0 while time remains; never negative."""
     return max(0, math.ceil((deadline - (now or _database_now())).total_seconds()))
+
+
+def time_up_grace() -> timedelta:
+    """How long past its deadline an attempt still takes the answer to the question on screen: the
+    page submits the chosen option at time-up, and that message is on its way when the deadline
+    passes. The attempt then ends at its deadline; no further question is asked."""
+    from django.conf import settings
+
+    return timedelta(seconds=settings.JATAYU_TIME_UP_GRACE_SECONDS)

@@ -266,6 +266,8 @@ if JATAYU_AI_STRUCTURED_OUTPUT not in {"auto", "json_schema", "json_object", "to
         f"not {JATAYU_AI_STRUCTURED_OUTPUT!r}"
     )
 JATAYU_CHAT_LIMIT = env_int("JATAYU_CHAT_LIMIT", 20)  # chat messages per attempt
+# Seconds past the deadline in which the answer the page submits at time-up is still recorded.
+JATAYU_TIME_UP_GRACE_SECONDS = float(env_int("JATAYU_TIME_UP_GRACE_SECONDS", 5))
 # A worker marks its connections' sessions seen every TOUCH seconds; one not seen for STALE seconds
 # (its worker died without releasing it) no longer counts as connected.
 JATAYU_SESSION_TOUCH_SECONDS = float(env_str("JATAYU_SESSION_TOUCH_SECONDS", "30"))

@@ -378,8 +378,10 @@ class AssessmentConsumer(FramedJsonConsumer):
             if wait > 0:
                 await asyncio.sleep(wait)
                 await self.send_message(msg.server_message("time_warning", msg.TimeWarning(seconds_left=warn_at)))
-        # The event loop's clock may wake a hair before the wall clock says the deadline has come.
-        await asyncio.sleep(max(0.0, (deadline - clock.now()).total_seconds()) + 0.05)
+        # After the grace in which the answer sent at time-up still counts; the event loop's clock may
+        # wake a hair before the wall clock says that time has come.
+        ends = deadline + clock.time_up_grace()
+        await asyncio.sleep(max(0.0, (ends - clock.now()).total_seconds()) + 0.05)
         outcome = await db(attempts.events_replay)(conn=self.connection, last_seq=self.sent_seq.get(assessment_id, 0))
         if outcome.assessment_id != assessment_id:  # the latest attempt is another one: not ours to replay
             return

@@ -23,7 +23,7 @@ from assessments.models import (
     Test,
 )
 from assessments.selectors.results import duration_label, results_annotate
-from assessments.services.attempt_control import assessment_reset
+from assessments.services.attempt_control import assessment_reset, assessments_expire_due
 
 TEST_FILTER = "test__id__exact"
 
@@ -143,6 +143,7 @@ class AssessmentAdmin(RecordAdmin):
     def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
         extra = dict(extra_context or {})
         test = self._results_of(request)
+        assessments_expire_due(test_id=test.pk if test is not None else None)
         if test is not None:
             extra["title"] = f"Results: {test.title}"
             extra["results_links"] = [

@@ -19,7 +19,7 @@ from assessments.admin.scoping import object_in_scope, only, page_context
 from assessments.errors import ApplicationError, BackOfficeCode
 from assessments.models import Assessment, Test
 from assessments.selectors.monitor import blueprint_live_state
-from assessments.services.attempt_control import assessment_extend, assessment_terminate
+from assessments.services.attempt_control import assessment_extend, assessment_terminate, assessments_expire_due
 from assessments.services.live import blueprint_announce
 
 POLL_SECONDS = 3
@@ -41,6 +41,7 @@ def clock(seconds: int | None) -> str:
 def monitor_view(model_admin: admin.ModelAdmin, request: HttpRequest, object_id: int) -> HttpResponse:
     test: Test = object_in_scope(model_admin, request, object_id)
     can_act = model_admin.has_change_permission(request, test)
+    assessments_expire_due(test_id=test.pk)
     state = blueprint_live_state(test=test)
     for row in state["rows"]:
         row["clock"] = clock(row["remaining_seconds"])
@@ -64,6 +65,7 @@ def monitor_view(model_admin: admin.ModelAdmin, request: HttpRequest, object_id:
 @only("GET", "HEAD")
 def monitor_data_view(model_admin: admin.ModelAdmin, request: HttpRequest, object_id: int) -> JsonResponse:
     test: Test = object_in_scope(model_admin, request, object_id)
+    assessments_expire_due(test_id=test.pk)
     return JsonResponse(blueprint_live_state(test=test))
 
 

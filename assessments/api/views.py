@@ -43,6 +43,7 @@ from assessments.models import Test
 from assessments.roles import role_of
 from assessments.selectors import catalog
 from assessments.services import blueprints, candidates
+from assessments.services.attempt_control import assessments_expire_due
 from assessments.services.tokens import tokens_revoke
 
 E400 = OpenApiResponse(ErrorSerializer, description="Invalid input (`validation_error`, with `fields`).")
@@ -290,6 +291,7 @@ class TestResultsView(PaginatedListView, RecruiterView):
     )
     def get(self, request: Request, test_id: int) -> Response:
         test = self.get_test(request, test_id)
+        assessments_expire_due(test_id=test.pk)
         results = catalog.blueprint_results(test=test)
         renderer: BaseRenderer | None = getattr(request, "accepted_renderer", None)
         if renderer is not None and renderer.format == CSVRenderer.format:
@@ -309,7 +311,9 @@ class MyTestsView(PaginatedListView):
 
     @extend_schema(responses={200: MyTestSerializer(many=True), 401: E401}, tags=["candidate"])
     def get(self, request: Request) -> Response:
-        return self.paginated_response(request, catalog.my_tests(user=current_user(request)), MyTestSerializer)
+        user = current_user(request)
+        assessments_expire_due(candidate_id=user.pk)
+        return self.paginated_response(request, catalog.my_tests(user=user), MyTestSerializer)
 
 
 class MyAssessmentsView(PaginatedListView):
@@ -317,5 +321,6 @@ class MyAssessmentsView(PaginatedListView):
 
     @extend_schema(responses={200: MyAssessmentSerializer(many=True), 401: E401}, tags=["candidate"])
     def get(self, request: Request) -> Response:
-        attempts = catalog.my_assessments(user=current_user(request))
-        return self.paginated_response(request, attempts, MyAssessmentSerializer)
+        user = current_user(request)
+        assessments_expire_due(candidate_id=user.pk)
+        return self.paginated_response(request, catalog.my_assessments(user=user), MyAssessmentSerializer)

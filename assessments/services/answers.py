@@ -165,7 +165,8 @@ def _after_answer(
         events.add("progress_update", update, ref=ref, response_id=asked.response_id),
     ]
     following = None
-    if answered < assessment.max_score and not precise_enough:
+    in_grace = now >= assessment.deadline_at  # the answer sent at time-up: recorded, and the attempt ends
+    if answered < assessment.max_score and not precise_enough and not in_grace:
         following = ask_next(
             assessment=assessment,
             progress=progress,
@@ -178,11 +179,12 @@ def _after_answer(
         )
     fields = ["score", "last_seq", "progress", "ai_state"]
     if following is None:
-        reason = "all_answered"
-        if precise_enough and answered < assessment.max_score:
+        reason, done = "all_answered", Assessment.Status.COMPLETED
+        if in_grace and answered < assessment.max_score:
+            reason, done = "time_up", Assessment.Status.TIMED_OUT
+        elif precise_enough and answered < assessment.max_score:
             # The ability is measured precisely enough: the attempt is scored on what was asked.
             reason, assessment.max_score = "precision_reached", answered
-        done = Assessment.Status.COMPLETED
         messages.append(
             finalize(assessment=assessment, status=done, reason=reason, now=now, events=events, ref=ref, answered=asked)
         )

@@ -32,9 +32,19 @@ def assessment_expire_if_due(*, assessment_id: int) -> bool:
     return assessment is not None and attempt_expire_if_due(assessment=assessment, now=clock.now()) is not None
 
 
-def assessments_expire_due(*, now: datetime | None = None) -> list[int]:
-    """Finalize every running attempt past its deadline, each in its own transaction."""
-    due = Assessment.objects.filter(status=Assessment.Status.IN_PROGRESS, deadline_at__lte=now or clock.now())
+def assessments_expire_due(
+    *, now: datetime | None = None, test_id: int | None = None, candidate_id: int | None = None
+) -> list[int]:
+    """Finalize every running attempt past its deadline (of one test or candidate, if named), each in
+    its own transaction. The expiry loop calls it; so does every page that shows attempts, so that what
+    it shows never depends on whether the loop has run yet."""
+    due = Assessment.objects.filter(
+        status=Assessment.Status.IN_PROGRESS, deadline_at__lte=(now or clock.now()) - clock.time_up_grace()
+    )
+    if test_id is not None:
+        due = due.filter(test_id=test_id)
+    if candidate_id is not None:
+        due = due.filter(candidate_id=candidate_id)
     return [pk for pk in due.values_list("pk", flat=True) if assessment_expire_if_due(assessment_id=pk)]
 
 

@@ -175,7 +175,7 @@ def finalize_now(*, assessment: Assessment, status: str, reason: str, now: datet
 
 def attempt_expire_if_due(*, assessment: Assessment, now: datetime) -> dict[str, Any] | None:
     """Finalize a running attempt whose deadline has passed; tell its live connection, wherever it is."""
-    if assessment.status != Assessment.Status.IN_PROGRESS or now < assessment.deadline_at:
+    if assessment.status != Assessment.Status.IN_PROGRESS or now < assessment.deadline_at + clock.time_up_grace():
         return None
     message = finalize_now(assessment=assessment, status=Assessment.Status.TIMED_OUT, reason="time_up", now=now)
     event_push_to_candidate(assessment=assessment, message=message)

@@ -47,7 +47,7 @@ def results(own_test: Test) -> dict[str, Assessment]:
         answers={q2: True},
         candidate=UserFactory.create(username="cid"),
         status="in_progress",
-        started_ago=timedelta(hours=1),
+        started_ago=timedelta(minutes=5),  # still within its 30 minutes
     )
     for content in ("what is a join?", "and an index?"):
         ChatMessage.objects.create(assessment=ann, role=ChatMessage.Role.CANDIDATE, content=content)

@@ -55,6 +55,7 @@ def attempted_test(recruiter) -> models.Test:
         attempt_number=2,
         status=models.Assessment.Status.IN_PROGRESS,
         started_at=start + timedelta(hours=1),
+        deadline_at=timezone.now() + timedelta(minutes=10),  # still running
     )
     factories.AssessmentFactory(
         test=test,

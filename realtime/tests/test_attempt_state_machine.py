@@ -5,7 +5,7 @@ start, answer, a duplicate answer, reconnect, takeover, extend, expire and a wor
 - at most one response per (attempt, question);
 - every answer the server acknowledged (its `answer_feedback` with the message id) is stored, once;
 - at most one attempt in progress per candidate and test;
-- no answer written after its attempt's deadline;
+- no answer written after its attempt's deadline and the grace for the one sent at time-up;
 - and no socket ever closed with 1011 (or any undocumented code).
 """
 
@@ -25,6 +25,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
+from assessments import clock
 from assessments import messages as msg
 from assessments.errors import ApplicationError
 from assessments.models import Assessment, Response
@@ -203,7 +204,8 @@ class Attempts(RuleBasedStateMachine):
         running = self._running()
         if running is not None:
             now = timezone.now()
-            self.run(db(lambda: Assessment.objects.filter(pk=running).update(deadline_at=now))())
+            deadline = now - clock.time_up_grace()  # and its grace
+            self.run(db(lambda: Assessment.objects.filter(pk=running).update(deadline_at=deadline))())
             self.run(db(assessments_expire_due)(now=now + timedelta(milliseconds=1)))
 
     def _running(self) -> int | None:
@@ -233,9 +235,13 @@ class Attempts(RuleBasedStateMachine):
 
     @invariant()
     def no_answer_after_its_deadline(self) -> None:
+        """Beyond the grace for the answer sent at time-up."""
         rows = self._rows().filter(answered_at__isnull=False).values_list("answered_at", "assessment__deadline_at")
+        grace = clock.time_up_grace()
         late = [
-            (answered, deadline) for answered, deadline in self.run(db(lambda: list(rows))()) if answered > deadline
+            (answered, deadline)
+            for answered, deadline in self.run(db(lambda: list(rows))())
+            if answered > deadline + grace
         ]
         assert late == []
 

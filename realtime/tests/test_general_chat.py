@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from assessments import clock
 from assessments.models import Assessment, ChatMessage, IntegrityEvent
 from assessments.tests.fake_openai import FakeOpenAI, Reply
 from testsupport.sockets import db, start_attempt
@@ -30,8 +31,9 @@ async def ask(client, message: str) -> dict:
 
 
 def deadline_passed(*, user) -> None:
-    """The running attempt's deadline is a second ago, and nothing has expired it yet."""
-    Assessment.objects.filter(candidate=user).update(deadline_at=timezone.now() - timedelta(seconds=1))
+    """The running attempt's deadline (and its grace) ended a second ago, and nothing has expired it yet."""
+    past = timezone.now() - clock.time_up_grace() - timedelta(seconds=1)
+    Assessment.objects.filter(candidate=user).update(deadline_at=past)
 
 
 def tutor_calls(fake_openai: FakeOpenAI) -> int:

@@ -37,7 +37,8 @@ async def test_pushes_of_a_second_attempt_are_not_taken_for_repeats_of_the_first
     await client.nothing()
 
 
-async def test_a_second_attempt_times_out_by_the_connections_own_timer(ws_clients):
+async def test_a_second_attempt_times_out_by_the_connections_own_timer(ws_clients, settings):
+    settings.JATAYU_TIME_UP_GRACE_SECONDS = 0
     test = await db(published_test_with_bank)(questions=6, total_questions=3, max_attempts=2)
     user = await db(enrolled_candidate)(test=test)
     client = ws_clients(f"/ws/assessment/{test.pk}/")

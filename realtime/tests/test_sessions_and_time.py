@@ -6,6 +6,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from assessments import clock
 from assessments.models import Assessment, AssessmentEvent, CandidateApplication, Response, TestAnnouncement
 from assessments.services.attempt_control import assessment_extend
 from assessments.services.live import blueprint_announce
@@ -67,8 +68,9 @@ async def test_a_connection_that_missed_its_kick_cannot_answer(setup):
     assert await db(Response.objects.filter(answered_at__isnull=False).count)() == 0
 
 
-async def test_deadline_times_out_a_connected_candidate_at_once(setup, monkeypatch):
+async def test_deadline_times_out_a_connected_candidate_at_once(setup, monkeypatch, settings):
     monkeypatch.setattr(consumers, "WARNINGS_AT_SECONDS", (1,))
+    settings.JATAYU_TIME_UP_GRACE_SECONDS = 0  # at once: no answer is on its way
     _test, user, connect = setup
     client, _, question = await connect(started=True)
     await client.send("submit_answer", {"question_id": question["data"]["question_id"], "selected_option": 0})
@@ -85,10 +87,28 @@ async def test_deadline_times_out_a_connected_candidate_at_once(setup, monkeypat
     await client2.nothing()
 
 
+async def test_the_answer_sent_at_time_up_counts_within_the_grace_and_the_attempt_ends_at_its_deadline(setup):
+    _test, user, connect = setup
+    client, _, question = await connect(started=True)
+    deadline = timezone.now() - timedelta(seconds=1)  # passed, but within the grace
+    await db(Assessment.objects.filter(candidate=user).update)(deadline_at=deadline)
+    await client.send("submit_answer", {"question_id": question["data"]["question_id"], "selected_option": 0})
+    feedback, _, done = await client.expect("answer_feedback", "progress_update", "assessment_completed")
+    assert feedback["data"]["accepted"] is True
+    assert (done["data"]["status"], done["data"]["reason"]) == ("timed_out", "time_up")
+    assessment = await db(Assessment.objects.get)(candidate=user)
+    assert assessment.ended_at == deadline
+    assert await db(Response.objects.filter(answered_at__isnull=False).count)() == 1
+    assert await db(Response.objects.count)() == 1  # no question was asked after the deadline
+    await client.nothing()
+
+
 async def test_answer_after_the_deadline_is_refused_and_not_stored(setup):
     _test, user, connect = setup
     client, _, question = await connect(started=True)
-    await db(Assessment.objects.filter(candidate=user).update)(deadline_at=timezone.now() - timedelta(seconds=1))
+    await db(Assessment.objects.filter(candidate=user).update)(
+        deadline_at=timezone.now() - clock.time_up_grace() - timedelta(seconds=1)
+    )
     await client.send(
         "submit_answer", {"question_id": question["data"]["question_id"], "selected_option": 0}, id="late"
     )
@@ -122,7 +142,9 @@ async def test_deadline_uses_the_time_multiplier_and_is_capped_at_closing(setup,
 async def test_expire_assessments_finalizes_abandoned_attempts_and_tells_connected_ones(setup):
     _test, user, connect = setup
     client, _, _question = await connect(started=True)
-    await db(Assessment.objects.filter(candidate=user).update)(deadline_at=timezone.now() - timedelta(seconds=1))
+    await db(Assessment.objects.filter(candidate=user).update)(
+        deadline_at=timezone.now() - clock.time_up_grace() - timedelta(seconds=1)
+    )
     await db(call_command)("expire_assessments")
     (done,) = await client.expect("assessment_completed")
     assessment = await db(Assessment.objects.get)(candidate=user)

@@ -9,7 +9,7 @@ from channels.db import database_sync_to_async
 from django.utils import timezone
 from playwright.async_api import Browser, expect
 
-from assessments.models import Assessment, Test
+from assessments.models import Assessment, Question, Response, Test
 from assessments.services.attempt_control import assessment_extend
 from assessments.tests.browser.candidate import Candidate, attempt_of, candidate_who_can_sign_in, seconds_left_on_server
 from testsupport.live import Cluster
@@ -83,4 +83,24 @@ async def test_time_runs_out_when_the_server_says_so_with_warnings_announced(liv
     attempt = await db(attempt_of)(test=test)
     assert (attempt.status, attempt.end_reason) == (Assessment.Status.TIMED_OUT, "time_up")
     await tab.shot("12-time-up")
+    assert tab.errors == []
+
+
+async def test_the_option_chosen_but_not_submitted_is_recorded_at_time_up(live: Cluster, browser: Browser) -> None:
+    closes_at = timezone.now() + timedelta(seconds=8)
+    test, candidate = await db(candidate_who_can_sign_in)(closes_at=closes_at)
+    context = await browser.new_context()
+    tab = await Candidate.started(context, live.w1, candidate.username, test)
+    page = tab.page
+    question_id = await tab.question_id()
+    question = await db(Question.objects.get)(pk=question_id)
+    await tab.choose(question.options[question.correct_option])  # chosen, never submitted
+
+    await expect(page.get_by_role("heading", name="Time is up")).to_be_visible(timeout=20_000)
+    attempt = await db(attempt_of)(test=test)
+    response = await db(lambda: Response.objects.get(assessment=attempt, question_id=question_id))()
+    assert (response.selected_option, response.is_correct) == (question.correct_option, True)
+    assert (attempt.status, attempt.end_reason, attempt.score) == (Assessment.Status.TIMED_OUT, "time_up", 1)
+    assert attempt.ended_at == attempt.deadline_at
+    assert await db(Response.objects.filter(assessment=attempt).count)() == 1
     assert tab.errors == []

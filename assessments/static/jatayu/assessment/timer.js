@@ -2,6 +2,7 @@
  * background tab cannot make it drift or run out early. The server decides when time is up. */
 import { clock } from "../api.js";
 import { $, formatClock, parseIso } from "../shared.js";
+import { queueAnswer, sendPending } from "./outbox.js";
 import { send } from "./socket.js";
 import { state } from "./state.js";
 import { announce } from "./views.js";
@@ -37,7 +38,15 @@ export function tick() {
   if (due.length && seconds > 0 && state.view === "question") warn(Math.min(...due), seconds);
   if (seconds === 0 && state.view === "question" && !state.timeUpAsked && state.authed) {
     state.timeUpAsked = true; // the server decides: it answers with assessment_completed (timed_out)
-    send("get_question", {});
+    if (state.selected !== null && state.answerState === "idle" && state.question) {
+      // The option chosen but not yet submitted goes in now, as Moodle does; the server takes it
+      // within its grace after the deadline, then ends the attempt.
+      const pending = queueAnswer(state.question.question_id, state.selected);
+      state.answerState = "pending";
+      sendPending(pending);
+    } else {
+      send("get_question", {});
+    }
   }
   const untilNextSecond = left > 0 ? (left % 1000) + 15 : 1000;
   tickTimer = setTimeout(tick, Math.max(20, untilNextSecond));
