@@ -12,7 +12,12 @@ from assessments.charts import histogram_svg
 from assessments.models import Assessment, AssessmentEvent, Test
 from assessments.selectors.attempt_report import attempt_questions_as_seen, tutor_refusals_count
 from assessments.selectors.distributions import score_distribution, time_distribution
-from assessments.selectors.item_analysis import FACILITY_HIGH, FACILITY_LOW, blueprint_item_analysis
+from assessments.selectors.item_analysis import (
+    FACILITY_HIGH,
+    FACILITY_LOW,
+    FLAG_MIN_ANSWERS,
+    blueprint_item_analysis,
+)
 from assessments.selectors.results import (
     RESPONSE_COLUMNS,
     RESULT_COLUMNS,
@@ -69,6 +74,7 @@ def analytics_view(model_admin: admin.ModelAdmin, request: HttpRequest, object_i
         items=items,
         flagged=sum(1 for item in items if item.flags),
         facility_low=FACILITY_LOW,
+        flag_min_answers=FLAG_MIN_ANSWERS,
         facility_high=FACILITY_HIGH,
         results_url=reverse("admin:assessments_assessment_changelist") + f"?test__id__exact={test.pk}",
     )

@@ -15,7 +15,8 @@
   the rest score. It is undefined (shown as "-") when n < 2, when everyone got the item right or
   everyone wrong, or when all rest scores are equal.
 - *flags*: negative discrimination (better candidates do worse on it: often a wrong key),
-  facility < 0.1 (too hard) or > 0.95 (too easy).
+  facility < 0.1 (too hard) or > 0.95 (too easy); only once the item has FLAG_MIN_ANSWERS answers,
+  since one or two answers make any item look too hard or too easy.
 
 Void questions count in no attempt's total; their own statistics are still shown, marked void.
 """
@@ -29,9 +30,8 @@ from assessments.selectors.regrades import blueprint_voided_question_ids
 from assessments.selectors.results import finished_attempts
 
 FACILITY_LOW = 0.1
-
-
 FACILITY_HIGH = 0.95
+FLAG_MIN_ANSWERS = 5
 
 
 def point_biserial(item: list[int], totals: list[float]) -> float | None:
@@ -67,9 +67,15 @@ class ItemStats:
     discrimination: float | None
     flags: list[str] = field(default_factory=list)
 
+    @property
+    def too_few_to_judge(self) -> bool:
+        return self.answered < FLAG_MIN_ANSWERS
 
-def item_flags(*, facility: float | None, discrimination: float | None) -> list[str]:
-    flags = []
+
+def item_flags(*, facility: float | None, discrimination: float | None, answered: int) -> list[str]:
+    flags: list[str] = []
+    if answered < FLAG_MIN_ANSWERS:
+        return flags
     if discrimination is not None and discrimination < 0:
         flags.append("negative discrimination")
     if facility is not None and facility < FACILITY_LOW:
@@ -121,7 +127,7 @@ def blueprint_item_analysis(*, test: Test) -> list[ItemStats]:
                 correct=correct_count,
                 facility=facility,
                 discrimination=discrimination,
-                flags=item_flags(facility=facility, discrimination=discrimination),
+                flags=item_flags(facility=facility, discrimination=discrimination, answered=len(xs)),
             )
         )
     return stats

@@ -11,7 +11,7 @@ from django.urls import reverse
 from assessments.charts import histogram_svg
 from assessments.models import Assessment, Question, QuestionRegrade, Test
 from assessments.selectors.distributions import Bin, histogram, score_distribution, time_distribution
-from assessments.selectors.item_analysis import blueprint_item_analysis, point_biserial
+from assessments.selectors.item_analysis import FLAG_MIN_ANSWERS, blueprint_item_analysis, point_biserial
 from assessments.tests.backoffice_factories import XSS, XSS_ESCAPED, attempt_with_answers
 from assessments.tests.factories import QuestionFactory, SkillFactory, TestFactory
 
@@ -194,3 +194,19 @@ def test_time_distribution_without_attempts_uses_the_time_limit() -> None:
     assert bins[0].upper == 5
     assert sum(b.count for b in bins) == 0
     assert timedelta(minutes=bins[-1].upper) == timedelta(minutes=50)
+
+
+def test_a_question_is_flagged_only_once_it_has_enough_answers(admin_client: Client) -> None:
+    test = TestFactory.create(total_questions=1)
+    question = QuestionFactory.create(test=test, skill=SkillFactory.create(test=test), prompt="Hard one")
+    attempt_with_answers(test=test, answers={question: False}, candidate=None)  # one wrong answer: facility 0
+
+    (alone,) = blueprint_item_analysis(test=test)
+    assert (alone.facility, alone.flags, alone.too_few_to_judge) == (0.0, [], True)
+    page = admin_client.get(reverse("admin:assessments_test_analytics", args=[test.pk])).content.decode()
+    assert "not judged yet (1 of 5 answers)" in page
+
+    for _ in range(FLAG_MIN_ANSWERS - 1):
+        attempt_with_answers(test=test, answers={question: False}, candidate=None)
+    (judged,) = blueprint_item_analysis(test=test)
+    assert (judged.answered, judged.flags) == (FLAG_MIN_ANSWERS, ["facility under 0.1"])
