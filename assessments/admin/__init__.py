@@ -22,5 +22,7 @@ from assessments.admin import attempts, blueprints, candidates, questions
 __all__ = ["attempts", "blueprints", "candidates", "questions"]
 
 admin.site.site_header = "Jatayu administration"
+# The results and reports need the width more than a second list of the models beside them.
+admin.site.enable_nav_sidebar = False
 admin.site.site_title = "Jatayu admin"
 admin.site.index_title = "Tests, candidates and attempts"

@@ -9,6 +9,8 @@ from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import URLPattern, path, reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 
 from assessments.admin import reports
@@ -102,7 +104,7 @@ class AssessmentAdmin(RecordAdmin):
         "time_taken",
         "hints",
         "integrity_flags",
-        "started_at",
+        "started",
         "report",
     )
     list_display_links = ("id", "candidate")
@@ -175,6 +177,11 @@ class AssessmentAdmin(RecordAdmin):
     def percentage(self, obj: Assessment) -> str:
         return "-" if obj.percentage_score is None else f"{obj.percentage_score:g}"
 
+    @admin.display(description="started", ordering="started_at")
+    def started(self, obj: Assessment) -> str:
+        # Short, so the list fits a laptop screen; the report has the full time.
+        return date_format(timezone.localtime(obj.started_at), "j M, H:i")
+
     @admin.display(description="time taken", ordering="_time_taken")
     def time_taken(self, obj: Assessment) -> str:
         return duration_label(getattr(obj, "_time_taken", None))
@@ -183,7 +190,7 @@ class AssessmentAdmin(RecordAdmin):
     def hints(self, obj: Assessment) -> int:
         return int(getattr(obj, "_hints", 0))
 
-    @admin.display(description="integrity events", ordering="_integrity")
+    @admin.display(description="integrity", ordering="_integrity")
     def integrity_flags(self, obj: Assessment) -> int:
         return int(getattr(obj, "_integrity", 0))
 

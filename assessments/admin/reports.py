@@ -1,5 +1,7 @@
 """Results exports, the analytics page of a test and the report of one attempt."""
 
+from typing import Any
+
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -84,6 +86,21 @@ def analytics_view(model_admin: admin.ModelAdmin, request: HttpRequest, object_i
 # ---------------------------------------------------------------- the report of one attempt
 
 
+def payload_lines(data: dict[str, Any]) -> list[str]:
+    """A message's data as "field: value" lines a recruiter can read, not a Python dict."""
+
+    def shown(value: Any) -> str:
+        if isinstance(value, list):
+            return ", ".join(shown(v) for v in value) or "(none)"
+        if isinstance(value, dict):
+            return "; ".join(f"{k} {shown(v)}" for k, v in value.items())
+        if value is None:
+            return "-"
+        return str(value)
+
+    return [f"{key.replace('_', ' ')}: {shown(value)}" for key, value in data.items()]
+
+
 def attempt_report_view(model_admin: admin.ModelAdmin, request: HttpRequest, object_id: int) -> HttpResponse:
     assessment: Assessment = object_in_scope(model_admin, request, object_id)
     assessment = results_annotate(Assessment.objects.filter(pk=assessment.pk)).select_related("candidate", "test").get()
@@ -110,7 +127,7 @@ def attempt_report_view(model_admin: admin.ModelAdmin, request: HttpRequest, obj
         termination_reason=assessment.ai_state.get("termination_reason", ""),
         chat=assessment.chat_messages.order_by("created_at", "id"),
         integrity=assessment.integrity_events.order_by("created_at", "id"),
-        events=events,
+        events=[(event, payload_lines(event.payload.get("data") or {})) for event in events],
         can_reset=model_admin.has_view_permission(request, assessment)
         and request.user.has_perm("assessments.change_test"),
         test_results_url=reverse("admin:assessments_assessment_changelist") + f"?test__id__exact={assessment.test_id}",

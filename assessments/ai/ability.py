@@ -26,7 +26,9 @@ class Ability:
     correct: int
 
     def as_dict(self) -> dict[str, float | int]:
-        return {"theta": round(self.theta, 3), "se": round(self.se, 3), "asked": self.asked, "correct": self.correct}
+        # + 0.0 turns a rounded -0.0 into 0.0, which is what a reader expects to see.
+        theta, se = round(self.theta, 3) + 0.0, round(self.se, 3) + 0.0
+        return {"theta": theta, "se": se, "asked": self.asked, "correct": self.correct}
 
 
 def p_correct(theta: float, difficulty: float) -> float:

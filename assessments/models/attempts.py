@@ -73,6 +73,8 @@ class Assessment(KeepsServiceFields):
     progress = models.JSONField(default=dict, blank=True, editable=False)
 
     class Meta:
+        # "Attempts", so the admin's breadcrumb does not read "Assessments > Assessments".
+        verbose_name, verbose_name_plural = "attempt", "attempts"
         ordering = ["-started_at", "-id"]
         constraints = [
             models.UniqueConstraint(

@@ -8,6 +8,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from assessments.ai.ability import Ability
 from assessments.models import Assessment, CandidateSession, ChatMessage, IntegrityEvent, Test
 from assessments.tests.admin_support import changelist
 from assessments.tests.backoffice_factories import (
@@ -58,7 +59,19 @@ def test_attempt_report(recruiter_client: tuple[Client, Any], own_test: Test) ->
     assert "0.905" in page
     assert "0.412" in page
     assert "2 call(s)" in page
+    assert "{'" not in page  # the event log reads as fields, not as a Python dict
+    assert "message: Tutor says: What is an index?" in page
     assert client.get(reverse("admin:assessments_assessment_change", args=[attempt.pk])).status_code == 200
+
+
+def test_an_ability_that_rounds_to_zero_reads_0_not_minus_0() -> None:
+    assert Ability(theta=-0.0002, se=0.5, asked=1, correct=0).as_dict()["theta"] == 0.0
+    assert str(Ability(theta=-0.0002, se=0.5, asked=1, correct=0).as_dict()["theta"]) == "0.0"
+
+
+def test_the_breadcrumb_names_attempts_not_assessments_twice(admin_client: Client) -> None:
+    page = admin_client.get(reverse("admin:assessments_assessment_changelist")).content.decode()
+    assert "Assessments</a>\n&rsaquo; Attempts\n" in page
 
 
 def test_candidate_content_is_escaped_on_every_back_office_page(admin_client: Client) -> None:
