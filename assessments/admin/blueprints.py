@@ -16,7 +16,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html_join
 
 from assessments.admin import monitor, reports
-from assessments.admin.forms import InviteForm, QuestionForm, TestForm
+from assessments.admin.forms import OPTION_FIELDS, InviteForm, QuestionForm, TestForm
 from assessments.admin.questions import question_added
 from assessments.admin.scoping import (
     RecruiterScopedAdmin,
@@ -67,7 +67,7 @@ class QuestionInline(admin.StackedInline):
     formset = QuestionInlineFormSet
     verbose_name = "bank question"
     verbose_name_plural = "question bank"
-    fields = ("skill", "prompt", "options", "correct_option", "explanation", "difficulty", "active")
+    fields = ("skill", "prompt", *OPTION_FIELDS, "key", "explanation", "difficulty", "active")
     extra = 0
     show_change_link = True
     classes = ("collapse",)

@@ -1,10 +1,10 @@
 """The admin's forms: question editing, candidates by username, and the back-office actions."""
 
-import json
 from typing import Any, cast
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.utils.functional import cached_property
 
 from assessments.errors import ApplicationError
 from assessments.models import CandidateApplication, Question, QuestionRegrade, Test
@@ -19,49 +19,77 @@ MAX_EXTEND_MINUTES = 24 * 60
 LOCKED_HELP = "Locked: candidates have answered this question. Change the key or void it with Regrade."
 
 
-class OptionsField(forms.JSONField):
-    """Question options as a JSON list, one option per line when shown."""
+MAX_OPTIONS = 6
+OPTION_FIELDS = [f"option_{i + 1}" for i in range(MAX_OPTIONS)]
+# The form's own fields, and the model field each one writes.
+FORM_TO_MODEL = {**dict.fromkeys(OPTION_FIELDS, "options"), "key": "correct_option"}
+MODEL_TO_FORM = {"options": "option_1", "correct_option": "key"}
 
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("widget", forms.Textarea(attrs={"rows": 6, "cols": 80, "style": "font-family: monospace"}))
-        kwargs.setdefault(
-            "help_text",
-            'A JSON list of 2 to 6 distinct answers, e.g. ["201 Created", "200 OK", "204 No Content"]. '
-            "correct_option is the 0-based index of the right one.",
-        )
-        super().__init__(**kwargs)
 
-    def prepare_value(self, value: Any) -> Any:
-        if isinstance(value, list):
-            return json.dumps(value, ensure_ascii=False, indent=2)
-        return super().prepare_value(value)
+def _option_field(number: int) -> forms.CharField:
+    return forms.CharField(
+        label=f"Option {number}",
+        required=number <= 2,
+        max_length=500,
+        widget=forms.TextInput(attrs={"size": 80}),
+        help_text="At least two options; leave the ones you do not need empty." if number == 1 else "",
+    )
 
 
 class QuestionForm(forms.ModelForm):
-    """Once a question has been answered its options and key are locked (served option orders and
-    scores depend on them): a key change goes through Regrade. A void question stays inactive."""
+    """One field per option and a radio button for the right one, stored as the options list and the
+    key's index. Once a question has been answered its options and key are locked (served option
+    orders and scores depend on them): a key change goes through Regrade. A void question stays
+    inactive."""
 
-    options = OptionsField()
+    option_1, option_2, option_3, option_4, option_5, option_6 = (_option_field(n) for n in range(1, 7))
+    key = forms.TypedChoiceField(
+        label="Correct option",
+        choices=[(i, f"Option {i + 1}") for i in range(MAX_OPTIONS)],
+        coerce=int,
+        widget=forms.RadioSelect,
+        help_text="The one right answer. Candidates see the options in a shuffled order.",
+    )
 
     class Meta:
         model = Question
-        fields = ("test", "skill", "prompt", "options", "correct_option", "explanation", "difficulty", "active")
+        fields = ("test", "skill", "prompt", "explanation", "difficulty", "active")
+        help_texts = {
+            "prompt": "The question as the candidate reads it, with no hint of the answer.",
+            "explanation": "Why the right option is right: shown to candidates only when the test's feedback is Full.",
+            "difficulty": "How hard it is meant to be; the adaptive order asks easier or harder ones from it.",
+            "active": "Only active questions are asked.",
+        }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        options = list(self.instance.options or []) if self.instance.pk else []
+        for name, text in zip(OPTION_FIELDS, options, strict=False):
+            self.initial.setdefault(name, text)
+        if self.instance.pk:
+            self.initial.setdefault("key", self.instance.correct_option)
         if self.instance.pk is None:
             return
         if self.instance.responses.exists():
-            for name in ("options", "correct_option"):
+            for name in [*OPTION_FIELDS, "key"]:
                 if name in self.fields:
                     self.fields[name].disabled = True
-                    self.fields[name].help_text = LOCKED_HELP
+            if "key" in self.fields:
+                self.fields["key"].help_text = LOCKED_HELP
         if "active" in self.fields and question_is_void(question=self.instance):
             self.fields["active"].disabled = True
             self.fields["active"].help_text = "This question is void and is never asked again."
 
+    @cached_property
+    def changed_data(self) -> list[str]:
+        """What changed, by the model's field names, as the question services take them."""
+        changed = forms.BaseForm.changed_data.func(self)  # type: ignore[attr-defined]
+        return list(dict.fromkeys(FORM_TO_MODEL.get(name, name) for name in changed))
+
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
+        if "option_1" in self.fields:
+            self._options_clean(cleaned)
         try:
             question_change_check(
                 question=self.instance, fields={n: cleaned[n] for n in self.changed_data if n in cleaned}
@@ -69,6 +97,29 @@ class QuestionForm(forms.ModelForm):
         except ApplicationError as exc:
             raise forms.ValidationError(exc.message, code=exc.code) from exc
         return cleaned
+
+    def add_error(self, field: str | None, error: Any) -> None:
+        """The model's errors about `options` and `correct_option` belong to this form's option fields."""
+        if isinstance(error, forms.ValidationError) and hasattr(error, "error_dict"):
+            moved = {MODEL_TO_FORM.get(name, name): errors for name, errors in error.error_dict.items()}
+            if "key" in moved and self.has_error("key"):
+                moved.pop("key")  # already said, in this form's words
+            error = forms.ValidationError(moved) if moved else None
+            if error is None:
+                return
+        super().add_error(MODEL_TO_FORM.get(field, field) if field else field, error)
+
+    def _options_clean(self, cleaned: dict[str, Any]) -> None:
+        texts = [(cleaned.get(name) or "").strip() for name in OPTION_FIELDS]
+        filled = [text for text in texts if text]
+        if texts[: len(filled)] != filled:
+            raise forms.ValidationError("Fill the options in order, with no empty one between two others.")
+        key = cleaned.get("key")
+        if key is None or key >= len(filled):
+            self.add_error("key", "Pick the correct option among the ones filled in.")
+            return
+        cleaned["options"], cleaned["correct_option"] = filled, key
+        self.instance.options, self.instance.correct_option = filled, key
 
 
 class TestForm(forms.ModelForm):
@@ -78,6 +129,34 @@ class TestForm(forms.ModelForm):
     class Meta:
         model = Test
         fields = list(AdminTestFields.__annotations__)  # exactly what `blueprint_update` writes
+        labels = {
+            "se_target": "Stop early at precision",
+            "requires_application": "Invited candidates only",
+            "pass_percentage": "Pass mark (%)",
+        }
+        help_texts = {
+            "title": "What candidates and recruiters see the test as.",
+            "description": "Shown to candidates before they start.",
+            "job_description": "The role the test is for; AI-written questions are based on it.",
+            "total_questions": "How many questions one attempt asks. The bank (and the AI, if set up) must hold that many.",
+            "time_limit_minutes": "Time for the whole attempt. The page counts down and ends it at zero.",
+            "opens_at": "From when candidates may start. Empty: at once, once published.",
+            "closes_at": "Until when. An attempt running then ends at this time at the latest.",
+            "max_attempts": "How many times one candidate may take it.",
+            "pass_percentage": "The score, in percent of the questions, a candidate needs to pass.",
+            "feedback_mode": (
+                "What a candidate learns after each answer: None (nothing), Correctness (right or wrong), "
+                "Full (right or wrong, the right option and why)."
+            ),
+            "requires_application": (
+                "On: only candidates you invited (or shortlisted) may take it. Off: any signed-in candidate."
+            ),
+            "se_target": (
+                "Optional. End an attempt early once every skill's ability estimate is this precise (its standard "
+                "error, e.g. 0.5; smaller needs more questions). Empty: always ask all the questions."
+            ),
+            "created_by": "The recruiter who owns the test and sees its results.",
+        }
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

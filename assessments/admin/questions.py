@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import URLPattern, path, reverse
 
-from assessments.admin.forms import QuestionActiveForm, QuestionForm, RegradeForm
+from assessments.admin.forms import OPTION_FIELDS, QuestionActiveForm, QuestionForm, RegradeForm
 from assessments.admin.scoping import RecordAdmin, RecruiterScopedAdmin, adopt_saved, object_in_scope, page_context
 from assessments.errors import ApplicationError
 from assessments.models import Question, QuestionRegrade, Test
@@ -68,8 +68,8 @@ class QuestionAdmin(RecruiterScopedAdmin):
         "test",
         "skill",
         "prompt",
-        "options",
-        "correct_option",
+        *OPTION_FIELDS,
+        "key",
         "correct_answer",
         "explanation",
         "difficulty",

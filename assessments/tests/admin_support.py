@@ -56,3 +56,8 @@ def action(client: Client, model: str, name: str, ids: list[int], **params: Any)
 @pytest.fixture(autouse=True)
 def fast_password_hasher(settings: Settings) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def option_fields(options: list[str], key: int) -> dict[str, str]:
+    """The question form's option fields (one per option) and its key radio, as a browser posts them."""
+    return {**{f"option_{i + 1}": text for i, text in enumerate(options)}, "key": str(key)}

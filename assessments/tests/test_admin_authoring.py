@@ -8,7 +8,7 @@ from django.test import Client
 from django.urls import reverse
 
 from assessments.models import Question, QuestionRegrade, Test
-from assessments.tests.admin_support import action, changelist
+from assessments.tests.admin_support import action, changelist, option_fields
 from assessments.tests.backoffice_factories import attempt_with_answers
 from assessments.tests.factories import QuestionFactory, SkillFactory, TestFactory, published_test_with_bank
 
@@ -138,8 +138,7 @@ def test_an_answered_questions_options_and_key_are_locked(admin_client: Client) 
         "test": test.pk,
         "skill": question.skill_id,
         "prompt": "Reworded prompt?",
-        "options": '["x", "y"]',
-        "correct_option": "1",
+        **option_fields(["x", "y"], key=1),  # ignored: locked
         "explanation": "",
         "difficulty": "medium",
         "active": "on",

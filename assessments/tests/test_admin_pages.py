@@ -1,8 +1,6 @@
 """Every model page of the admin renders, its add forms check tests and questions, and an attempt's record
 stays read-only with the candidate's text escaped."""
 
-import json
-
 import pytest
 from django.contrib import admin
 from django.db.models import Model
@@ -13,6 +11,7 @@ from assessments.tests.admin_support import (
     admin_url,
     attempt_create,
     fast_password_hasher,  # noqa: F401 - autouse: passwords hash fast here
+    option_fields,
 )
 from assessments.tests.factories import QuestionFactory, SkillFactory, TestFactory, UserFactory
 
@@ -116,14 +115,17 @@ def test_add_test_with_skills_sets_created_by(admin_client: Client, admin_user: 
     assert admin_client.get(admin_url(Test, "change", test.pk)).status_code == 200
 
 
-def test_add_question_takes_json_options(admin_client: Client) -> None:
+def test_add_question_takes_one_field_per_option_and_a_radio_for_the_key(admin_client: Client) -> None:
     skill = SkillFactory.create(name="HTTP")
+    form = admin_client.get(admin_url(Question, "add")).content.decode()
+    assert 'name="option_6"' in form
+    assert 'type="radio" name="key"' in form
+    assert "JSON" not in form
     data = {
         "test": skill.test_id,
         "skill": skill.pk,
         "prompt": "Which status code means Created?",
-        "options": json.dumps(["200", "204", "201", "202"]),
-        "correct_option": "2",
+        **option_fields(["200", "204", "201", "202"], key=2),
         "explanation": "201 Created.",
         "difficulty": "easy",
         "active": "on",
@@ -133,6 +135,7 @@ def test_add_question_takes_json_options(admin_client: Client) -> None:
     assert response.status_code == 302
     question = Question.objects.get(prompt="Which status code means Created?")
     assert question.options == ["200", "204", "201", "202"]
+    assert question.correct_option == 2
     assert question.source == Question.Source.BANK
     page = admin_client.get(admin_url(Question, "change", question.pk)).content.decode()
     assert "201" in page
@@ -140,23 +143,18 @@ def test_add_question_takes_json_options(admin_client: Client) -> None:
 
 
 @pytest.mark.parametrize(
-    ("options", "correct", "error"),
+    ("fields", "error"),
     [
-        (json.dumps(["only one"]), "0", "2 to 6 options"),
-        (json.dumps(["a", "b"]), "5", "correct_option must be between"),
-        ("not json", "0", "Enter a valid JSON"),
+        (option_fields(["only one"], key=0), "This field is required."),
+        (option_fields(["a", "b"], key=3), "Pick the correct option among the ones filled in."),
+        ({"option_1": "a", "option_2": "", "option_3": "c", "key": "0"}, "This field is required."),
+        ({"option_1": "a", "option_2": "b", "option_4": "d", "key": "0"}, "no empty one between two others"),
+        (option_fields(["same", "same"], key=0), "options must be unique"),
     ],
 )
-def test_add_question_rejects_invalid_options(admin_client: Client, options: str, correct: str, error: str) -> None:
+def test_add_question_rejects_invalid_options(admin_client: Client, fields: dict[str, str], error: str) -> None:
     skill = SkillFactory.create()
-    data = {
-        "test": skill.test_id,
-        "skill": skill.pk,
-        "prompt": "Broken question",
-        "options": options,
-        "correct_option": correct,
-        "difficulty": "easy",
-    }
+    data = {"test": skill.test_id, "skill": skill.pk, "prompt": "Broken question", **fields, "difficulty": "easy"}
     response = admin_client.post(admin_url(Question, "add"), data)
 
     assert response.status_code == 200
@@ -171,8 +169,7 @@ def test_question_skill_must_belong_to_its_test(admin_client: Client) -> None:
         "test": other_test.pk,
         "skill": skill.pk,
         "prompt": "Mismatched",
-        "options": json.dumps(["a", "b"]),
-        "correct_option": "0",
+        **option_fields(["a", "b"], key=0),
         "difficulty": "easy",
     }
     response = admin_client.post(admin_url(Question, "add"), data)
@@ -276,3 +273,13 @@ def test_bank_inline_lists_bank_questions_only(admin_client: Client) -> None:
     assert "Bank question here?" in page
     assert "Generated question here?" not in page
     assert Skill.objects.filter(pk=skill.pk).exists()
+
+
+def test_every_setting_of_a_test_says_what_it_does(admin_client: Client) -> None:
+    test = TestFactory.create()
+    form = admin_client.get(admin_url(Test, "change", test.pk)).context["adminform"].form
+    missing = [name for name, field in form.fields.items() if not field.help_text]
+    assert missing == []
+    page = admin_client.get(admin_url(Test, "change", test.pk)).content.decode()
+    assert "Stop early at precision" in page
+    assert "Invited candidates only" in page

@@ -4,7 +4,6 @@ model directly, so a rule a service holds (an owner, a skill that keeps its ques
 question kept for the scores that rest on it) held in the admin only where Django's forms happened to
 check it. Each test records which services the admin called and checks what they wrote."""
 
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -18,6 +17,7 @@ from assessments.errors import ApplicationError
 from assessments.models import Question, Skill, Test
 from assessments.services.questions import question_delete
 from assessments.services.skills import skill_delete
+from assessments.tests.admin_support import option_fields
 from assessments.tests.factories import QuestionFactory, SkillFactory, TestFactory
 from assessments.tests.test_admin_writes_through_services import answered_question, change_form_data
 
@@ -109,8 +109,7 @@ def test_a_question_added_on_its_page_goes_through_question_create(admin_client:
         "test": skill.test_id,
         "skill": skill.pk,
         "prompt": "Which status code means Created?",
-        "options": json.dumps(["200", "204", "201", "202"]),
-        "correct_option": "2",
+        **option_fields(["200", "204", "201", "202"], key=2),
         "explanation": "201 Created.",
         "difficulty": "easy",
     }
@@ -131,8 +130,7 @@ def test_a_question_added_in_the_tests_bank_goes_through_question_create(
     row = {
         "skill": str(skill.pk),
         "prompt": "Which method is idempotent?",
-        "options": json.dumps(["POST", "PUT"]),
-        "correct_option": "1",
+        **option_fields(["POST", "PUT"], key=1),
         "difficulty": "medium",
         "active": "on",
     }
