@@ -76,12 +76,16 @@ class AssessmentSnapshot(Strict):
     total: int
     deadline: datetime
     time_remaining_seconds: int
+    # The whole attempt's time, so a page that reloads knows how far into it the clock is.
+    time_limit_seconds: int
     current_question: QuestionSnapshot | None
     last_seq: int
     result: dict[str, Any] | None = None
     # While the attempt runs: the test's announcements since it began, and the tutor chat so far.
     announcements: list["Announcement"] = Field(default_factory=list)
     chat: list["ChatEntry"] = Field(default_factory=list)
+    # The score so far, as `progress_update` gives it: absent when the feedback mode is `none`.
+    score: int | None = None
 
 
 class AuthSuccess(Strict):

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from assessments import messages as msg
 from assessments.clock import seconds_left
-from assessments.models import Assessment
+from assessments.models import Assessment, Test
 from assessments.selectors.bank import Bank, bank_for
 from assessments.selectors.visibility import candidate_result_fields
 from assessments.services.progress import Asked, Progress, progress_of
@@ -74,11 +74,13 @@ def attempt_snapshot(*, assessment: Assessment, now: datetime) -> msg.Assessment
         total=assessment.max_score,
         deadline=assessment.deadline_at,
         time_remaining_seconds=seconds_left(deadline=assessment.deadline_at, now=now) if running else 0,
+        time_limit_seconds=int((assessment.deadline_at - assessment.started_at).total_seconds()),
         current_question=current_question(assessment=assessment, progress=progress, now=now) if running else None,
         last_seq=assessment.last_seq,
         result=None if running else completed_data(assessment).model_dump(mode="json", exclude_none=True),
         announcements=_announcements_since_start(assessment) if running else [],
         chat=_chat_so_far(assessment) if running and progress.chat else [],
+        score=assessment.score if running and assessment.test.feedback_mode != Test.FeedbackMode.NONE else None,
     )
 
 

@@ -97,6 +97,7 @@ async def test_the_option_chosen_but_not_submitted_is_recorded_at_time_up(live: 
     await tab.choose(question.options[question.correct_option])  # chosen, never submitted
 
     await expect(page.get_by_role("heading", name="Time is up")).to_be_visible(timeout=20_000)
+    await expect(page.locator("#completed-detail")).to_have_text("Your answers until then are saved.")
     attempt = await db(attempt_of)(test=test)
     response = await db(lambda: Response.objects.get(assessment=attempt, question_id=question_id))()
     assert (response.selected_option, response.is_correct) == (question.correct_option, True)

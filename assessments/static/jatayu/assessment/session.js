@@ -162,6 +162,8 @@ function onAuthSuccess(data, receivedAt) {
   state.assessmentId = snapshot.assessment_id;
   state.total = snapshot.total;
   state.answered = snapshot.answered;
+  state.score = snapshot.score ?? null; // "Score so far" survives a reload
+  state.timeLimitSeconds = snapshot.time_limit_seconds ?? null;
   state.snapshotSeq = snapshot.last_seq;
   if (snapshot.status === "in_progress") setDeadline(snapshot.deadline);
   renderProgress();
@@ -226,6 +228,7 @@ function onStarted(data, message, receivedAt, historical) {
   state.assessmentId = data.assessment_id;
   state.feedbackMode = data.feedback_mode;
   state.total = data.total_questions;
+  state.timeLimitSeconds = data.time_limit_seconds;
   if (!historical && message.ref && state.startSentAt !== null) {
     clock.sample(data.server_time, state.startSentAt, receivedAt);
   }

@@ -37,6 +37,7 @@ export const state = {
   answered: 0,
   total: 0,
   score: null,
+  timeLimitSeconds: null, // the attempt's whole time: the timer's colours scale with a short test
   warned: new Set(),
   timeUpAsked: false,
 

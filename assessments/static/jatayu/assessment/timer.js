@@ -33,7 +33,7 @@ export function tick() {
   const seconds = Math.max(0, Math.ceil(left / 1000));
   timer.textContent = formatClock(seconds);
   timer.dataset.seconds = String(seconds);
-  box.dataset.level = seconds <= 60 ? "danger" : seconds <= 300 ? "warning" : "normal";
+  box.dataset.level = timerLevel(seconds, state.timeLimitSeconds);
   const due = WARN_AT_SECONDS.filter((at) => seconds <= at && !state.warned.has(at));
   if (due.length && seconds > 0 && state.view === "question") warn(Math.min(...due), seconds);
   if (seconds === 0 && state.view === "question" && !state.timeUpAsked && state.authed) {
@@ -50,6 +50,14 @@ export function tick() {
   }
   const untilNextSecond = left > 0 ? (left % 1000) + 15 : 1000;
   tickTimer = setTimeout(tick, Math.max(20, untilNextSecond));
+}
+
+/** Red in the last minute; amber in the last 5 minutes, but never in the first half of the time, so
+ * a 3-minute test is not amber from its first second. */
+export function timerLevel(seconds, limitSeconds) {
+  if (seconds <= 60) return "danger";
+  if (seconds <= Math.min(300, (limitSeconds || Infinity) / 2)) return "warning";
+  return "normal";
 }
 
 /** Announce a time warning once per threshold, whether the server's or this page's clock gets there first. */

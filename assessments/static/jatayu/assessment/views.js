@@ -181,7 +181,7 @@ export function renderProgress() {
 const REASON_TEXT = {
   all_answered: "You answered every question.",
   submitted: "You handed in your assessment.",
-  time_up: "Time is up. Your answers until then are saved.",
+  time_up: "Your answers until then are saved.", // under the heading "Time is up"
 };
 
 export function showCompleted(result) {
