@@ -14,7 +14,7 @@ of good items and the rate of junk let through.
 
 import argparse
 import asyncio
-import os
+import logging
 import sys
 import tempfile
 from collections import Counter
@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from benchmarks.ai_setup import django_setup, provider_at
 from benchmarks.gate_items import ITEMS, JOB, JUNK, SKILL, SeededItem
 
 
@@ -129,7 +130,8 @@ def _judged_by(base_url: str, model: str, reviewer: str) -> list[str]:
 
     from assessments.ai import structured
 
-    settings.OPENAI_BASE_URL, settings.JATAYU_AI_QUESTION_MODEL = base_url, model
+    provider_at(base_url)
+    settings.JATAYU_AI_QUESTION_MODEL = model
     structured.forget_methods()
     return gate_lines(asyncio.run(gate_measure()), reviewer)
 
@@ -141,22 +143,10 @@ def main() -> None:
     parser.add_argument("--local-model", action="store_true", help="also judge with the local model (SmolLM2)")
     parser.add_argument("--write", action="store_true", help="record the figures in docs/PERFORMANCE.md")
     args = parser.parse_args()
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jatayu.settings")
-    os.environ.setdefault("SECRET_KEY", "benchmark-only")
-    os.environ.setdefault("CHANNEL_LAYER", "memory")
-    import logging
-
-    import django
-
-    django.setup()
-    logging.disable(logging.INFO)
-    from django.conf import settings
-
+    django_setup(quiet_below=logging.INFO)
     from assessments.tests.fake_openai import FakeOpenAI
     from benchmarks import report
 
-    settings.JATAYU_AI_PROVIDER = "openai"
-    settings.OPENAI_API_KEY = settings.OPENAI_API_KEY or "not-needed"
     fake = FakeOpenAI()
     fake.responder = seeded_reply
     fake.start()

@@ -163,17 +163,19 @@ def reference_verdict(*, options: list[str], reply: str) -> dict[str, Any]:
     """What a careful reader who knows the subject, but not the key, can pick or rule out."""
     picks: set[int] = set()
     lowered = reply.lower()
+    first = re.search(r"(?:first (?:character|letter)|starts? with|begins? with)\D{0,6}'?(\w)", lowered)
+    rhyme = re.search(r"rhymes? with '?(\w+)", lowered)
+    after = re.search(r"right (after|before) (\S+?)[.,]?(?:\s|$)", reply)
+    initials = [o[0].lower() for o in options]
     for i, option in enumerate(options):
-        first = re.search(r"(?:first (?:character|letter)|starts? with|begins? with)\D{0,6}'?(\w)", lowered)
-        if first and [o[0].lower() for o in options].count(first.group(1)) == 1 and option[0].lower() == first.group(1):
+        if first and initials.count(first.group(1)) == 1 and initials[i] == first.group(1):
             picks.add(i)
-        rhyme = re.search(r"rhymes? with '?(\w+)", lowered)
         if rhyme and len(option) > 2 and rhyme.group(1)[1:] == option.lower()[1:]:
             picks.add(i)
-        after = re.search(r"right (after|before) (\S+?)[.,]?(?:\s|$)", reply)
-        step = 1 if after and after.group(1) == "after" else -1
-        if after and after.group(2) in options and options.index(after.group(2)) + step == i:
-            picks.add(i)
+    if after and after.group(2) in options:
+        neighbour = options.index(after.group(2)) + (1 if after.group(1) == "after" else -1)
+        if 0 <= neighbour < len(options):
+            picks.add(neighbour)
     said = content_words(reply)
     scores = [len(said & KNOWLEDGE.get(normalise(o), set())) for o in options]
     best, runner_up = sorted(scores)[-1], sorted(scores)[-2]

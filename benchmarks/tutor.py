@@ -14,13 +14,13 @@ sentence as it streams).
 import argparse
 import asyncio
 import logging
-import os
 import statistics
 import tempfile
 import time
 from contextlib import ExitStack
 from pathlib import Path
 
+from benchmarks.ai_setup import django_setup, provider_at
 from benchmarks.redteam import QUESTIONS, RedTeamReport, redteam_run
 
 LATENCY_MESSAGES = ["What does this question ask, in plain words?", "Explain the idea behind it, please."]
@@ -93,9 +93,7 @@ def latency_lines(figures: dict[str, list[float]], where: str) -> list[str]:
 def configure(base_url: str, model: str) -> None:
     from django.conf import settings
 
-    settings.JATAYU_AI_PROVIDER = "openai"
-    settings.OPENAI_BASE_URL = base_url
-    settings.OPENAI_API_KEY = settings.OPENAI_API_KEY or "not-needed"
+    provider_at(base_url)
     settings.JATAYU_AI_TUTOR_MODEL = settings.JATAYU_AI_JUDGE_MODEL = model
     settings.JATAYU_AI_TIMEOUT_SECONDS = 120.0
     settings.JATAYU_AI_TUTOR_MAX_TOKENS = 80
@@ -109,13 +107,7 @@ def main() -> None:
     parser.add_argument("--no-latency", action="store_true", help="the red team only")
     parser.add_argument("--write", action="store_true", help="record the figures in docs/PERFORMANCE.md")
     args = parser.parse_args()
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jatayu.settings")
-    os.environ.setdefault("SECRET_KEY", "benchmark-only")
-    os.environ.setdefault("CHANNEL_LAYER", "memory")
-    import django
-
-    django.setup()
-    logging.disable(logging.WARNING)
+    django_setup(quiet_below=logging.WARNING)
     from assessments.tests.fake_openai import FakeOpenAI
     from benchmarks import report
 

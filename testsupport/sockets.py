@@ -67,6 +67,11 @@ async def start_attempt(
 
     test = await db(published_test_with_bank)(questions=questions, total_questions=total, **test_fields)
     user = await db(enrolled_candidate)(test=test)
+    return await attempt_started(ws_clients, test=test, user=user)
+
+
+async def attempt_started(ws_clients: Callable[..., Client], *, test: Any, user: Any) -> Started:
+    """`user` connected to `test`, signed in, with an attempt started and its first question."""
     client = ws_clients(f"/ws/assessment/{test.pk}/")
     await client.connect()
     await client.auth(token_for(user))

@@ -18,8 +18,7 @@ from assessments.models import Assessment, Question, Skill, Test
 from assessments.tests.factories import enrolled_candidate, published_test_with_bank
 from testsupport import sockets
 from testsupport.local_model import LocalModel
-from testsupport.sockets import Client, Started, db, start_attempt
-from testsupport.tokens import token_for
+from testsupport.sockets import Client, Started, attempt_started, db, start_attempt
 
 pytestmark = [pytest.mark.realmodel, pytest.mark.django_db(transaction=True)]
 
@@ -139,11 +138,7 @@ async def test_items_the_real_model_writes_are_served_when_they_pass_the_gate(ws
     # Only the generated item is left to ask.
     await db(Question.objects.filter(test=test, source=Question.Source.BANK).update)(active=False)
     user = await db(enrolled_candidate)(test=test)
-    client = ws_clients(f"/ws/assessment/{test.pk}/")
-    await client.connect()
-    await client.auth(token_for(user))
-    await client.send("start_assessment", id="start")
-    _, question = await client.expect("assessment_started", "question")
+    question = (await attempt_started(ws_clients, test=test, user=user)).question
     assert question["data"]["question_id"] == generated[0].pk
     assert question["data"]["prompt"] == generated[0].prompt
     assert sorted(question["data"]["options"]) == sorted(generated[0].options)
