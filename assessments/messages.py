@@ -142,6 +142,7 @@ class AssessmentCompleted(Strict):
     max_score: int | None = None
     percentage_score: float | None = None
     passed: bool | None = None
+    pass_percentage: float | None = None
 
 
 class TimeWarning(Strict):

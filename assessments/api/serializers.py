@@ -279,8 +279,11 @@ class MyAssessmentSerializer(serializers.ModelSerializer[Assessment]):
     max_score = serializers.IntegerField(read_only=True, required=False)
     percentage_score = serializers.FloatField(read_only=True, required=False, allow_null=True)
     passed = serializers.BooleanField(read_only=True, required=False, allow_null=True)
+    pass_percentage = serializers.FloatField(
+        read_only=True, required=False, help_text="The test's pass mark, in percent; shown with the score."
+    )
 
-    SCORE_FIELDS = ("score", "max_score", "percentage_score", "passed")
+    SCORE_FIELDS = ("score", "max_score", "percentage_score", "passed", "pass_percentage")
 
     class Meta:
         model = Assessment
@@ -297,6 +300,7 @@ class MyAssessmentSerializer(serializers.ModelSerializer[Assessment]):
             "max_score",
             "percentage_score",
             "passed",
+            "pass_percentage",
         ]
         read_only_fields = fields
 

@@ -18,6 +18,7 @@ def candidate_result_fields(*, assessment: Assessment) -> dict[str, Any]:
         "max_score": assessment.max_score,
         "percentage_score": assessment.percentage_score,
         "passed": assessment.passed,
+        "pass_percentage": assessment.test.pass_percentage,
     }
 
 

@@ -78,9 +78,10 @@ async def test_the_monitor_refreshes_itself_and_its_buttons_reach_the_candidate(
 
     await page.goto(cluster.w2.http_url(f"/admin/assessments/test/{test.pk}/monitor/"))
     row = page.locator(f'tr[data-key="a-{assessment_id}"]')
-    await expect(row.locator('td[data-field="connection"]')).to_contain_text("● connected")
+    await expect(row.locator('td[data-field="connection"]')).to_have_text("● connected")
     await expect(row.locator('td[data-field="progress"]')).to_have_text("0 / 3 (0.0%)")
     await expect(page.locator("#monitor-status")).to_contain_text("updated", timeout=POLL_WAIT_MS)
+    await expect(row.locator('td[data-field="connection"]')).to_have_text("● connected")  # no worker id, polled too
 
     # An integrity event and an answer on worker 1 show up without reloading the page.
     await live.send("integrity_event", {"kind": "paste"}, id="i1")

@@ -187,6 +187,7 @@ def test_a_finished_attempt_shows_its_score_when_feedback_allows(as_candidate, c
     [row] = whole_list(as_candidate.get(MY_ASSESSMENTS))
 
     assert (row["score"], row["max_score"], row["percentage_score"], row["passed"]) == (2, 3, 66.67, True)
+    assert row["pass_percentage"] == test.pass_percentage
 
 
 def test_scores_are_hidden_when_the_test_gives_no_feedback(as_candidate, candidate):
@@ -195,7 +196,7 @@ def test_scores_are_hidden_when_the_test_gives_no_feedback(as_candidate, candida
 
     [row] = whole_list(as_candidate.get(MY_ASSESSMENTS))
 
-    assert not {"score", "max_score", "percentage_score", "passed"} & set(row)
+    assert not {"score", "max_score", "percentage_score", "passed", "pass_percentage"} & set(row)
 
 
 def test_an_attempt_in_progress_shows_no_score_yet(as_candidate, candidate):

@@ -111,6 +111,7 @@ async def test_full_attempt_scores_what_the_answers_deserve(ws_clients):
         "max_score": 4,
         "percentage_score": 75.0,
         "passed": True,
+        "pass_percentage": test.pass_percentage,
     }
     assessment = await db(Assessment.objects.get)(candidate=user, test=test)
     assert (assessment.status, assessment.score, assessment.percentage_score) == ("completed", 3, 75.0)

@@ -130,6 +130,7 @@ async def test_an_attempt_left_past_its_deadline_is_timed_out_and_scored_by_expi
         "max_score": 5,
         "percentage_score": 20.0,
         "passed": False,
+        "pass_percentage": test.pass_percentage,
     }
     assert attempt.last_seq == completed.seq
 

@@ -1,7 +1,9 @@
 /* What the candidate pages share with the server: tokens, API calls and the server's clock.
  *
  * Tokens live in sessionStorage (this tab only) and travel in an Authorization header or the
- * socket's first message: never in a URL. */
+ * socket's first message: never in a URL. Tabs of the same browser hand them to each other over a
+ * BroadcastChannel (same origin only, nothing written to disk): a new tab asks the open ones, and a
+ * tab that refreshes its tokens tells the others, since the old refresh token is revoked on rotation. */
 import { $, parseIso } from "./shared.js";
 
 const KEYS = {
@@ -82,18 +84,24 @@ export const auth = {
     return Boolean(sessionStorage.getItem(KEYS.refresh));
   },
 
-  store(tokens) {
+  store(tokens, { fromOtherTab = false } = {}) {
     sessionStorage.setItem(KEYS.access, tokens.access);
     if (tokens.refresh) sessionStorage.setItem(KEYS.refresh, tokens.refresh);
     const c = claims(tokens.access);
     // How far this machine's clock is from the server's, measured as the token arrives.
-    if (c && c.iat) sessionStorage.setItem(KEYS.skew, String(Date.now() - c.iat * 1000));
+    if (c && c.iat && !fromOtherTab) sessionStorage.setItem(KEYS.skew, String(Date.now() - c.iat * 1000));
     this.schedule();
+    if (!fromOtherTab) tabs.share();
   },
 
   clear() {
     for (const key of Object.keys(KEYS)) sessionStorage.removeItem(KEYS[key]);
     clearTimeout(this.timer);
+  },
+
+  userId() {
+    const c = claims(this.access() || "");
+    return c ? c.user_id : null;
   },
 
   /** Milliseconds until the access token should be replaced (0: now). */
@@ -143,6 +151,9 @@ export const auth = {
         throw new NetworkError("offline");
       }
       if (response.status === 401 || response.status === 400) {
+        // Another tab rotated the shared refresh token first and handed this tab the new pair.
+        const now = sessionStorage.getItem(KEYS.refresh);
+        if (now && now !== refresh) return this.access();
         this.clear();
         throw new SignedOut("session expired");
       }
@@ -156,6 +167,57 @@ export const auth = {
     return this.refreshing;
   },
 };
+
+// ------------------------------------------------------------------ other tabs
+
+const tabs = {
+  channel: typeof BroadcastChannel === "function" ? new BroadcastChannel("jatayu.session") : null,
+  waiting: null, // resolves when another tab answers our request for tokens
+
+  share() {
+    if (!this.channel || !auth.signedIn()) return;
+    this.channel.postMessage({ type: "tokens", access: auth.access(), refresh: sessionStorage.getItem(KEYS.refresh) });
+  },
+
+  receive(message) {
+    if (!message || typeof message !== "object") return;
+    if (message.type === "ask") this.share();
+    else if (message.type === "signed-out" && auth.signedIn()) auth.clear();
+    else if (message.type === "tokens" && message.access && message.refresh) {
+      const tokens = { access: message.access, refresh: message.refresh };
+      if (this.waiting) this.waiting(tokens);
+      // Only another tab's newer tokens of the same user replace ours.
+      else if (auth.signedIn() && claims(message.access)?.user_id === auth.userId()) {
+        if (message.refresh !== sessionStorage.getItem(KEYS.refresh)) auth.store(tokens, { fromOtherTab: true });
+      }
+    }
+  },
+
+  /** Tokens from another open tab of this browser, or null when none answers within `ms`. */
+  ask(ms) {
+    if (!this.channel) return Promise.resolve(null);
+    return new Promise((resolve) => {
+      const done = (tokens) => {
+        clearTimeout(timer);
+        this.waiting = null;
+        resolve(tokens);
+      };
+      const timer = setTimeout(() => done(null), ms);
+      this.waiting = done;
+      this.channel.postMessage({ type: "ask" });
+    });
+  },
+};
+if (tabs.channel) tabs.channel.onmessage = (event) => tabs.receive(event.data);
+
+/** Signed in here, or in another open tab of this browser, whose tokens this tab then shares. */
+export async function adoptSession() {
+  if (auth.signedIn()) return true;
+  const tokens = await tabs.ask(400);
+  if (!tokens) return false;
+  auth.store(tokens, { fromOtherTab: true });
+  return true;
+}
 
 document.addEventListener("visibilitychange", () => {
   if (!document.hidden) auth.schedule();
@@ -226,9 +288,9 @@ export async function apiAll(path) {
   return rows;
 }
 
-/** Pages behind sign-in: bounce to the sign-in page when there are no tokens. */
-export function requireSignIn() {
-  if (auth.signedIn()) {
+/** Pages behind sign-in: bounce to the sign-in page when neither this tab nor another has tokens. */
+export async function requireSignIn() {
+  if (await adoptSession()) {
     auth.schedule();
     return true;
   }
@@ -243,6 +305,7 @@ export async function showAccount() {
   signOut.addEventListener("click", async () => {
     const refresh = sessionStorage.getItem(KEYS.refresh);
     auth.clear();
+    if (tabs.channel) tabs.channel.postMessage({ type: "signed-out" });
     try {
       await fetch("/api/auth/logout/", {
         method: "POST",

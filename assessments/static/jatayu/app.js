@@ -1,7 +1,7 @@
 /* Jatayu candidate app: the small pages (sign in, my tests, result), loaded on every page.
  * The assessment page is assessment/main.js; what the pages share is in shared.js and api.js.
  * Native ES modules: no build step, nothing from a CDN. */
-import { auth, apiAll, requireSignIn, safeNext, showAccount, NetworkError, SignedOut } from "./api.js";
+import { adoptSession, auth, apiAll, requireSignIn, safeNext, showAccount, NetworkError, SignedOut } from "./api.js";
 import { $, el, fact, formatDateTime, formatMinutes, formatPercent, scoreText } from "./shared.js";
 
 // ------------------------------------------------------------------ sign in
@@ -13,6 +13,8 @@ function signInPage() {
     location.replace(next);
     return;
   }
+  // Signed in in another tab: go on. The form works meanwhile (asking the other tabs takes a moment).
+  adoptSession().then((adopted) => adopted && location.replace(next));
   const form = $("sign-in-form");
   const error = $("sign-in-error");
   const button = $("sign-in-button");
@@ -151,7 +153,7 @@ function testCard(test, attempts) {
 }
 
 async function myTestsPage() {
-  if (!requireSignIn()) return;
+  if (!(await requireSignIn())) return;
   showAccount();
   const status = $("tests-status");
   const list = $("tests");
@@ -174,7 +176,7 @@ async function myTestsPage() {
 // ------------------------------------------------------------------ result
 
 async function resultPage() {
-  if (!requireSignIn()) return;
+  if (!(await requireSignIn())) return;
   showAccount();
   const id = Number($("result").dataset.assessmentId);
   const status = $("result-status");
@@ -223,6 +225,9 @@ async function resultPage() {
               class: attempt.passed ? "passed" : "not-passed",
               text: attempt.passed ? "Passed" : "Not passed",
             }),
+        attempt.pass_percentage === null || attempt.pass_percentage === undefined
+          ? null
+          : el("p", { id: "result-pass-mark", text: `Pass mark: ${formatPercent(attempt.pass_percentage)}` }),
       )
     : el("p", {
         id: "result-hidden",

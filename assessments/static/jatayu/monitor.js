@@ -31,7 +31,7 @@ function cells(row) {
   return {
     candidate: row.candidate,
     attempt: row.attempt === null ? "-" : String(row.attempt),
-    connection: row.connected ? "● connected" + (row.worker ? " (" + row.worker + ")" : "") : "○ not connected",
+    connection: row.connected ? "● connected" : "○ not connected",
     progress: row.answered === null ? "not started" : row.answered + " / " + row.total + " (" + row.progress + "%)",
     remaining: remaining(row.deadline),
     integrity: row.integrity_events === null ? "-" : String(row.integrity_events),

@@ -13,11 +13,19 @@ db = database_sync_to_async
 
 
 async def started(
-    live: Cluster, browser: Browser, *, viewport: ViewportSize | None = None, **test_fields: Any
+    live: Cluster,
+    browser: Browser,
+    *,
+    viewport: ViewportSize | None = None,
+    phone: bool = False,
+    **test_fields: Any,
 ) -> tuple[Test, Any, BrowserContext, Candidate]:
-    """A candidate signed in, with the first question of a fresh attempt on screen."""
+    """A candidate signed in, with the first question of a fresh attempt on screen (on a touch screen
+    with `phone`)."""
     test, candidate = await db(candidate_who_can_sign_in)(**test_fields)
-    context = await browser.new_context(viewport=viewport or {"width": 1100, "height": 850})
+    context = await browser.new_context(
+        viewport=viewport or {"width": 1100, "height": 850}, is_mobile=phone, has_touch=phone
+    )
     tab = await Candidate.open(context, live.w1, candidate.username)
     await tab.sign_in()
     await tab.open_assessment(test)

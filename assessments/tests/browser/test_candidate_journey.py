@@ -83,12 +83,14 @@ async def test_sign_in_start_answer_every_question_and_see_the_result_the_api_ag
     await tab.next()
     await expect(page.locator("#completed-title")).to_have_text("Assessment complete")
     await expect(page.locator("#completed-facts")).to_contain_text("2 / 3")
+    await expect(page.locator("#completed-facts")).to_contain_text("Pass mark60%")
     await tab.shot("06-completed")
 
     await page.get_by_role("link", name="View your result").click()
     await expect(page.locator("#result-score")).to_have_text("2 / 3")
     await expect(page.locator("#result-percentage")).to_have_text("66.7%")
     await expect(page.locator("#result-passed")).to_have_text("Passed")
+    await expect(page.locator("#result-pass-mark")).to_have_text("Pass mark: 60%")
     skill_rows = page.locator("#result-skills tbody tr")
     await expect(skill_rows).to_have_count(2)  # the factory's test has two skills
     counts = [await cell.inner_text() for cell in await skill_rows.locator("td").all()]

@@ -116,8 +116,8 @@ async function loadTestInfo() {
   }
 }
 
-document.addEventListener("DOMContentLoaded", () => {
-  if (!requireSignIn()) return;
+document.addEventListener("DOMContentLoaded", async () => {
+  if (!(await requireSignIn())) return;
   showAccount();
   wireQuestion();
   wireControls();

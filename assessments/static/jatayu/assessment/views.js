@@ -201,6 +201,7 @@ export function showCompleted(result) {
     facts.append(fact("Score", `${result.score} / ${result.max_score}`));
     if (result.percentage_score !== undefined) facts.append(fact("Percentage", formatPercent(result.percentage_score)));
     if (result.passed !== undefined && result.passed !== null) facts.append(fact("Result", result.passed ? "Passed" : "Not passed"));
+    if (result.pass_percentage !== undefined && result.pass_percentage !== null) facts.append(fact("Pass mark", formatPercent(result.pass_percentage)));
   }
   const link = $("result-link");
   const id = result.assessment_id || state.assessmentId;
@@ -235,7 +236,8 @@ export const ERROR_TITLES = {
 export function showError(error) {
   state.finished = true;
   clearTimeout(state.reconnectTimer);
-  setConnection("done");
+  setConnection("closed");
+  $("timer-box").hidden = true; // no attempt, so no time to show
   setView("error");
   const code = error && error.code;
   $("error-title").textContent = ERROR_TITLES[code] || "You cannot take this test now";
@@ -258,6 +260,7 @@ const CONNECTION_TEXT = {
   offline: "You are offline. Your answers are kept and will be sent when you are back online.",
   replaced: "Continued in another window",
   done: "Finished",
+  closed: "Not connected",
 };
 
 let connectionTimer = null;
