@@ -227,6 +227,15 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     # /api/docs/ loads ReDoc from drf-spectacular-sidecar (static files), not from a CDN.
     "REDOC_DIST": "SIDECAR",
+    # System fonts: ReDoc's default (Roboto, Montserrat) would come from Google Fonts.
+    "REDOC_UI_SETTINGS": {
+        "theme": {
+            "typography": {
+                "fontFamily": "system-ui, -apple-system, 'Segoe UI', sans-serif",
+                "headings": {"fontFamily": "system-ui, -apple-system, 'Segoe UI', sans-serif"},
+            }
+        }
+    },
     # Several models have a `status` field with its own choices; name each enum after its model.
     "ENUM_NAME_OVERRIDES": {
         "TestStatusEnum": "assessments.models.Test.Status",
