@@ -14,11 +14,13 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 
 from assessments.admin import reports
+from assessments.admin.comparison import MAX_COMPARED
 from assessments.admin.scoping import RecordAdmin, object_in_scope, own_tests, page_context
 from assessments.errors import ApplicationError
 from assessments.models import (
     Assessment,
     AssessmentEvent,
+    CandidateApplication,
     ChatMessage,
     IntegrityEvent,
     Response,
@@ -26,6 +28,7 @@ from assessments.models import (
 )
 from assessments.selectors.results import duration_label, results_annotate
 from assessments.services.attempt_control import assessment_reset, assessments_expire_due
+from assessments.services.candidates import applications_status_set
 
 TEST_FILTER = "test__id__exact"
 
@@ -105,17 +108,18 @@ class AssessmentAdmin(RecordAdmin):
         "hints",
         "integrity_flags",
         "started",
+        "decision",
         "report",
     )
     list_display_links = ("id", "candidate")
     list_filter = ("status", "passed", "end_reason", ("test", admin.RelatedOnlyFieldListFilter))
     search_fields = ("candidate__username", "candidate__email", "test__title")
-    list_select_related = ("candidate", "test")
+    list_select_related = ("candidate", "test", "application")
     date_hierarchy = "started_at"
     raw_id_fields = ("application",)
     readonly_fields = ("session_epoch", "last_seq", "ai_state")
     inlines = (ResponseInline, ChatMessageInline, IntegrityEventInline, AssessmentEventInline)
-    actions = ("export_results", "export_responses")
+    actions = ("compare", "shortlist", "reject", "export_results", "export_responses")
 
     def get_urls(self) -> list[URLPattern]:
         def report(request: HttpRequest, object_id: int) -> HttpResponse:
@@ -194,16 +198,53 @@ class AssessmentAdmin(RecordAdmin):
     def integrity_flags(self, obj: Assessment) -> int:
         return int(getattr(obj, "_integrity", 0))
 
+    @admin.display(description="decision", ordering="application__status")
+    def decision(self, obj: Assessment) -> str:
+        # The candidate's application to the test: shortlisted or rejected here, invited before that.
+        return obj.application.get_status_display() if obj.application is not None else "-"
+
     @admin.display(description="report")
     def report(self, obj: Assessment) -> str:
         return format_html('<a href="{}">report</a>', reverse("admin:assessments_assessment_report", args=[obj.pk]))
 
-    def _one_test(self, request: HttpRequest, queryset: QuerySet[Assessment]) -> Test | None:
+    def _one_test(self, request: HttpRequest, queryset: QuerySet[Assessment], doing: str = "export") -> Test | None:
         tests = list(Test.objects.filter(pk__in=queryset.values("test_id")).distinct()[:2])
         if len(tests) != 1:
-            self.message_user(request, "Select attempts of one test to export (filter by test).", messages.ERROR)
+            self.message_user(request, f"Select attempts of one test to {doing} (filter by test).", messages.ERROR)
             return None
         return tests[0]
+
+    @admin.action(description="Compare the selected candidates", permissions=["view"])
+    def compare(self, request: HttpRequest, queryset: QuerySet[Assessment]) -> HttpResponse | None:
+        test = self._one_test(request, queryset, doing="compare")
+        if test is None:
+            return None
+        ids = ",".join(str(pk) for pk in queryset.values_list("pk", flat=True)[:MAX_COMPARED])
+        return HttpResponseRedirect(reverse("admin:assessments_test_compare", args=[test.pk]) + f"?ids={ids}")
+
+    def has_decide_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("assessments.change_candidateapplication")
+
+    @admin.action(description="Shortlist the selected candidates", permissions=["decide"])
+    def shortlist(self, request: HttpRequest, queryset: QuerySet[Assessment]) -> None:
+        self._decide(request, queryset, CandidateApplication.Status.SHORTLISTED)
+
+    @admin.action(description="Reject the selected candidates", permissions=["decide"])
+    def reject(self, request: HttpRequest, queryset: QuerySet[Assessment]) -> None:
+        self._decide(request, queryset, CandidateApplication.Status.REJECTED)
+
+    def _decide(self, request: HttpRequest, queryset: QuerySet[Assessment], status: str) -> None:
+        applications = CandidateApplication.objects.filter(pk__in=queryset.values("application_id"))
+        without = queryset.filter(application__isnull=True).count()
+        changed = applications_status_set(applications=applications, status=status)
+        label = CandidateApplication.Status(status).label.lower()
+        self.message_user(request, f"{changed} candidate(s) {label}; {applications.count() - changed} already were.")
+        if without:
+            self.message_user(
+                request,
+                f"{without} attempt(s) belong to no application (an open test) and were left alone.",
+                messages.WARNING,
+            )
 
     @admin.action(description="Export the selected attempts as CSV (one row per attempt)", permissions=["view"])
     def export_results(self, request: HttpRequest, queryset: QuerySet[Assessment]) -> HttpResponse | None:

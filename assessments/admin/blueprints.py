@@ -15,7 +15,7 @@ from django.shortcuts import render
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html_join
 
-from assessments.admin import monitor, reports
+from assessments.admin import comparison, monitor, reports
 from assessments.admin.forms import OPTION_FIELDS, InviteForm, QuestionForm, TestForm
 from assessments.admin.questions import question_added
 from assessments.admin.scoping import (
@@ -117,6 +117,7 @@ class TestAdmin(RecruiterScopedAdmin):
             page("monitor/terminate/", monitor.monitor_terminate_view, "monitor_terminate"),
             page("monitor/announce/", monitor.monitor_announce_view, "monitor_announce"),
             page("analytics/", reports.analytics_view, "analytics"),
+            page("compare/", comparison.compare_view, "compare"),
             page("results.csv", reports.results_csv_view, "results_csv"),
             page("responses.csv", reports.responses_csv_view, "responses_csv"),
             page("invite/", invite_view, "invite"),

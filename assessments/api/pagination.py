@@ -30,9 +30,13 @@ class PaginatedListView(APIView):
     pagination_class = PagePagination
 
     def paginated_response(
-        self, request: Request, rows: QuerySet[Any] | Sequence[Any], serializer_class: type[BaseSerializer[Any]]
+        self,
+        request: Request,
+        rows: QuerySet[Any] | Sequence[Any],
+        serializer_class: type[BaseSerializer[Any]],
+        context: dict[str, Any] | None = None,
     ) -> Response:
         paginator = self.pagination_class()
         # Django's Paginator takes any sequence (a selector may return a list); the stubs say QuerySet.
         page = paginator.paginate_queryset(cast(QuerySet[Any], rows), request, view=self)
-        return paginator.get_paginated_response(serializer_class(page, many=True).data)
+        return paginator.get_paginated_response(serializer_class(page, many=True, context=context or {}).data)

@@ -227,6 +227,7 @@ RESULT_FIELDS = [
     "max_score",
     "percentage_score",
     "passed",
+    "percentile",
     "started_at",
     "ended_at",
 ]
@@ -238,11 +239,19 @@ class ResultSerializer(serializers.ModelSerializer[Assessment]):
     ability = serializers.SerializerMethodField(
         help_text="θ and its SE overall and per skill (with asked/correct counts); JSON only, not in the CSV."
     )
+    percentile = serializers.SerializerMethodField(
+        help_text="Of the test's other finished attempts, the percent that scored lower (ties count half); "
+        "null while running or when there is no other."
+    )
 
     class Meta:
         model = Assessment
         fields = [*RESULT_FIELDS, "ability"]
         read_only_fields = fields
+
+    def get_percentile(self, instance: Assessment) -> float | None:
+        ranks: dict[int, float | None] = self.context.get("percentiles", {})
+        return ranks.get(instance.pk)
 
     def get_ability(self, instance: Assessment) -> dict[str, Any] | None:
         ability: dict[str, Any] | None = instance.ai_state.get("ability")

@@ -41,7 +41,7 @@ from assessments.api.serializers import (
 from assessments.api.throttles import LoginAddressThrottle, LoginUsernameThrottle
 from assessments.models import Test
 from assessments.roles import role_of
-from assessments.selectors import catalog
+from assessments.selectors import catalog, comparison
 from assessments.services import blueprints, candidates
 from assessments.services.attempt_control import assessments_expire_due
 from assessments.services.tokens import tokens_revoke
@@ -293,14 +293,15 @@ class TestResultsView(PaginatedListView, RecruiterView):
         test = self.get_test(request, test_id)
         assessments_expire_due(test_id=test.pk)
         results = catalog.blueprint_results(test=test)
+        context = {"percentiles": comparison.percentile_ranks(test=test)}
         renderer: BaseRenderer | None = getattr(request, "accepted_renderer", None)
         if renderer is not None and renderer.format == CSVRenderer.format:
             # An export is complete: no paging here.
             return Response(
-                ResultSerializer(results, many=True).data,
+                ResultSerializer(results, many=True, context=context).data,
                 headers={"Content-Disposition": f'attachment; filename="test-{test.pk}-results.csv"'},
             )
-        return self.paginated_response(request, results, ResultSerializer)
+        return self.paginated_response(request, results, ResultSerializer, context)
 
 
 # ------------------------------------------------------------------------------------- candidates

@@ -22,6 +22,7 @@ HEADER = [
     "max_score",
     "percentage_score",
     "passed",
+    "percentile",
     "started_at",
     "ended_at",
 ]
@@ -97,6 +98,8 @@ def test_results_list_one_row_per_attempt_oldest_first(as_recruiter, attempted_t
         True,
     )
     assert rows[2]["ended_at"] is None
+    # Of the other finished attempt (ben's 25%), ann's 75% beat all; ben beat none; a running one has none.
+    assert [r["percentile"] for r in rows] == [100.0, 0.0, None]
 
 
 def test_results_as_csv_have_a_header_and_the_same_rows(as_recruiter, attempted_test):

@@ -1,8 +1,10 @@
-"""The one scoring rule (assessments/scoring.py): score, max_score, percentage and pass, voids left out."""
+"""The one scoring rule (assessments/scoring.py): score, max_score, percentage and pass, voids left out;
+and the percentile rank beside it."""
 
 import pytest
 
 from assessments.scoring import attempt_score, percentage_of
+from assessments.selectors.comparison import percentile_of
 
 
 def test_a_void_question_counts_neither_in_the_score_nor_in_the_max() -> None:
@@ -51,3 +53,10 @@ def test_the_running_score_leaves_a_void_question_out_as_the_final_score_does() 
 
     progress = next(m for m in reply.messages if m["type"] == "progress_update")["data"]
     assert progress["score"] == 0
+
+
+def test_a_percentile_rank_counts_the_others_below_and_half_the_ties() -> None:
+    assert percentile_of(score=80, others=[20, 40, 60, 80]) == 87.5  # 3 below, 1 tie: (3 + 0.5) / 4
+    assert percentile_of(score=50, others=[50, 50]) == 50.0
+    assert percentile_of(score=10, others=[20, 30]) == 0.0
+    assert percentile_of(score=90, others=[]) is None
