@@ -286,6 +286,21 @@ if JATAYU_SESSION_STALE_SECONDS < 2 * JATAYU_SESSION_TOUCH_SECONDS:
         "JATAYU_SESSION_STALE_SECONDS must be at least twice JATAYU_SESSION_TOUCH_SECONDS, "
         "or live connections would look stale between two touches."
     )
+# Email: invitations and reminders. Printed to the console unless EMAIL_HOST names an SMTP server.
+EMAIL_HOST = env_str("EMAIL_HOST")
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_PORT = env_int("EMAIL_PORT", 587)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL") or "Jatayu <no-reply@localhost>"
+# The address candidates reach the site at, for the links in emails that no request is there to tell
+# (reminders sent by a command); the admin's invitations use the address the recruiter is on.
+JATAYU_PUBLIC_URL = env_str("JATAYU_PUBLIC_URL") or "http://localhost:8000"
+JATAYU_SIGN_IN_LINK_HOURS = env_int("JATAYU_SIGN_IN_LINK_HOURS", 72)
 JATAYU_GENERAL_CHAT_LIMIT = env_int("JATAYU_GENERAL_CHAT_LIMIT", 20)  # /ws/chat/ messages per user per 24 h
 JATAYU_AI_TUTOR_MAX_TOKENS = env_int("JATAYU_AI_TUTOR_MAX_TOKENS", 400)  # per tutor reply
 # USD per million tokens, for the per-attempt cost estimate.

@@ -5,6 +5,7 @@ from collections.abc import Callable
 from typing import Any, cast
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User as AuthUser
@@ -39,6 +40,7 @@ from assessments.services.blueprints import (
     blueprint_update,
 )
 from assessments.services.candidates import candidates_invite
+from assessments.services.invitations import invitations_email
 from assessments.services.questions import question_delete, question_update
 from assessments.services.skills import SKILL_FIELDS, skill_add, skill_delete, skill_update
 
@@ -280,13 +282,15 @@ class TestAdmin(RecruiterScopedAdmin):
 
 
 def invite_view(model_admin: admin.ModelAdmin, request: HttpRequest, object_id: int) -> HttpResponse:
-    """Invite one or many candidates from a pasted list or a CSV file; new accounts' passwords are shown once."""
+    """Invite one or many candidates from a pasted list or a CSV file. Each with an email address gets
+    an invitation with a one-time sign-in link; new accounts without one get a password, shown once."""
     test: Test = object_in_scope(model_admin, request, object_id, change=True)
-    report = None
+    report = mail = None
     if request.method == "POST":
         form = InviteForm(request.POST, request.FILES)
         if form.is_valid():
             report = candidates_invite(test=test, rows=form.rows)
+            mail = invitations_email(applications=report.applications, base_url=request.build_absolute_uri("/"))
             form = InviteForm()
     else:
         form = InviteForm()
@@ -297,6 +301,8 @@ def invite_view(model_admin: admin.ModelAdmin, request: HttpRequest, object_id: 
         obj=test,
         form=form,
         report=report,
+        mail=mail,
+        link_hours=settings.JATAYU_SIGN_IN_LINK_HOURS,
         credentials_csv="\n".join(
             ["username,email,password", *(f"{u},{e},{p}" for u, e, p in (report.created if report else []))]
         ),

@@ -1,5 +1,6 @@
 """Candidates' applications: invite (here one by username; many from the test's Invite page),
-shortlist or reject, and the accommodation (time multiplier), which a running attempt feels at once."""
+shortlist or reject, the accommodation (time multiplier), which a running attempt feels at once, and
+a candidate's own deadline to start."""
 
 from typing import Any
 
@@ -17,12 +18,12 @@ from assessments.services.candidates import application_save, applications_statu
 @admin.register(CandidateApplication)
 class CandidateApplicationAdmin(RecruiterScopedAdmin):
     form = ApplicationForm
-    list_display = ("candidate", "email", "test", "status", "time_multiplier", "attempts", "created_at")
+    list_display = ("candidate", "email", "test", "status", "time_multiplier", "closes_at", "attempts", "created_at")
     list_filter = ("status", ("test", admin.RelatedOnlyFieldListFilter))
     search_fields = ("candidate__username", "candidate__email", "test__title")
     list_select_related = ("candidate", "test")
-    fields = ("candidate", "test", "status", "time_multiplier", "created_at", "updated_at")
-    readonly_fields = ("created_at", "updated_at")
+    fields = ("candidate", "test", "status", "time_multiplier", "closes_at", "reminded_at", "created_at", "updated_at")
+    readonly_fields = ("reminded_at", "created_at", "updated_at")
     actions = ("shortlist", "reject")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:

@@ -206,7 +206,7 @@ class CandidateByUsernameForm(forms.ModelForm):
 class ApplicationForm(CandidateByUsernameForm):
     class Meta:
         model = CandidateApplication
-        fields = ("candidate", "test", "status", "time_multiplier")
+        fields = ("candidate", "test", "status", "time_multiplier", "closes_at")
         help_texts = {
             "time_multiplier": "Accommodation: the time limit is multiplied by this (1.0 to 5.0, e.g. 1.25 or 1.5). "
             "It applies to the next attempt, and to a running attempt at once (the candidate is told). "

@@ -27,6 +27,16 @@ class LogoutSerializer(serializers.Serializer[Any]):
     refresh = serializers.CharField()
 
 
+class LinkSignInSerializer(serializers.Serializer[Any]):
+    secret = serializers.CharField(max_length=200, help_text="The part after `#` of the emailed /welcome/ link.")
+
+
+class LinkTokensSerializer(serializers.Serializer[Any]):
+    access = serializers.CharField()
+    refresh = serializers.CharField()
+    test = serializers.IntegerField(allow_null=True, help_text="The test the link invited to, if any.")
+
+
 class MeSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     username = serializers.CharField()
@@ -265,7 +275,9 @@ class MyTestSerializer(serializers.Serializer[Any]):
     title = serializers.CharField(source="test.title")
     description = serializers.CharField(source="test.description")
     opens_at = serializers.DateTimeField(source="test.opens_at", allow_null=True)
-    closes_at = serializers.DateTimeField(source="test.closes_at", allow_null=True)
+    closes_at = serializers.DateTimeField(
+        allow_null=True, help_text="The latest start: the test's close or the candidate's own deadline, the earlier."
+    )
     window = serializers.ChoiceField(choices=["upcoming", "open", "closed"])
     time_limit_minutes = serializers.FloatField(help_text="Effective: the test's limit times the time multiplier.")
     time_limit_seconds = serializers.IntegerField(help_text="Effective, in seconds.")

@@ -8,6 +8,7 @@ app_name = "api"
 urlpatterns = [
     path("auth/token/", views.LoginView.as_view(), name="token-obtain"),
     path("auth/token/refresh/", TokenRefreshView.as_view(), name="token-refresh"),
+    path("auth/link/", views.LinkSignInView.as_view(), name="link-sign-in"),
     path("auth/logout/", views.LogoutView.as_view(), name="logout"),
     path("me/", views.MeView.as_view(), name="me"),
     path("health/", views.HealthView.as_view(), name="health"),

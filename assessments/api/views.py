@@ -26,6 +26,8 @@ from assessments.api.serializers import (
     CandidateAddSerializer,
     ErrorSerializer,
     HealthSerializer,
+    LinkSignInSerializer,
+    LinkTokensSerializer,
     LogoutSerializer,
     MeSerializer,
     MyAssessmentSerializer,
@@ -44,7 +46,8 @@ from assessments.roles import role_of
 from assessments.selectors import catalog, comparison
 from assessments.services import blueprints, candidates
 from assessments.services.attempt_control import assessments_expire_due
-from assessments.services.tokens import tokens_revoke
+from assessments.services.invitations import sign_in_link_redeem
+from assessments.services.tokens import refresh_token_for, tokens_revoke
 
 E400 = OpenApiResponse(ErrorSerializer, description="Invalid input (`validation_error`, with `fields`).")
 E401 = OpenApiResponse(ErrorSerializer, description="`not_authenticated` or `token_not_valid`.")
@@ -75,6 +78,25 @@ class LoginView(TokenObtainPairView):
     """simplejwt's sign-in, limited per client address and per username."""
 
     throttle_classes = [LoginAddressThrottle, LoginUsernameThrottle]
+
+
+class LinkSignInView(APIView):
+    """Sign in with the one-time link of an invitation or reminder email: the link's secret for a
+    pair of tokens, once. A used, expired or unknown link gets 400 `link_used`, `link_expired` or
+    `link_invalid`; limited per client address like the password sign-in."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    throttle_classes = [LoginAddressThrottle]
+
+    @extend_schema(request=LinkSignInSerializer, responses={200: LinkTokensSerializer, 400: E400}, tags=["auth"])
+    def post(self, request: Request) -> Response:
+        serializer = LinkSignInSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        link = sign_in_link_redeem(secret=serializer.validated_data["secret"])
+        refresh = refresh_token_for(user=link.user)
+        body = {"access": str(refresh.access_token), "refresh": str(refresh), "test": link.test_id}
+        return Response(LinkTokensSerializer(body).data)
 
 
 class LogoutView(APIView):

@@ -10,7 +10,7 @@ from assessments.models.attempts import (
 )
 from assessments.models.base import Difficulty, KeepsServiceFields
 from assessments.models.blueprints import Question, QuestionRegrade, Skill, Test, TestAnnouncement
-from assessments.models.sessions import CandidateSession, TokenVersion
+from assessments.models.sessions import CandidateSession, SignInLink, TokenVersion
 
 __all__ = [
     "Assessment",
@@ -24,6 +24,7 @@ __all__ = [
     "Question",
     "QuestionRegrade",
     "Response",
+    "SignInLink",
     "Skill",
     "Test",
     "TestAnnouncement",

@@ -21,6 +21,14 @@ class CandidateApplication(models.Model):
     test = models.ForeignKey(Test, on_delete=models.CASCADE, related_name="applications")
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.INVITED)
     time_multiplier = models.FloatField(default=1.0)
+    # This candidate's own deadline to start, before the test's (None: the test's window alone).
+    closes_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        verbose_name="own deadline",
+        help_text="The latest time this candidate may start, for a window of their own; empty: the test's window.",
+    )
+    reminded_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

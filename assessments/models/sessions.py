@@ -1,4 +1,5 @@
-"""Who is connected (one live session per candidate and endpoint) and each user's token version."""
+"""Who is connected (one live session per candidate and endpoint), each user's token version, and the
+one-time sign-in links that invitations and reminders carry."""
 
 from django.conf import settings
 from django.db import models
@@ -43,3 +44,24 @@ class TokenVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} v{self.version}"
+
+
+class SignInLink(models.Model):
+    """A one-time sign-in link sent by email. Only the SHA-256 of its secret is stored, so the table
+    alone signs nobody in; the link works once (`used_at`) and until `expires_at`."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sign_in_links")
+    test = models.ForeignKey(Test, null=True, blank=True, on_delete=models.CASCADE, related_name="sign_in_links")
+    secret_hash = models.CharField(max_length=64, unique=True)
+    purpose = models.CharField(max_length=20, default="invitation")  # invitation or reminder
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=models.Q(expires_at__gt=models.F("created_at")), name="link_expires_later")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.purpose} link of {self.user_id} (until {self.expires_at:%Y-%m-%d %H:%M})"

@@ -26,6 +26,13 @@ class TestAccess:
     def time_multiplier(self) -> float:
         return self.application.time_multiplier if self.application else 1.0
 
+    @property
+    def closes_at(self) -> datetime | None:
+        """The latest start for this candidate: the test's close or their own deadline, the earlier."""
+        own = self.application.closes_at if self.application else None
+        deadlines = [d for d in (self.test.closes_at, own) if d is not None]
+        return min(deadlines) if deadlines else None
+
     @classmethod
     def of(
         cls, *, test: Test, application: CandidateApplication | None, attempts_used: int, in_progress: Assessment | None
@@ -48,6 +55,16 @@ def blueprint_window_state(*, test: Test, now: datetime | None = None) -> str:
     if test.closes_at and now >= test.closes_at:
         return "closed"
     return "open"
+
+
+def access_window_state(*, access: TestAccess, now: datetime | None = None) -> str:
+    """`upcoming`, `open` or `closed` for this candidate: the test's window, closed early by their own deadline."""
+    now = now or clock.now()
+    window = blueprint_window_state(test=access.test, now=now)
+    closes_at = access.closes_at
+    if window == "open" and closes_at is not None and now >= closes_at:
+        return "closed"
+    return window
 
 
 def blueprint_access_evaluate(*, test: Test, user: User, now: datetime | None = None) -> TestAccess:
@@ -76,11 +93,13 @@ def blueprint_access_check(*, access: TestAccess, now: datetime | None = None, n
     test = access.test
     if test.status != Test.Status.PUBLISHED:
         raise ApplicationError(ErrorCode.TEST_NOT_PUBLISHED, "This test is not published.", status=ACCESS_DENIED_STATUS)
-    window = blueprint_window_state(test=test, now=now)
+    window = access_window_state(access=access, now=now)
     if window == "upcoming":
         raise ApplicationError(ErrorCode.TEST_NOT_OPEN, "This test has not opened yet.", status=ACCESS_DENIED_STATUS)
     if window == "closed" and new_attempt:
-        raise ApplicationError(ErrorCode.TEST_CLOSED, "This test has closed.", status=ACCESS_DENIED_STATUS)
+        own = blueprint_window_state(test=test, now=now) == "open"
+        text = "Your time to start this test has ended." if own else "This test has closed."
+        raise ApplicationError(ErrorCode.TEST_CLOSED, text, status=ACCESS_DENIED_STATUS)
     if test.requires_application:
         app = access.application
         if app is None or app.status not in CandidateApplication.ELIGIBLE_STATUSES:

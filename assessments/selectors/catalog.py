@@ -9,7 +9,7 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from assessments import clock
 from assessments.errors import ApplicationError, BackOfficeCode
 from assessments.models import Assessment, CandidateApplication, Question, Skill, Test
-from assessments.selectors.access import blueprint_access_check, blueprint_access_evaluate, blueprint_window_state
+from assessments.selectors.access import access_window_state, blueprint_access_check, blueprint_access_evaluate
 
 
 class MyTestState:
@@ -31,6 +31,7 @@ class MyTest:
     attempts_used: int
     attempts_left: int
     in_progress_assessment_id: int | None
+    closes_at: datetime | None = None  # the test's close or the candidate's own deadline, the earlier
 
     @property
     def time_limit_seconds(self) -> int:
@@ -93,7 +94,7 @@ def my_tests(*, user: User, now: datetime | None = None) -> list[MyTest]:
     rows: list[MyTest] = []
     for test in tests:
         access = blueprint_access_evaluate(test=test, user=user, now=now)
-        window = blueprint_window_state(test=test, now=now)
+        window = access_window_state(access=access, now=now)
         if access.in_progress is not None:
             state = MyTestState.IN_PROGRESS
         elif window == "upcoming":
@@ -117,6 +118,7 @@ def my_tests(*, user: User, now: datetime | None = None) -> list[MyTest]:
                 attempts_used=access.attempts_used,
                 attempts_left=access.attempts_left,
                 in_progress_assessment_id=access.in_progress.pk if access.in_progress else None,
+                closes_at=access.closes_at,
             )
         )
     return rows

@@ -46,13 +46,17 @@ class InviteRow:
 @dataclass
 class InviteReport:
     created: list[tuple[str, str, str]] = field(default_factory=list)  # username, email, generated password
+    created_for_email: list[str] = field(default_factory=list)  # new accounts that sign in by emailed link
     invited: list[str] = field(default_factory=list)  # existing accounts given an application
+    applications: list[CandidateApplication] = field(default_factory=list)  # who may take it now, to email
     already: list[tuple[str, str]] = field(default_factory=list)  # username, their application's status
     refused: list[tuple[str, str]] = field(default_factory=list)  # username, why
 
     @property
     def total(self) -> int:
-        return len(self.created) + len(self.invited) + len(self.already) + len(self.refused)
+        return (
+            len(self.created) + len(self.created_for_email) + len(self.invited) + len(self.already) + len(self.refused)
+        )
 
 
 _SEPARATORS = re.compile(r"[,;\t ]+")
@@ -111,15 +115,17 @@ def invite_rows_parse(*, text: str) -> list[InviteRow]:
 
 @transaction.atomic
 def candidates_invite(*, test: Test, rows: Sequence[InviteRow]) -> InviteReport:
-    """Invite every row to `test`, creating accounts (with a generated password) for new usernames.
+    """Invite every row to `test`, creating accounts for new usernames: with an email address, one that
+    signs in by the links `invitations_email` sends (no password); without one, a generated password.
 
     An existing account is never changed, and an existing application keeps its status (a rejected
-    candidate stays rejected). Staff accounts are refused.
+    candidate stays rejected). Staff accounts are refused. The applications that may take the test are in the report,
+    for `invitations_email` to send after this commits.
     """
     report = InviteReport()
     for row in rows:
         user, password, account_created = _candidate_account_get_or_create(
-            username=row.username, email=row.email, password=None
+            username=row.username, email=row.email, password=None, signs_in_by_link=bool(row.email)
         )
         if not account_created and (user.is_staff or is_recruiter(user)):
             report.refused.append((row.username, "a staff account cannot be a candidate"))
@@ -127,18 +133,23 @@ def candidates_invite(*, test: Test, rows: Sequence[InviteRow]) -> InviteReport:
         application, application_created = _application_get_or_create_locked(candidate=user, test=test)
         if not application_created:
             report.already.append((row.username, application.get_status_display()))
+            if application.status in CandidateApplication.ELIGIBLE_STATUSES:
+                report.applications.append(application)  # invited again: a new email, with a new link
             continue
         application.status = CandidateApplication.Status.INVITED
         application.full_clean()
         application.save()
+        report.applications.append(application)
         if password is not None:  # a new account, with the password generated for it
             report.created.append((row.username, row.email, password))
+        elif account_created:
+            report.created_for_email.append(row.username)
         else:
             report.invited.append(row.username)
     logger.info(
         "test %s: %d account(s) created, %d invited, %d already there, %d refused",
         test.pk,
-        len(report.created),
+        len(report.created) + len(report.created_for_email),
         len(report.invited),
         len(report.already),
         len(report.refused),
@@ -175,9 +186,12 @@ class CandidateAddResult:
 
 
 def _candidate_account_get_or_create(
-    *, username: str, email: str | None, password: str | None
+    *, username: str, email: str | None, password: str | None, signs_in_by_link: bool = False
 ) -> tuple[User, str | None, bool]:
     """The account named `username`, created when missing: (user, generated password, created).
+
+    With `signs_in_by_link` a new account gets no password at all (it signs in by the one-time links
+    its emails carry), and the generated password is None.
 
     Safe against a concurrent request creating the same username: the unique index decides, and the
     loser uses the winner's account as an existing one (never learning its password).
@@ -194,9 +208,9 @@ def _candidate_account_get_or_create(
             validate_password(password, user)
         except ValidationError as exc:
             raise ValidationError({"password": exc.messages}) from exc
-    else:
+    elif not signs_in_by_link:
         password = generated = secrets.token_urlsafe(GENERATED_PASSWORD_BYTES)
-    user.set_password(password)
+    user.set_password(password)  # None: an unusable password
     # Uniqueness is left to the database: a check here could pass for two racing requests alike.
     user.full_clean(validate_unique=False)
     try:

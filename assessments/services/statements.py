@@ -170,7 +170,7 @@ def _access_columns(test_ref: str) -> str:
     application, attempt = _quote(CandidateApplication._meta.db_table), _quote(Assessment._meta.db_table)
     return (
         f"{application}.{_quote('id')}, {application}.{_quote('status')}, "  # noqa: S608
-        f"{application}.{_quote('time_multiplier')}, "
+        f"{application}.{_quote('time_multiplier')}, {application}.{_quote('closes_at')}, "
         f"COALESCE((SELECT MAX({attempt}.{_quote('attempt_number')}) FROM {attempt} "
         f"WHERE {attempt}.{_quote('test_id')} = {test_ref} AND {attempt}.{_quote('candidate_id')} = %s), 0)"
     )
@@ -189,14 +189,17 @@ def _access_of(
     db: BaseDatabaseWrapper, row: Sequence[Any], *, user_id: int
 ) -> tuple[Test, CandidateApplication | None, int]:
     """(test, application, attempts used) from `_access_columns` followed by the test's columns."""
-    application_id, status, multiplier, used = row[:4]
-    test = _instance(db, Test, _columns(Test), row[4:])
+    application_id, status, multiplier, closes_at, used = row[:5]
+    test = _instance(db, Test, _columns(Test), row[5:])
     application = None
     if application_id is not None:
+        column, converters = _converters(db.vendor, CandidateApplication._meta.get_field("closes_at"))
+        for convert in converters:
+            closes_at = convert(closes_at, column, db)
         application = CandidateApplication.from_db(
             db.alias,
-            ["id", "test_id", "candidate_id", "status", "time_multiplier"],
-            [application_id, test.pk, user_id, status, multiplier],
+            ["id", "test_id", "candidate_id", "status", "time_multiplier", "closes_at"],
+            [application_id, test.pk, user_id, status, multiplier, closes_at],
         )
     return test, application, int(used)
 

@@ -90,9 +90,11 @@ def test_inviting_twice_changes_nothing_the_second_time() -> None:
     first = candidates_invite(test=test, rows=rows)
     second = candidates_invite(test=test, rows=rows)
 
-    assert [u for u, _, _ in first.created] == ["nia"]
-    assert second.created == []
+    assert first.created_for_email == ["nia"]  # an address: she signs in by the emailed link, no password
+    assert first.created == []
+    assert second.created_for_email == []
     assert second.already == [("nia", "Invited")]
+    assert [a.candidate.get_username() for a in second.applications] == ["nia"]  # to be emailed a new link
     assert CandidateApplication.objects.filter(test=test).count() == 1
 
 

@@ -35,6 +35,14 @@ def sign_in(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+def welcome(request: HttpRequest) -> HttpResponse:
+    """Where an invitation's one-time link lands; the secret is in the fragment, which only the page reads."""
+    response = _page(request, "candidate/welcome.html", "welcome")
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@require_GET
 def my_tests(request: HttpRequest) -> HttpResponse:
     return _page(request, "candidate/my_tests.html", "my-tests")
 

@@ -155,6 +155,7 @@ async def test_unknown_test_closes_4004(ws_clients, candidate):
         ({"status": Test.Status.DRAFT}, "test_not_published"),
         ({"opens_at_delta": timedelta(days=1)}, "test_not_open"),
         ({"closes_at_delta": -timedelta(minutes=1)}, "test_closed"),
+        ({"own_deadline_delta": -timedelta(minutes=1)}, "test_closed"),  # the candidate's own window ended
         ({"application_status": CandidateApplication.Status.REJECTED}, "not_eligible"),
     ],
 )
@@ -173,6 +174,9 @@ async def test_no_access_closes_4003(ws_clients, test_and_candidate, change, cod
         test.save()
         if "application_status" in change:
             CandidateApplication.objects.filter(candidate=user, test=test).update(status=change["application_status"])
+        if "own_deadline_delta" in change:
+            own = timezone.now() + change["own_deadline_delta"]
+            CandidateApplication.objects.filter(candidate=user, test=test).update(closes_at=own)
 
     await db(apply)()
     client = ws_clients(f"/ws/assessment/{test.pk}/")

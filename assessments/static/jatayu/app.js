@@ -59,6 +59,52 @@ function signInPage() {
   });
 }
 
+// ------------------------------------------------------------------ welcome (an emailed one-time link)
+
+const LINK_ERRORS = {
+  link_used: "This sign-in link was used already: a link signs you in once.",
+  link_expired: "This sign-in link has expired.",
+  link_invalid: "This sign-in link is not valid.",
+};
+
+async function welcomePage() {
+  const secret = location.hash.slice(1);
+  // The secret leaves the address bar (and the history) before anything else happens.
+  history.replaceState(null, "", location.pathname);
+  const status = $("welcome-status");
+  const fail = (text) => {
+    status.textContent = "You are not signed in.";
+    $("welcome-error").textContent = `${text} Ask your recruiter for a new invitation, or sign in with a password if you have one.`;
+    $("welcome-error").hidden = false;
+    $("welcome-actions").hidden = false;
+  };
+  if (!secret) {
+    fail(LINK_ERRORS.link_invalid);
+    return;
+  }
+  let response;
+  try {
+    response = await fetch("/api/auth/link/", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Accept: "application/json" },
+      body: JSON.stringify({ secret }),
+      credentials: "omit",
+      cache: "no-store",
+    });
+  } catch (e) {
+    fail("You seem to be offline: reload this page when you are back online (the link still works).");
+    history.replaceState(null, "", `${location.pathname}#${secret}`);
+    return;
+  }
+  const data = await response.json().catch(() => null);
+  if (!response.ok) {
+    fail(LINK_ERRORS[data && data.code] || "Signing in failed on our side. Please try again in a moment.");
+    return;
+  }
+  auth.store(data);
+  location.replace(data.test ? `/assessment/${data.test}/` : "/tests/");
+}
+
 // ------------------------------------------------------------------ my tests
 
 const WINDOW_TEXT = { upcoming: "Not open yet", open: "Open now", closed: "Closed" };
@@ -256,7 +302,7 @@ function skillBreakdown(skills) {
 
 // ------------------------------------------------------------------ start
 
-const pages = { "sign-in": signInPage, "my-tests": myTestsPage, result: resultPage };
+const pages = { "sign-in": signInPage, welcome: welcomePage, "my-tests": myTestsPage, result: resultPage };
 document.addEventListener("DOMContentLoaded", () => {
   const page = pages[document.body.dataset.page];
   if (page) page();

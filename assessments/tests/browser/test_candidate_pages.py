@@ -1,11 +1,12 @@
-"""In Chromium against a live daphne: small things on the candidate's pages. A second tab of the same
-browser is signed in already, the timer stays in view at 360 px, a phone is told to tap rather than
+"""In Chromium against a live daphne: small things on the candidate's pages. An emailed sign-in link
+works once, a second tab of the same browser is signed in already, the timer stays in view at 360 px, a phone is told to tap rather than
 use a mouse, and a test that does not exist says so without claiming anything "Finished"."""
 
 import pytest
 from channels.db import database_sync_to_async
 from playwright.async_api import Browser, expect
 
+from assessments.services.invitations import sign_in_link_create
 from assessments.tests.browser.candidate import Candidate, candidate_who_can_sign_in
 from assessments.tests.browser.resilience import started
 from testsupport.live import Cluster
@@ -77,3 +78,20 @@ async def test_a_test_that_does_not_exist_says_so_and_shows_no_finished_state(li
     await expect(tab.page.locator("#connection-text")).to_have_text("Not connected")
     await expect(tab.page.locator("#timer-box")).to_be_hidden()
     assert "Finished" not in await tab.page.locator("body").inner_text()
+
+
+async def test_an_emailed_link_signs_in_once_and_opens_the_test(live: Cluster, browser: Browser) -> None:
+    test, candidate = await db(candidate_who_can_sign_in)()
+    secret = await db(sign_in_link_create)(user=candidate, test=test)
+    link = live.w1.http_url(f"/welcome/#{secret}")
+
+    page = await (await browser.new_context()).new_page()
+    await page.goto(link)
+    await page.wait_for_url(f"**/assessment/{test.pk}/")
+    await expect(page.get_by_role("button", name="Start assessment")).to_be_visible()
+
+    again = await (await browser.new_context()).new_page()
+    await again.goto(link)
+    await expect(again.locator("#welcome-error")).to_contain_text("was used already")
+    assert "#" not in again.url  # the secret left the address bar
+    await expect(again.get_by_role("link", name="Sign in with a password")).to_be_visible()
