@@ -16,7 +16,7 @@ from django.shortcuts import render
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html_join
 
-from assessments.admin import comparison, monitor, reports
+from assessments.admin import comparison, monitor, preview, reports
 from assessments.admin.forms import OPTION_FIELDS, InviteForm, QuestionForm, TestForm
 from assessments.admin.questions import question_added
 from assessments.admin.scoping import (
@@ -120,6 +120,7 @@ class TestAdmin(RecruiterScopedAdmin):
             page("monitor/announce/", monitor.monitor_announce_view, "monitor_announce"),
             page("analytics/", reports.analytics_view, "analytics"),
             page("compare/", comparison.compare_view, "compare"),
+            page("preview/", preview.preview_view, "preview"),
             page("results.csv", reports.results_csv_view, "results_csv"),
             page("responses.csv", reports.responses_csv_view, "responses_csv"),
             page("invite/", invite_view, "invite"),
@@ -217,6 +218,7 @@ class TestAdmin(RecruiterScopedAdmin):
     def _links(object_id: object) -> list[tuple[str, str]]:
         args = [object_id]
         return [
+            ("Preview as candidate", reverse("admin:assessments_test_preview", args=args)),
             ("Live monitor", reverse("admin:assessments_test_monitor", args=args)),
             ("Results", reverse("admin:assessments_assessment_changelist") + f"?test__id__exact={object_id}"),
             ("Analytics", reverse("admin:assessments_test_analytics", args=args)),

@@ -1,0 +1,56 @@
+"""Preview a test as a candidate: its introduction, then questions picked as an attempt picks them and
+the feedback its mode gives, from the admin. No attempt, response or event is written: nothing shows
+in results, and no candidate's attempt is used."""
+
+from django.contrib import admin
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+
+from assessments.admin.scoping import object_in_scope
+from assessments.models import Test
+from assessments.selectors.preview import PreviewState, preview_ability, preview_answer, preview_bank, preview_pick
+
+TEMPLATE = "admin/assessments/test/preview.html"
+
+
+def preview_view(model_admin: admin.ModelAdmin, request: HttpRequest, object_id: int) -> HttpResponse:
+    test: Test = object_in_scope(model_admin, request, object_id)
+    state = PreviewState.of(request.POST.get("state") or request.GET.get("state"))
+    context: dict[str, object] = {
+        "test": test,
+        "page": "preview",
+        "admin_url": reverse("admin:assessments_test_change", args=[test.pk]),
+        "preview_url": reverse("admin:assessments_test_preview", args=[test.pk]),
+        "minutes": test.time_limit_minutes,
+    }
+    if request.method == "POST":
+        if state.current is None:  # a state that expired or was tampered with: start over
+            return render(request, TEMPLATE, {**context, "intro": True, "state": PreviewState().signed()})
+        try:
+            state, item, right = preview_answer(test=test, state=state, served_index=int(request.POST["answer"]))
+        except (ValueError, KeyError):
+            context["error"] = "Choose an answer first."
+        else:
+            context.update(answered=item, right=right, key=item.options[item.correct_option])
+    elif request.GET.get("start") or state.answers:
+        state = preview_pick(test=test, state=state)
+    else:
+        return render(request, TEMPLATE, {**context, "intro": True, "state": state.signed()})
+    if "answered" in context:
+        pass
+    elif state.current is not None:
+        question_id, order = state.current
+        item = preview_bank(test=test).items[question_id]
+        context.update(question=item, options=[(index, item.options[i]) for index, i in enumerate(order)])
+    else:
+        context.update(done=True, ability=preview_ability(test=test, state=state))
+    context.update(
+        state=state.signed(),
+        position=len(state.answers) + (0 if "answered" in context else 1),
+        total=test.total_questions,
+        right_count=sum(1 for _q, right in state.answers if right),
+        answered_count=len(state.answers),
+        last=len(state.answers) >= test.total_questions,
+    )
+    return render(request, TEMPLATE, context)
