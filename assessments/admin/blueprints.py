@@ -218,11 +218,11 @@ class TestAdmin(RecruiterScopedAdmin):
     def _links(object_id: object) -> list[tuple[str, str]]:
         args = [object_id]
         return [
-            ("Preview as candidate", reverse("admin:assessments_test_preview", args=args)),
             ("Live monitor", reverse("admin:assessments_test_monitor", args=args)),
             ("Results", reverse("admin:assessments_assessment_changelist") + f"?test__id__exact={object_id}"),
             ("Analytics", reverse("admin:assessments_test_analytics", args=args)),
             ("Invite candidates", reverse("admin:assessments_test_invite", args=args)),
+            ("Preview as candidate", reverse("admin:assessments_test_preview", args=args)),
             (
                 "Candidates",
                 reverse("admin:assessments_candidateapplication_changelist") + f"?test__id__exact={object_id}",

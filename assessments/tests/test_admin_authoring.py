@@ -79,6 +79,7 @@ def test_test_pages_are_linked_from_the_list_and_the_change_page(
     ):
         assert url in listing
         assert url in change
+    assert reverse("admin:assessments_test_preview", args=[own_test.pk]) in change
 
 
 # --- generated items: review, deactivate, promote ------------------------------------------------------
