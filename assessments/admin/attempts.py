@@ -26,6 +26,7 @@ from assessments.models import (
     Response,
     Test,
 )
+from assessments.selectors.integrity import integrity_annotate, integrity_summary_of
 from assessments.selectors.results import duration_label, results_annotate
 from assessments.services.attempt_control import assessment_reset, assessments_expire_due
 from assessments.services.candidates import applications_status_set
@@ -135,7 +136,7 @@ class AssessmentAdmin(RecordAdmin):
         ]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
-        return results_annotate(super().get_queryset(request))
+        return integrity_annotate(results_annotate(super().get_queryset(request)))
 
     def _results_of(self, request: HttpRequest) -> Test | None:
         """The test this changelist is filtered to (`?test__id__exact=`), when it is one of the recruiter's."""
@@ -195,8 +196,9 @@ class AssessmentAdmin(RecordAdmin):
         return int(getattr(obj, "_hints", 0))
 
     @admin.display(description="integrity", ordering="_integrity")
-    def integrity_flags(self, obj: Assessment) -> int:
-        return int(getattr(obj, "_integrity", 0))
+    def integrity_flags(self, obj: Assessment) -> str:
+        summary = integrity_summary_of(obj)
+        return format_html('<span class="{}">{}</span>', "flag" if summary.anything else "", summary.line())
 
     @admin.display(description="decision", ordering="application__status")
     def decision(self, obj: Assessment) -> str:

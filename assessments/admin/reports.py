@@ -14,6 +14,7 @@ from assessments.charts import histogram_svg
 from assessments.models import Assessment, AssessmentEvent, Test
 from assessments.selectors.attempt_report import attempt_questions_as_seen, tutor_refusals_count
 from assessments.selectors.distributions import score_distribution, time_distribution
+from assessments.selectors.integrity import integrity_annotate, integrity_summary_of
 from assessments.selectors.item_analysis import (
     FACILITY_HIGH,
     FACILITY_LOW,
@@ -103,7 +104,11 @@ def payload_lines(data: dict[str, Any]) -> list[str]:
 
 def attempt_report_view(model_admin: admin.ModelAdmin, request: HttpRequest, object_id: int) -> HttpResponse:
     assessment: Assessment = object_in_scope(model_admin, request, object_id)
-    assessment = results_annotate(Assessment.objects.filter(pk=assessment.pk)).select_related("candidate", "test").get()
+    assessment = (
+        integrity_annotate(results_annotate(Assessment.objects.filter(pk=assessment.pk)))
+        .select_related("candidate", "test")
+        .get()
+    )
     events = list(AssessmentEvent.objects.filter(assessment=assessment).order_by("seq"))
     ability = assessment.ai_state.get("ability") or {}
     skills = ability.get("skills") or {}
@@ -117,6 +122,7 @@ def attempt_report_view(model_admin: admin.ModelAdmin, request: HttpRequest, obj
         time_taken=duration_label(time_taken_seconds(assessment)),
         hints=getattr(assessment, "_hints", 0),
         integrity_count=getattr(assessment, "_integrity", 0),
+        integrity_summary=integrity_summary_of(assessment).line(),
         asked=attempt_questions_as_seen(assessment=assessment, events=events),
         overall=ability.get("overall"),
         skills=sorted(skills.items()),

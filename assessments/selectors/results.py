@@ -23,7 +23,7 @@ from assessments.models import Assessment, ChatMessage, IntegrityEvent, Question
 # ---------------------------------------------------------------- results, one row per attempt
 
 
-def _count_of(model: Any, **filters: Any) -> Coalesce:
+def count_of(model: Any, **filters: Any) -> Coalesce:
     """A correlated COUNT(*) of `model` rows of the outer attempt (no join fan-out with other counts)."""
     rows = (
         model.objects.filter(assessment=OuterRef("pk"), **filters)
@@ -38,8 +38,8 @@ def _count_of(model: Any, **filters: Any) -> Coalesce:
 def results_annotate(queryset: QuerySet[Assessment]) -> QuerySet[Assessment]:
     """Attempts with `_hints` (the candidate's chat messages), `_integrity` and `_time_taken` (finished ones)."""
     return queryset.annotate(
-        _hints=_count_of(ChatMessage, role=ChatMessage.Role.CANDIDATE),
-        _integrity=_count_of(IntegrityEvent),
+        _hints=count_of(ChatMessage, role=ChatMessage.Role.CANDIDATE),
+        _integrity=count_of(IntegrityEvent),
         _time_taken=ExpressionWrapper(F("ended_at") - F("started_at"), output_field=DurationField()),
     )
 

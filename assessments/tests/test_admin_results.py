@@ -169,3 +169,22 @@ def test_export_action_wants_one_test(admin_client: Client, results: dict) -> No
     other = attempt_with_answers(test=published_test_with_bank(), answers={})
     page = action(admin_client, "assessment", "export_results", [results["ann"].pk, other.pk]).content.decode()
     assert "Select attempts of one test to export" in page
+
+
+def test_each_attempt_has_a_one_line_integrity_summary_in_the_list_and_the_report(
+    recruiter_client: tuple[Client, Any], own_test: Test, results: dict
+) -> None:
+    client, _ = recruiter_client
+    ben = results["ben"]
+    fast = ben.responses.order_by("position").first()
+    assert fast is not None
+    type(fast).objects.filter(pk=fast.pk).update(time_taken_ms=1200)
+    ChatMessage.objects.create(assessment=ben, role=ChatMessage.Role.TUTOR, content="…", blocked_leak=True)
+
+    page = client.get(changelist("assessment"), {"test__id__exact": str(own_test.pk)}).content.decode()
+    report = client.get(reverse("admin:assessments_assessment_report", args=[ben.pk])).content.decode()
+
+    line = "1 tab switch · 1 paste · 1 copy · 1 answer leak blocked · 1 answer under 5 s · 1 s a question"
+    assert f'<span class="flag">{line}</span>' in page
+    assert f"{line}." in report
+    assert '<span class="">nothing noted · 7 s a question</span>' in page  # ann: no event, answers of about 7 s
