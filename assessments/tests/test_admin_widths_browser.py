@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 from channels.db import database_sync_to_async
-from playwright.async_api import Browser
+from playwright.async_api import Browser, expect
 
 from assessments.tests.test_admin_monitor_browser import browser, chromium_path, recruiter_session  # noqa: F401
 from testsupport.live import Cluster
@@ -55,3 +55,18 @@ async def test_the_results_list_and_the_report_fit_a_laptop_screen(cluster: Clus
     assert box is not None
     assert box["x"] + box["width"] <= WIDTH
     await context.close()
+
+
+async def test_a_recruiter_abroad_reads_times_in_their_own_zone(cluster: Cluster, browser: Browser) -> None:  # noqa: F811
+    test, _candidate = await db(candidate_with_test)()
+    session = await db(recruiter_session)(test)
+    context = await browser.new_context(timezone_id="Asia/Tokyo")
+    await context.add_cookies([{"name": "sessionid", "value": session, "url": cluster.w1.http_url("/")}])
+    page = await context.new_page()
+
+    await page.goto(cluster.w1.http_url(f"/admin/assessments/test/{test.pk}/change/"))
+
+    # The first page was rendered in the server's zone; the page reloads itself once, in Tokyo's.
+    await expect(page.locator("#time-zone-note")).to_have_text("Times in Asia/Tokyo")
+    cookies = {c["name"]: c["value"] for c in await context.cookies()}
+    assert cookies["jatayu_tz"] == "Asia%2FTokyo"
