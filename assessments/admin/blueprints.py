@@ -16,7 +16,7 @@ from django.shortcuts import render
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html_join
 
-from assessments.admin import comparison, monitor, preview, reports
+from assessments.admin import bank_transfer, comparison, monitor, preview, reports
 from assessments.admin.forms import OPTION_FIELDS, InviteForm, QuestionForm, TestForm
 from assessments.admin.questions import question_added
 from assessments.admin.scoping import (
@@ -121,6 +121,8 @@ class TestAdmin(RecruiterScopedAdmin):
             page("analytics/", reports.analytics_view, "analytics"),
             page("compare/", comparison.compare_view, "compare"),
             page("preview/", preview.preview_view, "preview"),
+            page("questions/import/", bank_transfer.import_view, "import_questions"),
+            page("questions/export/", bank_transfer.export_view, "export_questions"),
             page("results.csv", reports.results_csv_view, "results_csv"),
             page("responses.csv", reports.responses_csv_view, "responses_csv"),
             page("invite/", invite_view, "invite"),
@@ -223,6 +225,7 @@ class TestAdmin(RecruiterScopedAdmin):
             ("Analytics", reverse("admin:assessments_test_analytics", args=args)),
             ("Invite candidates", reverse("admin:assessments_test_invite", args=args)),
             ("Preview as candidate", reverse("admin:assessments_test_preview", args=args)),
+            ("Import / export questions", reverse("admin:assessments_test_import_questions", args=args)),
             (
                 "Candidates",
                 reverse("admin:assessments_candidateapplication_changelist") + f"?test__id__exact={object_id}",

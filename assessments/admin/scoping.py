@@ -16,7 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import ForeignKey, Model, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 
-from assessments.api.renderers import csv_cell
+from assessments.csv_cells import csv_cell
 from assessments.models import CandidateApplication, Skill, Test
 
 

@@ -7,19 +7,7 @@ from typing import Any
 
 from rest_framework.renderers import BaseRenderer
 
-# A cell starting with one of these is read as a formula by spreadsheet programs.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    text = str(value)
-    if isinstance(value, str) and text.startswith(FORMULA_PREFIXES):
-        return "'" + text
-    return text
+from assessments.csv_cells import csv_cell
 
 
 class CSVRenderer(BaseRenderer):

@@ -11,7 +11,7 @@ from typing import IO, Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
-from assessments.api.renderers import csv_cell
+from assessments.csv_cells import csv_cell
 from assessments.models import Assessment, Response, Test
 from assessments.selectors.results import (
     RESPONSE_COLUMNS,
