@@ -20,4 +20,5 @@ urlpatterns = [
     path("tests/<int:test_id>/results/", views.TestResultsView.as_view(), name="test-results"),
     path("my/tests/", views.MyTestsView.as_view(), name="my-tests"),
     path("my/assessments/", views.MyAssessmentsView.as_view(), name="my-assessments"),
+    path("my/assessments/<int:assessment_id>/review/", views.MyAssessmentReviewView.as_view(), name="my-review"),
 ]

@@ -3,7 +3,8 @@
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers as drf_serializers
 from rest_framework import status
 from rest_framework.exceptions import NotAuthenticated
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -41,9 +42,11 @@ from assessments.api.serializers import (
     TestWriteSerializer,
 )
 from assessments.api.throttles import LoginAddressThrottle, LoginUsernameThrottle
+from assessments.errors import ApplicationError, BackOfficeCode
 from assessments.models import Test
 from assessments.roles import role_of
 from assessments.selectors import catalog, comparison
+from assessments.selectors.review import candidate_review
 from assessments.services import blueprints, candidates
 from assessments.services.attempt_control import assessments_expire_due
 from assessments.services.invitations import sign_in_link_redeem
@@ -337,6 +340,37 @@ class MyTestsView(PaginatedListView):
         user = current_user(request)
         assessments_expire_due(candidate_id=user.pk)
         return self.paginated_response(request, catalog.my_tests(user=user), MyTestSerializer)
+
+
+REVIEW_SCHEMA = inline_serializer(
+    "AttemptReview",
+    {
+        "feedback_mode": drf_serializers.CharField(),
+        "questions": drf_serializers.ListField(
+            child=drf_serializers.DictField(),
+            help_text="In the order asked: position, prompt, options (as served), chosen (index or null), "
+            "correct (null if unanswered), void; under `full` also key (index) and explanation. Empty under "
+            "`none` and while the attempt runs.",
+        ),
+    },
+)
+
+
+class MyAssessmentReviewView(APIView):
+    """An own finished attempt, question by question, as the test's feedback mode allows."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={200: REVIEW_SCHEMA, 401: E401, 404: E404}, tags=["candidate"])
+    def get(self, request: Request, assessment_id: int) -> Response:
+        user = current_user(request)
+        assessments_expire_due(candidate_id=user.pk)
+        assessment = catalog.my_assessments(user=user).filter(pk=assessment_id).first()
+        if assessment is None:
+            raise ApplicationError(
+                BackOfficeCode.ASSESSMENT_NOT_FOUND, f"You have no attempt {assessment_id}.", status=404
+            )
+        return Response(candidate_review(assessment=assessment))
 
 
 class MyAssessmentsView(PaginatedListView):

@@ -1,7 +1,7 @@
 /* Jatayu candidate app: the small pages (sign in, my tests, result), loaded on every page.
  * The assessment page is assessment/main.js; what the pages share is in shared.js and api.js.
  * Native ES modules: no build step, nothing from a CDN. */
-import { adoptSession, auth, apiAll, requireSignIn, safeNext, showAccount, NetworkError, SignedOut } from "./api.js";
+import { adoptSession, auth, api, apiAll, requireSignIn, safeNext, showAccount, NetworkError, SignedOut } from "./api.js";
 import { $, el, fact, formatDateTime, formatMinutes, formatPercent, scoreText } from "./shared.js";
 
 // ------------------------------------------------------------------ sign in
@@ -282,6 +282,55 @@ async function resultPage() {
   const parts = [summary, el("dl", { class: "facts" }, ...facts), skillBreakdown(attempt.skills)];
   body.replaceChildren(...parts.filter(Boolean));
   body.hidden = false;
+  try {
+    const review = await api(`/api/my/assessments/${attempt.id}/review/`);
+    if (review.questions.length) body.append(answerReview(review));
+  } catch (e) {
+    /* the result stands without the review */
+  }
+}
+
+/** Each question with the answer given, right or not, and (under full feedback) the right one. */
+function answerReview(review) {
+  const full = review.feedback_mode === "full";
+  const items = review.questions.map((q) => {
+    const verdict = q.void
+      ? "Not counted (the recruiter withdrew this question)."
+      : q.correct === null
+        ? "Not answered."
+        : q.correct
+          ? "Correct."
+          : "Not correct.";
+    return el(
+      "li",
+      { class: "review-item", "data-position": q.position },
+      el("p", { class: "review-prompt", text: q.prompt }),
+      el(
+        "ul",
+        { class: "review-options" },
+        q.options.map((text, index) =>
+          el(
+            "li",
+            { class: [index === q.chosen ? "chosen" : "", full && index === q.key ? "key" : ""].join(" ").trim() },
+            text,
+            index === q.chosen ? " (your answer)" : "",
+            full && index === q.key ? " (right answer)" : "",
+          ),
+        ),
+      ),
+      el("p", {
+        class: q.void || q.correct === null ? "review-verdict" : `review-verdict ${q.correct ? "passed" : "not-passed"}`,
+        text: verdict,
+      }),
+      full && q.explanation ? el("p", { class: "review-explanation", text: q.explanation }) : null,
+    );
+  });
+  return el(
+    "section",
+    { id: "result-review", "aria-labelledby": "review-title" },
+    el("h2", { id: "review-title", text: "Your answers" }),
+    el("ol", { class: "review" }, items),
+  );
 }
 
 /** Per skill: questions answered correctly out of those asked (absent when the mode hides scores). */

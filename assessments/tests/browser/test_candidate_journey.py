@@ -64,6 +64,7 @@ async def test_sign_in_start_answer_every_question_and_see_the_result_the_api_ag
     second = await tab.wait_for_question(position=2)
     assert second != first
     right, wrong = await db(right_and_wrong)(question_id=second)
+    second_right = right
     wrong_index = int(await page.locator(".option", has_text=wrong).get_attribute("data-index") or 0)
     await expect(page.locator("#question-prompt")).to_be_focused()
     await page.keyboard.press(str(wrong_index + 1))
@@ -91,6 +92,10 @@ async def test_sign_in_start_answer_every_question_and_see_the_result_the_api_ag
     await expect(page.locator("#result-percentage")).to_have_text("66.7%")
     await expect(page.locator("#result-passed")).to_have_text("Passed")
     await expect(page.locator("#result-pass-mark")).to_have_text("Pass mark: 60%")
+    review = page.locator("#result-review .review-item")
+    await expect(review).to_have_count(3)  # full feedback: each question, the answer given and the right one
+    await expect(review.nth(1).locator(".review-verdict")).to_have_text("Not correct.")
+    await expect(review.nth(1).locator("li.key")).to_contain_text(second_right)
     skill_rows = page.locator("#result-skills tbody tr")
     await expect(skill_rows).to_have_count(2)  # the factory's test has two skills
     counts = [await cell.inner_text() for cell in await skill_rows.locator("td").all()]
