@@ -61,6 +61,9 @@ def test_attempt_report(recruiter_client: tuple[Client, Any], own_test: Test) ->
     assert "2 call(s)" in page
     assert "{'" not in page  # the event log reads as fields, not as a Python dict
     assert "message: Tutor says: What is an index?" in page
+    assert "pass mark 60%" in page
+    assert 'id="print-report"' in page  # printable, or saved as a PDF, with its own stylesheet
+    assert 'report_print.css" media="print"' in page
     assert client.get(reverse("admin:assessments_assessment_change", args=[attempt.pk])).status_code == 200
 
 

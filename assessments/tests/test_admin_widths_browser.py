@@ -54,6 +54,17 @@ async def test_the_results_list_and_the_report_fit_a_laptop_screen(cluster: Clus
     box = await report_link.bounding_box()
     assert box is not None
     assert box["x"] + box["width"] <= WIDTH
+
+    # Printed (or saved as a PDF), the report is the report alone: no admin header, no raw event log.
+    await page.goto(cluster.w2.http_url(f"/admin/assessments/assessment/{assessment_id}/report/"))
+    await page.emulate_media(media="print")
+    await expect(page.locator("#header")).to_be_hidden()
+    await expect(page.locator("#report-events")).to_be_hidden()
+    await expect(page.locator("#report-questions")).to_be_visible()
+    await expect(page.locator(".print-only")).to_contain_text(test.title)
+    pdf = await page.pdf(format="A4")
+    assert pdf.startswith(b"%PDF")
+    (SHOTS / "admin-report.pdf").write_bytes(pdf)
     await context.close()
 
 
