@@ -1,7 +1,7 @@
 """Project-wide fixtures, and the rule for tests that need real services.
 
 Tests marked `postgres`, `redis` or `live` run only when DATABASE_URL / REDIS_URL point at real
-services, and tests marked `realmodel` only where the local model is installed
+services (a `live` test also marked `sqlite_ok` runs with neither, on one worker), and tests marked `realmodel` only where the local model is installed
 (`scripts/local-model ensure`); otherwise they are skipped, except under CI=true where a skipped
 service test fails.
 """
@@ -19,13 +19,18 @@ pytest_plugins = [
 
 
 def _missing_services(item: pytest.Item) -> list[str]:
-    needs_postgres = item.get_closest_marker("postgres") or item.get_closest_marker("live")
-    needs_redis = item.get_closest_marker("redis") or item.get_closest_marker("live")
+    live = item.get_closest_marker("live") and not item.get_closest_marker("sqlite_ok")
+    needs_postgres = item.get_closest_marker("postgres") or live
+    needs_redis = item.get_closest_marker("redis") or live
     missing = []
     if needs_postgres and not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         missing.append("PostgreSQL (DATABASE_URL)")
     if needs_redis and not os.environ.get("REDIS_URL", "").startswith("redis"):
         missing.append("Redis (REDIS_URL)")
+    if item.get_closest_marker("sqlite_ok") and bool(os.environ.get("DATABASE_URL")) != bool(
+        os.environ.get("REDIS_URL")
+    ):
+        missing.append("both DATABASE_URL and REDIS_URL, or neither (a worker and the tests share one layer)")
     from testsupport.local_model import missing_local_model  # a plugin below: imported once it is registered
 
     if model := missing_local_model(item):

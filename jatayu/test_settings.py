@@ -22,3 +22,13 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Threads and live servers in tests must not keep connections open past their work, or the test
 # database cannot be dropped at the end of the session.
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+
+# On SQLite the test database is a file, not memory, so that a live daphne worker (another process) can
+# share it: the browser tests then run with nothing configured, on one worker and the in-memory layer.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    import tempfile
+    from pathlib import Path
+
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": str(Path(tempfile.gettempdir()) / f"test_jatayu_{os.getpid()}.sqlite3")
+    }

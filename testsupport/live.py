@@ -56,6 +56,9 @@ def live_database_url() -> str:
     """DATABASE_URL of the database this test process uses, which pytest-django created."""
     db = connection.settings_dict
     name = db["NAME"]
+    if db["ENGINE"] == "django.db.backends.sqlite3":
+        assert Path(str(name)).name.startswith("test_"), f"live workers must use the test database, not {name!r}"
+        return f"sqlite://{Path(str(name)).resolve()}"
     assert str(name).startswith("test_"), f"live workers must use the test database, not {name!r}"
     userinfo = quote(db.get("USER") or "", safe="")
     if db.get("PASSWORD"):
@@ -69,9 +72,13 @@ def live_database_url() -> str:
 def live_env(**overrides: str) -> dict[str, str]:
     """The environment of a worker or a management command: production settings on the test services."""
     env = dict(os.environ)
+    if not os.environ.get("REDIS_URL"):  # one worker on the in-memory layer (tests marked sqlite_ok)
+        env.pop("REDIS_URL", None)
+        env["CHANNEL_LAYER"] = "memory"
+    else:
+        env["REDIS_URL"] = os.environ["REDIS_URL"]
     env.update(
         DATABASE_URL=live_database_url(),
-        REDIS_URL=os.environ["REDIS_URL"],
         SECRET_KEY=os.environ["SECRET_KEY"],  # jatayu.test_settings puts one there
         DJANGO_SETTINGS_MODULE="jatayu.settings",
         DEBUG="0",
@@ -89,6 +96,8 @@ def live_env(**overrides: str) -> dict[str, str]:
 
 async def channel_layer_flush() -> None:
     """Drop the channel layer's groups and channels left in Redis by earlier tests or runs."""
+    if not os.environ.get("REDIS_URL"):
+        return  # the in-memory layer starts empty with each worker
     client = aioredis.Redis.from_url(os.environ["REDIS_URL"])
     try:
         keys = [key async for key in client.scan_iter(match=CHANNEL_LAYER_KEYS, count=1000)]

@@ -8,7 +8,7 @@ from playwright.async_api import Browser, Response, expect
 
 from testsupport.live import Cluster
 
-pytestmark = [pytest.mark.browser, pytest.mark.live, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.live, pytest.mark.sqlite_ok, pytest.mark.django_db(transaction=True)]
 
 
 async def test_the_api_reference_loads_nothing_from_another_origin(live: Cluster, browser: Browser) -> None:

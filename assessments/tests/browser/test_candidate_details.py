@@ -8,7 +8,7 @@ from playwright.async_api import Browser, expect
 from assessments.tests.browser.resilience import answer_right, started
 from testsupport.live import Cluster
 
-pytestmark = [pytest.mark.browser, pytest.mark.live, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.live, pytest.mark.sqlite_ok, pytest.mark.django_db(transaction=True)]
 
 
 async def test_a_three_minute_test_starts_with_a_calm_timer(live: Cluster, browser: Browser) -> None:

@@ -21,7 +21,7 @@ from assessments.tests.browser.candidate import (
 )
 from testsupport.live import Cluster
 
-pytestmark = [pytest.mark.browser, pytest.mark.live, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.live, pytest.mark.sqlite_ok, pytest.mark.django_db(transaction=True)]
 db = database_sync_to_async
 
 
@@ -213,6 +213,7 @@ async def test_under_feedback_mode_none_answers_move_on_and_no_score_is_shown(li
     assert tab.errors == []
 
 
+@pytest.mark.redis  # the announcement is sent from this process, which reaches the worker over Redis only
 async def test_chat_integrity_events_and_announcements(live: Cluster, browser: Browser) -> None:
     test, candidate = await db(candidate_who_can_sign_in)()
     context = await browser.new_context(viewport={"width": 1000, "height": 800})

@@ -11,7 +11,7 @@ from assessments.tests.browser.candidate import Candidate, candidate_who_can_sig
 from assessments.tests.browser.resilience import started
 from testsupport.live import Cluster
 
-pytestmark = [pytest.mark.browser, pytest.mark.live, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.live, pytest.mark.sqlite_ok, pytest.mark.django_db(transaction=True)]
 
 db = database_sync_to_async
 
