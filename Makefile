@@ -31,7 +31,7 @@ endif
 # and, without REDIS_URL, CHANNEL_LAYER=memory.
 MYPY_SECRET_KEY := mypy-only-not-a-secret-0123456789abcdefghijklmnopqrstuvwxyz
 
-.PHONY: help venv .venv run ai-local migrate seed test lint format typecheck pytest bench clean distclean
+.PHONY: help venv .venv run ai-local migrate seed test lint format typecheck pytest bench screenshots clean distclean
 
 help:
 	@echo "make run        create .venv, install, migrate, seed demo data, serve http://$(BIND):$(PORT)/ (HTTP + WebSocket) with the expiry loop"
@@ -41,6 +41,7 @@ help:
 	@echo "make format     ruff format and ruff check --fix"
 	@echo "make migrate    apply migrations"
 	@echo "make bench      run the benchmarks (benchmarks/), if any"
+	@echo "make screenshots refresh docs/screenshots/ (the README's pictures) from the browser tests"
 	@echo "make clean      remove caches and build leftovers (keeps .venv and db.sqlite3)"
 	@echo "make distclean  clean, and remove .venv and db.sqlite3"
 
@@ -117,6 +118,11 @@ pytest: $(STAMP)
 # Sequential on purpose (also under -j): lint first, then the whole suite.
 test: lint
 	$(run_pytest)
+
+# The README's pictures: taken by the browser tests (Chromium at /usr/bin/chromium); those that need
+# PostgreSQL and Redis (the resilience screens) only when DATABASE_URL and REDIS_URL are set.
+screenshots: $(STAMP)
+	JATAYU_SCREENSHOT_DIR=docs/screenshots $(PY) -m pytest -q -p no:cacheprovider assessments/tests/browser/
 
 format: $(STAMP)
 	$(BIN)/ruff format .
