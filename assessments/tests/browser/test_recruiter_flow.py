@@ -49,7 +49,7 @@ def recruiter_with_results() -> tuple[Test, str]:
         theta = 1.2 if name == "asha" else -0.4
         attempt.ai_state = {"ability": {"overall": {"theta": theta, "se": 0.9, "asked": 3, "correct": attempt.score}}}
         attempt.save(update_fields=["ai_state"])
-        CandidateApplication.objects.filter(pk=attempt.application_id).update(status="invited")
+        CandidateApplication.objects.filter(test=test, candidate=attempt.candidate).update(status="invited")
         if name == "bram":
             attempt.integrity_events.create(kind="paste")
             attempt.responses.filter(position=2).update(time_taken_ms=1500)
