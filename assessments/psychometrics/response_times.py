@@ -1,0 +1,58 @@
+"""Response-time and response-pattern signals. Privacy-light (no camera, nothing from the device): the
+time from a question's being sent to its answer arriving, as the server measures it, minus the
+connection's round trip; and the pattern of right and wrong answers against the Rasch model. Both are
+signals for a recruiter to look closer at, never used to score.
+
+Rapid guess (normative threshold, NT10): a response faster than RAPID_FRACTION of the item's median
+response time. The threshold is bounded: under RAPID_FLOOR_SECONDS is always rapid (nobody reads and
+answers a question that fast), and it is never above RAPID_CEILING_SECONDS (a long item's tenth is
+still a considered answer).
+
+Person fit (lz, Drasgow, Levine and Williams 1985): the standardized log-likelihood of the answers given
+θ̂ and the item difficulties. Near 0 for an ordinary pattern; strongly negative when a candidate misses
+easy items and gets hard ones right (guessing, or knowing some answers in advance). Flagged below LZ_CUTOFF.
+"""
+
+import math
+from collections.abc import Iterable
+
+RAPID_FRACTION = 0.10
+RAPID_FLOOR_SECONDS = 1.5
+RAPID_CEILING_SECONDS = 10.0
+LZ_CUTOFF = -1.96
+LZ_MIN_ITEMS = 5
+
+
+def response_seconds(*, sent_to_received_ms: int, round_trip_ms: int | None) -> float:
+    """The candidate's time on a question: the server's measure less the network's round trip."""
+    return max(0.0, (sent_to_received_ms - (round_trip_ms or 0)) / 1000.0)
+
+
+def rapid_threshold(*, median_seconds: float | None) -> float:
+    if median_seconds is None:
+        return RAPID_FLOOR_SECONDS
+    return min(RAPID_CEILING_SECONDS, max(RAPID_FLOOR_SECONDS, RAPID_FRACTION * median_seconds))
+
+
+def rapid_guess(*, seconds: float, median_seconds: float | None) -> bool:
+    return seconds < rapid_threshold(median_seconds=median_seconds)
+
+
+def person_fit_lz(*, theta: float, responses: Iterable[tuple[float, float]]) -> float | None:
+    """lz of (difficulty, credit) responses at θ; None with fewer than LZ_MIN_ITEMS (too few to judge)."""
+    l0 = expected = variance = 0.0
+    count = 0
+    for difficulty, credit in responses:
+        p = min(max(1.0 / (1.0 + math.exp(-(theta - difficulty))), 1e-9), 1 - 1e-9)
+        log_odds = math.log(p / (1.0 - p))
+        l0 += credit * math.log(p) + (1.0 - credit) * math.log(1.0 - p)
+        expected += p * math.log(p) + (1.0 - p) * math.log(1.0 - p)
+        variance += p * (1.0 - p) * log_odds * log_odds
+        count += 1
+    if count < LZ_MIN_ITEMS or variance <= 0.0:
+        return None
+    return (l0 - expected) / math.sqrt(variance)
+
+
+def misfits(lz: float | None) -> bool:
+    return lz is not None and lz < LZ_CUTOFF
