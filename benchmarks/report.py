@@ -249,7 +249,7 @@ def markdown(run: Run) -> str:
 
 
 # Sections other scripts write (benchmarks/soak.py, gate.py, tutor.py), kept when the suite rewrites the file.
-KEPT_SECTIONS = ("soak", "gate", "tutor")
+KEPT_SECTIONS = ("soak", "gate", "tutor", "cat_simulation")
 
 
 def _markers(name: str) -> tuple[str, str]:

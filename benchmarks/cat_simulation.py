@@ -1,0 +1,257 @@
+"""Proof by simulation of the measurement (issue 15): simulated candidates through the real selection
+(`services.selection.question_pick_next`), the real ability estimate (`ai.ability`) and the real
+calibration, exposure and response-time rules (`assessments.psychometrics`).
+
+    python -m benchmarks.cat_simulation [--candidates 2000] [--items 120] [--seed 7] [--write]
+
+A pool of items with known true difficulties b ~ N(0, 1), whose priors are off by noise with SD 0.7
+logits, as an LLM's labels would be, in two skills of equal weight. Candidates have true θ ~ N(0, 1)
+and answer as the Rasch model says (θ's RMSE and bias are over them, not over the guessers). After each attempt, its responses calibrate the items it saw (with
+the attempt's final θ̂ ± SE); selection uses an item's calibrated difficulty once it is trusted.
+One in ten candidates is a rapid guesser: random answers in 0.5-3 s instead of a lognormal time around
+the item's median. Printed figures, not a timed test; `--write` records them in docs/PERFORMANCE.md.
+The selection's randomesque choice draws from the system's random source, so figures move a little
+from run to run (a few hundredths); the seed fixes the pool, the candidates and their answers.
+"""
+
+import argparse
+import logging
+import math
+import random
+import statistics
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from benchmarks.ai_setup import django_setup
+
+FIXED_LENGTHS = (10, 20, 30)
+SE_TARGET = 0.5  # per skill, as a test's se_target
+MAX_LENGTH = 30
+MAX_EXPOSURE = 0.3
+GUESSER_SHARE = 0.1
+CALIBRATION_POINTS = (50, 200, 1000)
+
+
+@dataclass
+class Figures:
+    fixed: dict[int, tuple[float, float]]  # length: (RMSE, bias)
+    se_rule: tuple[float, float, float]  # RMSE, bias, mean length
+    calibration: dict[int, float]  # responses per item: difficulty RMSE
+    prior_rmse: float
+    exposure_max: float
+    exposure_mean: float
+    false_rapid: float
+    rapid_detected: float
+    lz_honest: float
+    lz_guessers: float
+    seconds: float
+
+
+def simulate(*, candidates: int, items: int, seed: int) -> Figures:
+    django_setup(quiet_below=logging.WARNING)
+    from assessments.ai.ability import ability_estimate
+    from assessments.psychometrics.calibration import ItemEstimate, calibration_update
+    from assessments.psychometrics.exposure import exposure_eligible
+    from assessments.psychometrics.response_times import misfits, person_fit_lz, rapid_guess
+    from assessments.selectors.bank import Bank, Item, SkillInfo
+    from assessments.services.progress import EPOCH, Asked, Progress
+    from assessments.services.selection import question_pick_next
+
+    rng = random.Random(seed)
+    started = time.perf_counter()
+    true_b = {pk: rng.gauss(0, 1) for pk in range(1, items + 1)}
+    estimates = {pk: ItemEstimate.from_prior(b + rng.gauss(0, 0.7)) for pk, b in true_b.items()}
+    median_s = {pk: rng.uniform(20, 60) for pk in true_b}
+    skills = {1: SkillInfo(pk=1, name="A", weight=1.0), 2: SkillInfo(pk=2, name="B", weight=1.0)}
+    skill_of = {pk: 1 + pk % 2 for pk in true_b}
+    shown = dict.fromkeys(true_b, 0)
+    times_seen: dict[int, list[float]] = {pk: [] for pk in true_b}
+
+    class SimItem(Item):
+        """A bank item whose logit is its current estimate (the prior until calibrated and trusted)."""
+
+        @property
+        def logit(self) -> float:
+            return estimates[self.pk].difficulty
+
+    def item(pk: int) -> Item:
+        return SimItem(
+            pk=pk,
+            skill_id=skill_of[pk],
+            prompt="",
+            options=("a", "b", "c", "d"),
+            correct_option=0,
+            explanation="",
+            difficulty="medium",
+            active=True,
+        )
+
+    pool = {pk: item(pk) for pk in true_b}
+    errors: dict[int, list[float]] = {n: [] for n in FIXED_LENGTHS}
+    se_errors: list[float] = []
+    se_lengths: list[int] = []
+    honest_flags = honest_n = guess_flags = guess_n = 0
+    lz_flags = {True: [0, 0], False: [0, 0]}
+    for attempt in range(candidates):
+        theta = rng.gauss(0, 1)
+        guesser = rng.random() < GUESSER_SHARE
+        eligible = exposure_eligible(items=pool, shown=shown, attempts=attempt, max_rate=MAX_EXPOSURE)
+        bank = Bank(
+            test_id=1, version=(1, None), items={pk: pool[pk] for pk in eligible}, skills=skills, voided=frozenset()
+        )
+        progress = Progress()
+        answers: list[tuple[int, float]] = []
+        stopped_at: int | None = None
+        for position in range(1, MAX_LENGTH + 1):
+            pairs = [(pool[pk].logit, bool(y)) for pk, y in answers]
+            overall = ability_estimate(pairs)
+            per_skill = {
+                sid: ability_estimate([(pool[pk].logit, bool(y)) for pk, y in answers if skill_of[pk] == sid])
+                for sid in {skill_of[pk] for pk, _ in answers}
+            }
+            if position - 1 in errors and not guesser:
+                errors[position - 1].append(overall.theta - theta)
+            if (
+                stopped_at is None
+                and set(per_skill) >= set(skills)
+                and all(a.se <= SE_TARGET for a in per_skill.values())
+            ):
+                stopped_at = position - 1
+                if not guesser:
+                    se_errors.append(overall.theta - theta)
+                    se_lengths.append(stopped_at)
+            chosen = question_pick_next(progress=progress, bank=bank, prepared=set(), abilities=(overall, per_skill))
+            if chosen is None:
+                break
+            right = rng.random() < (0.25 if guesser else 1 / (1 + math.exp(-(theta - true_b[chosen.pk]))))
+            seconds = rng.uniform(0.5, 3.0) if guesser else rng.lognormvariate(math.log(median_s[chosen.pk]), 0.5)
+            times_seen[chosen.pk].append(seconds)
+            median = statistics.median(times_seen[chosen.pk])
+            flagged = rapid_guess(seconds=seconds, median_seconds=median if len(times_seen[chosen.pk]) >= 20 else None)
+            if guesser:
+                guess_flags, guess_n = guess_flags + flagged, guess_n + 1
+            else:
+                honest_flags, honest_n = honest_flags + flagged, honest_n + 1
+            progress.items.append(
+                Asked(
+                    question_id=chosen.pk,
+                    response_id=0,
+                    position=position,
+                    option_order=[],
+                    asked_at=EPOCH,
+                    answered=True,
+                    correct=right,
+                )
+            )
+            answers.append((chosen.pk, float(right)))
+            shown[chosen.pk] += 1
+        final = ability_estimate([(pool[pk].logit, bool(y)) for pk, y in answers])
+        if MAX_LENGTH in errors and len(answers) >= MAX_LENGTH and not guesser:
+            errors[MAX_LENGTH].append(final.theta - theta)
+        if stopped_at is None and not guesser:
+            se_errors.append(final.theta - theta)
+            se_lengths.append(len(answers))
+        lz = person_fit_lz(theta=final.theta, responses=[(pool[pk].logit, y) for pk, y in answers])
+        lz_flags[guesser][0] += misfits(lz)
+        lz_flags[guesser][1] += 1
+        if not guesser:  # a guesser's answers say nothing about the items
+            for pk, y in answers:
+                estimates[pk] = calibration_update(item=estimates[pk], theta=final.theta, theta_se=final.se, credit=y)
+
+    rates = [shown[pk] / candidates for pk in pool]
+    return Figures(
+        fixed={n: (_rmse(errs), statistics.fmean(errs)) for n, errs in errors.items() if errs},
+        se_rule=(_rmse(se_errors), statistics.fmean(se_errors), statistics.fmean(se_lengths)),
+        calibration=calibration_study(seed=seed),
+        prior_rmse=_rmse([estimates[pk].prior - true_b[pk] for pk in pool]),
+        exposure_max=max(rates),
+        exposure_mean=statistics.fmean(rates),
+        false_rapid=honest_flags / max(honest_n, 1),
+        rapid_detected=guess_flags / max(guess_n, 1),
+        lz_honest=lz_flags[False][0] / max(lz_flags[False][1], 1),
+        lz_guessers=lz_flags[True][0] / max(lz_flags[True][1], 1),
+        seconds=time.perf_counter() - started,
+    )
+
+
+def calibration_study(*, seed: int, items: int = 200) -> dict[int, float]:
+    """The difficulty error after 50, 200 and 1,000 responses per item: each item answered by candidates
+    θ ~ N(0, 1) whose θ̂ carries the noise of a 20-item test (SE 0.45), from priors off by SD 0.7."""
+    from assessments.psychometrics.calibration import ItemEstimate, calibration_update
+
+    rng = random.Random(seed + 1)
+    squared: dict[int, list[float]] = {n: [] for n in CALIBRATION_POINTS}
+    for _ in range(items):
+        b = rng.gauss(0, 1)
+        estimate = ItemEstimate.from_prior(b + rng.gauss(0, 0.7))
+        for n in range(1, max(CALIBRATION_POINTS) + 1):
+            theta = rng.gauss(0, 1)
+            right = rng.random() < 1 / (1 + math.exp(-(theta - b)))
+            theta_hat = theta + rng.gauss(0, 0.45)
+            estimate = calibration_update(item=estimate, theta=theta_hat, theta_se=0.45, credit=float(right))
+            if n in squared:
+                squared[n].append((estimate.mean - b) ** 2)
+    return {n: math.sqrt(statistics.fmean(values)) for n, values in squared.items()}
+
+
+def _rmse(errors: list[float]) -> float:
+    return math.sqrt(statistics.fmean(e * e for e in errors)) if errors else float("nan")
+
+
+def report(figures: Figures, *, candidates: int, items: int, seed: int) -> str:
+    lines = [
+        f"## CAT simulation ({candidates} candidates, {items} items in 2 skills, seed {seed})",
+        "",
+        f"`python -m benchmarks.cat_simulation --candidates {candidates} --items {items} --seed {seed}`, "
+        f"{datetime.now(UTC):%Y-%m-%d}, {figures.seconds:.0f} s. True θ ~ N(0, 1); item priors off by SD 0.7 "
+        f"(measured {figures.prior_rmse:.2f}); calibration on; maximum exposure {MAX_EXPOSURE}; "
+        f"{GUESSER_SHARE:.0%} rapid guessers.",
+        "",
+        "| θ̂ after | RMSE | bias | goal |",
+        "| --- | --- | --- | --- |",
+    ]
+    for n, (rmse, bias) in figures.fixed.items():
+        lines.append(f"| {n} items | {rmse:.3f} | {bias:+.3f} | {'≤ 0.40' if n == 20 else ''} |")
+    rmse, bias, length = figures.se_rule
+    lines += [
+        f"| SE rule (every skill ≤ {SE_TARGET}) | {rmse:.3f} | {bias:+.3f} | mean length {length:.1f} |",
+        "",
+        "| item difficulty after | RMSE | goal |",
+        "| --- | --- | --- |",
+        *(
+            f"| {n} responses | {value:.3f} | {'≤ 0.30' if n == 200 else ''} |"
+            for n, value in figures.calibration.items()
+        ),
+        "",
+        f"Exposure: maximum {figures.exposure_max:.3f} (goal ≤ {MAX_EXPOSURE + 0.02:.2f}), mean {figures.exposure_mean:.3f}.",
+        f"Rapid guesses: {figures.false_rapid:.2%} of honest responses flagged (goal ≤ 2%), "
+        f"{figures.rapid_detected:.1%} of guessers' responses detected (goal ≥ 80%).",
+        f"Person fit (lz < -1.96): {figures.lz_honest:.1%} of honest candidates flagged, {figures.lz_guessers:.1%} of guessers.",
+        "",
+        f"For scale: under the Rasch model an item gives at most 0.25 of information, so even 20 perfectly "
+        f"targeted items leave a posterior SD of 1 / sqrt(1 + 20 * 0.25) = {1 / math.sqrt(6):.3f}: the 0.40 goal at "
+        "20 items is at that bound, and would need a 2PL with discriminations above 1.",
+    ]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--candidates", type=int, default=2000)
+    parser.add_argument("--items", type=int, default=120)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--write", action="store_true", help="record the figures in docs/PERFORMANCE.md")
+    args = parser.parse_args()
+    figures = simulate(candidates=args.candidates, items=args.items, seed=args.seed)
+    text = report(figures, candidates=args.candidates, items=args.items, seed=args.seed)
+    print(text)
+    if args.write:
+        from benchmarks.report import section_write
+
+        section_write("cat_simulation", text, Path(__file__).resolve().parents[1] / "docs" / "PERFORMANCE.md")
+
+
+if __name__ == "__main__":
+    main()
