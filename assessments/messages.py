@@ -65,6 +65,14 @@ class QuestionSnapshot(Strict):
     skill: str
     difficulty: str
     time_remaining_seconds: int
+    # "multiple": several options are correct, answered with `selected_options`; `scoring` then says
+    # how the test scores it ("all_or_nothing" or "partial").
+    kind: str = "single"
+    scoring: str | None = None
+
+
+# A score: a whole number, or with partial credit a number to two decimals (`models.score_number`).
+Score = int | float
 
 
 class AssessmentSnapshot(Strict):
@@ -85,7 +93,7 @@ class AssessmentSnapshot(Strict):
     announcements: list["Announcement"] = Field(default_factory=list)
     chat: list["ChatEntry"] = Field(default_factory=list)
     # The score so far, as `progress_update` gives it: absent when the feedback mode is `none`.
-    score: int | None = None
+    score: Score | None = None
 
 
 class AuthSuccess(Strict):
@@ -121,8 +129,10 @@ class AssessmentStarted(Strict):
 class AnswerFeedback(Strict):
     question_id: int
     accepted: Literal[True]
-    correct: bool | None = None
+    correct: bool | None = None  # full credit
+    credit: float | None = None  # a multiple question's share earned, 0 to 1
     correct_option: int | None = None
+    correct_options: list[int] | None = None  # a multiple question's key, as served
     explanation: str | None = None
 
 
@@ -131,14 +141,14 @@ class ProgressUpdate(Strict):
     total: int
     percentage_complete: float
     time_remaining_seconds: int
-    score: int | None = None
+    score: Score | None = None
 
 
 class AssessmentCompleted(Strict):
     assessment_id: int
     status: str
     reason: str
-    score: int | None = None
+    score: Score | None = None
     max_score: int | None = None
     percentage_score: float | None = None
     passed: bool | None = None
@@ -223,7 +233,7 @@ def server_message(
 
 
 # Messages whose optional fields are left out, not sent as null, when the feedback mode withholds them.
-_OPTIONAL_FIELDS_OMITTED = {"answer_feedback", "progress_update", "assessment_completed", "error"}
+_OPTIONAL_FIELDS_OMITTED = {"question", "answer_feedback", "progress_update", "assessment_completed", "error"}
 
 
 def error_message(code: str, message: str, *, ref: str | None = None, retry_after: int | None = None) -> dict[str, Any]:

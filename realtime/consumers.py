@@ -217,9 +217,7 @@ class AssessmentConsumer(FramedJsonConsumer):
 
     async def on_submit_answer(self, data: msg.Strict, ref: str | None) -> None:
         answer = cast(p.SubmitAnswerData, data)
-        await self._run(
-            answers.answer_submit, ref, question_id=answer.question_id, selected_option=answer.selected_option
-        )
+        await self._run(answers.answer_submit, ref, **answer.model_dump())  # question_id, selected_option(s)
 
     async def on_complete_assessment(self, data: msg.Strict, ref: str | None) -> None:
         await self._run(attempts.assessment_complete, ref)

@@ -8,7 +8,7 @@ Every message has one typed model; undeclared fields are refused (`extra="forbid
 from enum import IntEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, Field, ValidationError
+from pydantic import AfterValidator, Field, ValidationError, model_validator
 
 from assessments.messages import ErrorCode, Strict
 
@@ -84,10 +84,22 @@ class StartAssessmentData(Strict):
     test_id: Id | None = None
 
 
+Choice = Annotated[int, Field(ge=-INT_MAX, le=INT_MAX)] | Annotated[Text, Field(max_length=2000)]
+
+
 class SubmitAnswerData(Strict):
     question_id: Id
     # The index of the option as served, or the option's exact text. Out of range → invalid_option.
-    selected_option: Annotated[int, Field(ge=-INT_MAX, le=INT_MAX)] | Annotated[Text, Field(max_length=2000)]
+    # A single question takes `selected_option`; a multiple one `selected_options`, every option chosen.
+    # The wrong one for the question (or an empty list, or an option twice) → invalid_option.
+    selected_option: Choice | None = None
+    selected_options: list[Choice] | None = Field(default=None, max_length=20)
+
+    @model_validator(mode="after")
+    def _one_answer(self) -> "SubmitAnswerData":
+        if (self.selected_option is None) == (self.selected_options is None):
+            raise ValueError("send selected_option or selected_options, not both or neither")
+        return self
 
 
 class ChatMessageData(Strict):

@@ -69,7 +69,7 @@ class QuestionInline(admin.StackedInline):
     formset = QuestionInlineFormSet
     verbose_name = "bank question"
     verbose_name_plural = "question bank"
-    fields = ("skill", "prompt", *OPTION_FIELDS, "key", "explanation", "difficulty", "active")
+    fields = ("skill", "prompt", *OPTION_FIELDS, "kind", "key", "keys", "explanation", "difficulty", "active")
     extra = 0
     show_change_link = True
     classes = ("collapse",)

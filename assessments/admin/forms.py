@@ -22,8 +22,9 @@ LOCKED_HELP = "Locked: candidates have answered this question. Change the key or
 MAX_OPTIONS = 6
 OPTION_FIELDS = [f"option_{i + 1}" for i in range(MAX_OPTIONS)]
 # The form's own fields, and the model field each one writes.
-FORM_TO_MODEL = {**dict.fromkeys(OPTION_FIELDS, "options"), "key": "correct_option"}
-MODEL_TO_FORM = {"options": "option_1", "correct_option": "key"}
+FORM_TO_MODEL = {**dict.fromkeys(OPTION_FIELDS, "options"), "key": "correct_option", "keys": "correct_options"}
+MODEL_TO_FORM = {"options": "option_1", "correct_option": "key", "correct_options": "keys"}
+OPTION_CHOICES = [(i, f"Option {i + 1}") for i in range(MAX_OPTIONS)]
 
 
 def _option_field(number: int) -> forms.CharField:
@@ -38,23 +39,38 @@ def _option_field(number: int) -> forms.CharField:
 
 class QuestionForm(forms.ModelForm):
     """One field per option and a radio button for the right one, stored as the options list and the
-    key's index. Once a question has been answered its options and key are locked (served option
+    key's index; a question with several correct options ticks each of them instead (at least two, and
+    one left wrong). Once a question has been answered its options and key are locked (served option
     orders and scores depend on them): a key change goes through Regrade. A void question stays
     inactive."""
 
     option_1, option_2, option_3, option_4, option_5, option_6 = (_option_field(n) for n in range(1, 7))
     key = forms.TypedChoiceField(
         label="Correct option",
-        choices=[(i, f"Option {i + 1}") for i in range(MAX_OPTIONS)],
+        choices=OPTION_CHOICES,
         coerce=int,
+        required=False,
+        empty_value=None,
         widget=forms.RadioSelect,
-        help_text="The one right answer. Candidates see the options in a shuffled order.",
+        help_text="One correct option: the right answer. Candidates see the options in a shuffled order.",
+    )
+    keys = forms.TypedMultipleChoiceField(
+        label="Correct options",
+        choices=OPTION_CHOICES,
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Several correct options: tick every right answer (at least two, and leave at least one "
+        "wrong). The test's multi-select scoring says whether a partly right answer earns part of the marks.",
     )
 
     class Meta:
         model = Question
-        fields = ("test", "skill", "prompt", "explanation", "difficulty", "active")
+        fields = ("test", "skill", "prompt", "kind", "explanation", "difficulty", "active")
+        widgets = {"kind": forms.RadioSelect}
+        labels = {"kind": "Answer type"}
         help_texts = {
+            "kind": "One correct option (fill in Correct option), or several (tick them under Correct options).",
             "prompt": "The question as the candidate reads it, with no hint of the answer.",
             "explanation": "Why the right option is right: shown to candidates only when the test's feedback is Full.",
             "difficulty": "How hard it is meant to be; the adaptive order asks easier or harder ones from it.",
@@ -63,19 +79,24 @@ class QuestionForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if "kind" in self.fields:
+            self.fields["kind"].required = False  # left out (an older page, the bank inline): one correct option
         options = list(self.instance.options or []) if self.instance.pk else []
         for name, text in zip(OPTION_FIELDS, options, strict=False):
             self.initial.setdefault(name, text)
         if self.instance.pk:
             self.initial.setdefault("key", self.instance.correct_option)
+            if self.instance.kind == Question.Kind.MULTIPLE:
+                self.initial.setdefault("keys", list(self.instance.key))
         if self.instance.pk is None:
             return
         if self.instance.responses.exists():
-            for name in [*OPTION_FIELDS, "key"]:
+            for name in [*OPTION_FIELDS, "key", "keys", "kind"]:
                 if name in self.fields:
                     self.fields[name].disabled = True
-            if "key" in self.fields:
-                self.fields["key"].help_text = LOCKED_HELP
+            for name in ("key", "keys"):
+                if name in self.fields:
+                    self.fields[name].help_text = LOCKED_HELP
         if "active" in self.fields and question_is_void(question=self.instance):
             self.fields["active"].disabled = True
             self.fields["active"].help_text = "This question is void and is never asked again."
@@ -88,6 +109,8 @@ class QuestionForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
+        if "kind" in self.fields and not cleaned.get("kind"):
+            cleaned["kind"] = self.instance.kind or Question.Kind.SINGLE
         if "option_1" in self.fields:
             self._options_clean(cleaned)
         try:
@@ -114,12 +137,26 @@ class QuestionForm(forms.ModelForm):
         filled = [text for text in texts if text]
         if texts[: len(filled)] != filled:
             raise forms.ValidationError("Fill the options in order, with no empty one between two others.")
+        if (cleaned.get("kind") or self.instance.kind) == Question.Kind.MULTIPLE:
+            self._keys_clean(cleaned, filled)
+            return
         key = cleaned.get("key")
         if key is None or key >= len(filled):
             self.add_error("key", "Pick the correct option among the ones filled in.")
             return
-        cleaned["options"], cleaned["correct_option"] = filled, key
-        self.instance.options, self.instance.correct_option = filled, key
+        cleaned["options"], cleaned["correct_option"], cleaned["correct_options"] = filled, key, []
+        self.instance.options, self.instance.correct_option, self.instance.correct_options = filled, key, []
+
+    def _keys_clean(self, cleaned: dict[str, Any], filled: list[str]) -> None:
+        keys = sorted(set(cleaned.get("keys") or []))
+        if any(key >= len(filled) for key in keys):
+            self.add_error("keys", "Tick correct options only among the ones filled in.")
+            return
+        if len(keys) < 2 or len(keys) >= len(filled):
+            self.add_error("keys", "Tick at least two correct options, and leave at least one wrong.")
+            return
+        cleaned["options"], cleaned["correct_options"], cleaned["correct_option"] = filled, keys, keys[0]
+        self.instance.options, self.instance.correct_options, self.instance.correct_option = filled, keys, keys[0]
 
 
 class TestForm(forms.ModelForm):
@@ -131,6 +168,7 @@ class TestForm(forms.ModelForm):
         fields = list(AdminTestFields.__annotations__)  # exactly what `blueprint_update` writes
         labels = {
             "se_target": "Stop early at precision",
+            "multi_select_scoring": "Scoring of questions with several correct options",
             "requires_application": "Invited candidates only",
             "pass_percentage": "Pass mark (%)",
         }
@@ -155,8 +193,22 @@ class TestForm(forms.ModelForm):
                 "Optional. End an attempt early once every skill's ability estimate is this precise (its standard "
                 "error, e.g. 0.5; smaller needs more questions). Empty: always ask all the questions."
             ),
+            "multi_select_scoring": (
+                "All or nothing: a question with several correct options earns its mark only when exactly the "
+                "correct options are chosen. Partial credit: with k correct options, each right option chosen "
+                "earns 1/k of the question and each wrong one chosen takes 1/k away, never below 0."
+            ),
             "created_by": "The recruiter who owns the test and sees its results.",
         }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if "multi_select_scoring" in self.fields:
+            self.fields["multi_select_scoring"].required = False  # left out: the test's rule stays as it is
+
+    def clean_multi_select_scoring(self) -> str:
+        chosen = self.cleaned_data.get("multi_select_scoring")
+        return str(chosen or self.instance.multi_select_scoring or Test.MultiSelectScoring.ALL_OR_NOTHING)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -275,6 +327,13 @@ class RegradeForm(forms.Form):
     new_correct_option = forms.TypedChoiceField(
         coerce=int, required=False, empty_value=None, label="New key", help_text="Only for a key change."
     )
+    new_correct_options = forms.TypedMultipleChoiceField(
+        coerce=int,
+        required=False,
+        label="New correct options",
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Only for a key change of a question with several correct options: tick every right one.",
+    )
     reason = forms.CharField(
         required=False,
         max_length=1000,
@@ -291,9 +350,20 @@ class RegradeForm(forms.Form):
             for i, text in enumerate(options)
         ]
         self.fields["new_correct_option"].choices = choices  # type: ignore[attr-defined]
+        self.multiple = question.kind == Question.Kind.MULTIPLE
+        if self.multiple:
+            del self.fields["new_correct_option"]
+            self.fields["new_correct_options"].choices = [  # type: ignore[attr-defined]
+                (i, f"{i}: {text}{' (now correct)' if i in question.key else ''}") for i, text in enumerate(options)
+            ]
+        else:
+            del self.fields["new_correct_options"]
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        if cleaned.get("action") == QuestionRegrade.Action.REKEY and cleaned.get("new_correct_option") is None:
+        rekey = cleaned.get("action") == QuestionRegrade.Action.REKEY
+        if rekey and self.multiple and not cleaned.get("new_correct_options"):
+            self.add_error("new_correct_options", "Tick the new correct options.")
+        elif rekey and not self.multiple and cleaned.get("new_correct_option") is None:
             self.add_error("new_correct_option", "Choose the new key.")
         return cleaned

@@ -31,6 +31,8 @@ def question_added(*, test: Test, question: Question) -> Question:
         explanation=question.explanation,
         difficulty=question.difficulty,
         active=question.active,
+        kind=question.kind,
+        correct_options=list(question.key) if question.kind == Question.Kind.MULTIPLE else [],
     )
 
 
@@ -69,7 +71,9 @@ class QuestionAdmin(RecruiterScopedAdmin):
         "skill",
         "prompt",
         *OPTION_FIELDS,
+        "kind",
         "key",
+        "keys",
         "correct_answer",
         "explanation",
         "difficulty",
@@ -139,10 +143,10 @@ class QuestionAdmin(RecruiterScopedAdmin):
     @admin.display(description="correct answer")
     def correct_answer(self, obj: Question) -> str:
         options = obj.option_list
-        index = obj.correct_option
-        if index is None or not 0 <= index < len(options):
+        if obj.correct_option is None:
             return "-"
-        return str(options[index])
+        texts = [str(options[index]) for index in obj.key if 0 <= index < len(options)]
+        return " · ".join(texts) if texts else "-"
 
     @admin.display(description="void", boolean=True, ordering="_void")
     def void(self, obj: Question) -> bool:
@@ -183,6 +187,7 @@ def regrade_view(model_admin: admin.ModelAdmin, request: HttpRequest, object_id:
                         question=question,
                         action=data["action"],
                         new_correct_option=data.get("new_correct_option"),
+                        new_correct_options=data.get("new_correct_options") or None,
                         reason=data.get("reason", ""),
                         by=request.user,  # type: ignore[arg-type]
                     )
@@ -198,7 +203,10 @@ def regrade_view(model_admin: admin.ModelAdmin, request: HttpRequest, object_id:
                     )
                     return HttpResponseRedirect(reverse("admin:assessments_question_regrade", args=[question.pk]))
                 plan = question_regrade_plan(
-                    question=question, action=data["action"], new_correct_option=data.get("new_correct_option")
+                    question=question,
+                    action=data["action"],
+                    new_correct_option=data.get("new_correct_option"),
+                    new_correct_options=data.get("new_correct_options") or None,
                 )
             except ApplicationError as exc:
                 form.add_error(None, exc.message)

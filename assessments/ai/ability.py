@@ -35,14 +35,18 @@ def p_correct(theta: float, difficulty: float) -> float:
     return 1.0 / (1.0 + math.exp(-(theta - difficulty)))
 
 
-def ability_estimate(answers: Iterable[tuple[float, bool]]) -> Ability:
-    """EAP θ and its SE from (item difficulty, answered correctly) pairs.
+def ability_estimate(answers: Iterable[tuple[float, bool | float]]) -> Ability:
+    """EAP θ and its SE from (item difficulty, outcome) pairs.
+
+    The outcome y is True/1 for a right answer, False/0 for a wrong one, or the partial credit in
+    between of a multiple-choice answer, taken as a fractional response: its log-likelihood is
+    y·log p + (1 - y)·log(1 - p), which is valid for any y in [0, 1]. `correct` counts full credit only.
 
     Items of the same difficulty and outcome contribute the same likelihood, so the posterior is
     built from each distinct pair's log-likelihood on the grid (cached) times its count: the cost
     stays flat however many answers there are.
     """
-    counts = Counter((float(difficulty), bool(correct)) for difficulty, correct in answers)
+    counts = Counter((float(difficulty), min(max(float(y), 0.0), 1.0)) for difficulty, y in answers)
     log_posterior = list(LOG_PRIOR)
     for (difficulty, correct), n in counts.items():
         for i, value in enumerate(_log_likelihood(difficulty, correct)):
@@ -53,15 +57,19 @@ def ability_estimate(answers: Iterable[tuple[float, bool]]) -> Ability:
     mean = sum(t * w for t, w in zip(GRID, posterior, strict=True)) / total
     variance = sum((t - mean) ** 2 * w for t, w in zip(GRID, posterior, strict=True)) / total
     asked = sum(counts.values())
-    correct_count = sum(n for (_, correct), n in counts.items() if correct)
+    correct_count = sum(n for (_, y), n in counts.items() if y >= 1.0)
     return Ability(theta=mean, se=math.sqrt(max(variance, 0.0)), asked=asked, correct=correct_count)
 
 
 @functools.lru_cache(maxsize=1024)
-def _log_likelihood(difficulty: float, correct: bool) -> tuple[float, ...]:
-    """log P(outcome | θ) at each grid point, for one item difficulty."""
-    sign = 1.0 if correct else -1.0
-    return tuple(-math.log1p(math.exp(-sign * (t - difficulty))) for t in GRID)
+def _log_likelihood(difficulty: float, y: float) -> tuple[float, ...]:
+    """log P(outcome | θ) at each grid point, for one item difficulty and an outcome y in [0, 1]."""
+    if y in (0.0, 1.0):
+        sign = 1.0 if y else -1.0
+        return tuple(-math.log1p(math.exp(-sign * (t - difficulty))) for t in GRID)
+    return tuple(
+        -y * math.log1p(math.exp(-(t - difficulty))) - (1.0 - y) * math.log1p(math.exp(t - difficulty)) for t in GRID
+    )
 
 
 def difficulty_logit(difficulty: str) -> float:

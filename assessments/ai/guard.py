@@ -19,6 +19,7 @@ import codecs
 import itertools
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import unquote
 
@@ -321,9 +322,18 @@ def _option(index: int, text: str, count: int) -> _Option:
 class AnswerGuard:
     """Checks replies about one question, whose options are shown in this order."""
 
-    def __init__(self, *, options: list[str], correct_index: int, question_prompt: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        options: list[str],
+        correct_index: int,
+        question_prompt: str | None = None,
+        other_keys: Sequence[int] = (),
+    ) -> None:
         self.options = [_option(i, option, len(options)) for i, option in enumerate(options)]
         self.key = self.options[correct_index]
+        # A question with several correct options: each of them is as much the key as `key` is.
+        self.keys = [self.key, *(self.options[i] for i in other_keys if i != correct_index)]
         # Restating the question on screen gives nothing away ("Which option is right for case 2?").
         self.question = canonical(question_prompt).strip() if question_prompt else ""
 
@@ -335,9 +345,9 @@ class AnswerGuard:
         return any(self._points(reply, option, complete=complete) for option in self.options)
 
     def leaks(self, reply: str) -> bool:
-        """Does the reply point at the correct option, or at every other one (which names it just the same)?"""
-        others = [option for option in self.options if option is not self.key]
-        return self._points(reply, self.key, complete=True) or (
+        """Does the reply point at a correct option, or at every other one (which names them just the same)?"""
+        others = [option for option in self.options if all(option is not key for key in self.keys)]
+        return any(self._points(reply, key, complete=True) for key in self.keys) or (
             bool(others) and all(self._points(reply, o, complete=True) for o in others)
         )
 

@@ -35,6 +35,8 @@ class ChatTurn:
     # Set instead when the attempt on this connection turned out to be past its deadline: the
     # `assessment_completed` to send; no tutor runs and nothing of the message is stored.
     ended: dict[str, Any] | None = None
+    # A question with several correct options: the served indices of the others besides `correct_index`.
+    other_keys: tuple[int, ...] = ()
 
 
 def _releasable(starts: list[int], *, length: int, holdback: int) -> int:
@@ -69,7 +71,10 @@ async def tutor_reply(
     guard = None
     if turn.correct_index is not None:
         guard = AnswerGuard(
-            options=turn.options, correct_index=turn.correct_index, question_prompt=turn.context.question_prompt
+            options=turn.options,
+            correct_index=turn.correct_index,
+            question_prompt=turn.context.question_prompt,
+            other_keys=turn.other_keys,
         )
     judge = getattr(tutor, "judge", None) if guard is not None else None
     if judge is not None and guard is not None:
@@ -142,6 +147,7 @@ async def _judged(
         return REFUSAL, False
     if verdict.reveals:
         key = turn.correct_index if turn.correct_index is not None else -1
-        return REFUSAL, verdict.gives_away(key=key, options=len(turn.options))
+        keys = (key, *turn.other_keys)
+        return REFUSAL, any(verdict.gives_away(key=k, options=len(turn.options)) for k in keys)
     await on_chunk(text)
     return text, False

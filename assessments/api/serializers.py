@@ -4,7 +4,7 @@ from typing import Any, cast
 
 from rest_framework import serializers
 
-from assessments.models import Assessment, Difficulty, Question, Skill, Test
+from assessments.models import Assessment, Difficulty, Question, Skill, Test, score_number
 from assessments.selectors.access import blueprint_window_state
 from assessments.selectors.visibility import candidate_result_fields, candidate_skill_breakdown
 from assessments.services.blueprints import TEST_FIELD_NAMES, QuestionSpec, SkillSpec, TestFields
@@ -21,6 +21,13 @@ class ErrorSerializer(serializers.Serializer[Any]):
         required=False,
         help_text="For validation errors: messages by dotted field path, e.g. `questions.1.options`.",
     )
+
+
+class ScoreSerializerField(serializers.FloatField):
+    """A score: a whole number as an int (3), partial credit to two decimals (2.67)."""
+
+    def to_representation(self, value: Any) -> Any:
+        return score_number(value)
 
 
 class LogoutSerializer(serializers.Serializer[Any]):
@@ -200,7 +207,9 @@ class QuestionSerializer(serializers.ModelSerializer[Question]):
             "skill_id",
             "prompt",
             "options",
+            "kind",
             "correct_option",
+            "correct_options",
             "explanation",
             "difficulty",
             "source",
@@ -245,6 +254,7 @@ RESULT_FIELDS = [
 
 class ResultSerializer(serializers.ModelSerializer[Assessment]):
     candidate = serializers.CharField(source="candidate.username", read_only=True)
+    score = ScoreSerializerField(read_only=True, help_text="With partial credit, to two decimals.")
     attempt = serializers.IntegerField(source="attempt_number", read_only=True)
     ability = serializers.SerializerMethodField(
         help_text="θ and its SE overall and per skill (with asked/correct counts); JSON only, not in the CSV."
@@ -296,7 +306,7 @@ class MyAssessmentSerializer(serializers.ModelSerializer[Assessment]):
 
     test_title = serializers.CharField(source="test.title", read_only=True)
     attempt = serializers.IntegerField(source="attempt_number", read_only=True)
-    score = serializers.IntegerField(read_only=True, required=False)
+    score = ScoreSerializerField(read_only=True, required=False, help_text="With partial credit, to two decimals.")
     max_score = serializers.IntegerField(read_only=True, required=False)
     percentage_score = serializers.FloatField(read_only=True, required=False, allow_null=True)
     passed = serializers.BooleanField(read_only=True, required=False, allow_null=True)

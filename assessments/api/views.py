@@ -348,9 +348,9 @@ REVIEW_SCHEMA = inline_serializer(
         "feedback_mode": drf_serializers.CharField(),
         "questions": drf_serializers.ListField(
             child=drf_serializers.DictField(),
-            help_text="In the order asked: position, prompt, options (as served), chosen (index or null), "
-            "correct (null if unanswered), void; under `full` also key (index) and explanation. Empty under "
-            "`none` and while the attempt runs.",
+            help_text="In the order asked: position, prompt, options (as served), chosen (the indices chosen), "
+            "correct (full credit; null if unanswered), credit (0 to 1), void; under `full` also key (the "
+            "correct indices) and explanation. Empty under `none` and while the attempt runs.",
         ),
     },
 )

@@ -8,7 +8,7 @@ from assessments.models.attempts import (
     IntegrityEvent,
     Response,
 )
-from assessments.models.base import Difficulty, KeepsServiceFields
+from assessments.models.base import Difficulty, KeepsServiceFields, ScoreField, score_number
 from assessments.models.blueprints import Question, QuestionRegrade, Skill, Test, TestAnnouncement
 from assessments.models.sessions import CandidateSession, SignInLink, TokenVersion
 
@@ -24,9 +24,11 @@ __all__ = [
     "Question",
     "QuestionRegrade",
     "Response",
+    "ScoreField",
     "SignInLink",
     "Skill",
     "Test",
     "TestAnnouncement",
     "TokenVersion",
+    "score_number",
 ]

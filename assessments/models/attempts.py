@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from assessments.models.base import KeepsServiceFields
+from assessments.models.base import KeepsServiceFields, ScoreField
 from assessments.models.blueprints import Question, Test
 
 
@@ -69,7 +69,8 @@ class Assessment(KeepsServiceFields):
     deadline_at = models.DateTimeField()
     ended_at = models.DateTimeField(null=True, blank=True)
     end_reason = models.CharField(max_length=50, blank=True)
-    score = models.PositiveIntegerField(default=0)
+    # The sum of the answers' credit (`scoring`), to two decimals: whole unless a test gives partial credit.
+    score = ScoreField(default=0)
     max_score = models.PositiveIntegerField(default=0)
     percentage_score = models.FloatField(null=True, blank=True)
     passed = models.BooleanField(null=True, blank=True)
@@ -111,7 +112,11 @@ class Response(models.Model):
     asked_at = models.DateTimeField()
     answered_at = models.DateTimeField(null=True, blank=True)
     selected_option = models.PositiveSmallIntegerField(null=True, blank=True)  # index in question.options
-    is_correct = models.BooleanField(null=True, blank=True)
+    # A multiple-choice question's answer: every option index chosen (selected_option: the lowest).
+    selected_options = models.JSONField(null=True, blank=True)
+    is_correct = models.BooleanField(null=True, blank=True)  # full credit
+    # The share of the question earned, 0 to 1 (`scoring.question_credit`); null until answered.
+    credit = models.FloatField(null=True, blank=True)
     time_taken_ms = models.PositiveIntegerField(null=True, blank=True)
     # NULL, not "", when absent: the unique constraint below applies only to ids a client sent.
     client_msg_id = models.CharField(max_length=100, null=True, blank=True)  # noqa: DJ001

@@ -27,6 +27,23 @@ class KeepsServiceFields(models.Model):
         super().save(*args, **kwargs)
 
 
+def score_number(value: float) -> float:
+    """A score as readers show it: rounded to two decimals, and a whole number as an int ("3", not "3.0")."""
+    rounded = round(float(value), 2)
+    return int(rounded) if rounded.is_integer() else rounded
+
+
+class ScoreField(models.FloatField):
+    """A score that may hold partial credit; a whole score reads back as an int, so it renders as before."""
+
+    def from_db_value(self, value: float | None, expression: Any, connection: Any) -> float | None:
+        return None if value is None else score_number(value)
+
+    def to_python(self, value: Any) -> float | None:
+        number = super().to_python(value)
+        return None if number is None else score_number(number)
+
+
 class Difficulty(models.TextChoices):
     EASY = "easy", "Easy"
     MEDIUM = "medium", "Medium"

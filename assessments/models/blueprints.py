@@ -21,6 +21,10 @@ class Test(KeepsServiceFields):
         CORRECTNESS = "correctness", "Correctness"
         FULL = "full", "Full"
 
+    class MultiSelectScoring(models.TextChoices):
+        ALL_OR_NOTHING = "all_or_nothing", "All or nothing"
+        PARTIAL = "partial", "Partial credit"
+
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True)
     job_description = models.TextField(blank=True)
@@ -32,6 +36,10 @@ class Test(KeepsServiceFields):
     pass_percentage = models.FloatField(default=60.0)
     feedback_mode = models.CharField(max_length=20, choices=FeedbackMode.choices, default=FeedbackMode.CORRECTNESS)
     requires_application = models.BooleanField(default=True)
+    # How a question with several correct options is scored (`scoring.question_credit`).
+    multi_select_scoring = models.CharField(
+        max_length=20, choices=MultiSelectScoring.choices, default=MultiSelectScoring.ALL_OR_NOTHING
+    )
     # Adaptive stopping: end early once every skill's ability estimate has at most this standard error.
     se_target = models.FloatField(null=True, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True)
@@ -95,13 +103,21 @@ class Question(models.Model):
         BANK = "bank", "Bank"
         GENERATED = "generated", "Generated"
 
+    class Kind(models.TextChoices):
+        SINGLE = "single", "One correct option"
+        MULTIPLE = "multiple", "Several correct options"
+
     test = models.ForeignKey(Test, on_delete=models.CASCADE, related_name="questions")
     # RESTRICT: a skill with questions is never deleted on its own (the API refuses it as skill_has_questions);
     # deleting the whole test still takes both.
     skill = models.ForeignKey(Skill, on_delete=models.RESTRICT, related_name="questions")
     prompt = models.TextField()
     options = models.JSONField()
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.SINGLE)
+    # The key: `correct_option` for a single question. A multiple one lists every correct index in
+    # `correct_options`, and `correct_option` holds the lowest of them (so every reader of one key holds).
     correct_option = models.PositiveSmallIntegerField()
+    correct_options = models.JSONField(default=list, blank=True)
     explanation = models.TextField(blank=True)
     difficulty = models.CharField(max_length=10, choices=Difficulty.choices, default=Difficulty.MEDIUM)
     source = models.CharField(max_length=20, choices=Source.choices, default=Source.BANK)
@@ -120,6 +136,13 @@ class Question(models.Model):
         return self.prompt[:80]
 
     @property
+    def key(self) -> tuple[int, ...]:
+        """Every correct option index, in order: one for a single question."""
+        if self.kind == self.Kind.MULTIPLE and isinstance(self.correct_options, list):
+            return tuple(sorted(self.correct_options))
+        return (self.correct_option,)
+
+    @property
     def option_list(self) -> list[str]:
         """The options, or none when the JSON holds something else (`clean` refuses that on save)."""
         return list(self.options) if isinstance(self.options, list) else []
@@ -134,10 +157,32 @@ class Question(models.Model):
             raise ValidationError({"options": "a question needs 2 to 6 options."})
         if len({o.strip().casefold() for o in options}) != len(options):
             raise ValidationError({"options": "options must be unique."})
+        if self.kind == self.Kind.MULTIPLE:
+            self._clean_multiple(options)
+        elif self.correct_options:
+            raise ValidationError({"correct_options": "only a multiple-choice question lists several correct options."})
         if self.correct_option is None or not 0 <= self.correct_option < len(options):
             raise ValidationError({"correct_option": f"correct_option must be between 0 and {len(options) - 1}."})
         if self.skill_id and self.test_id and self.skill.test_id != self.test_id:
             raise ValidationError({"skill": "the skill belongs to another test."})
+
+    def _clean_multiple(self, options: list[str]) -> None:
+        """At least two correct options and at least one wrong one; `correct_option` becomes the lowest."""
+        chosen = self.correct_options
+        if (
+            not isinstance(chosen, list)
+            or not all(isinstance(i, int) and not isinstance(i, bool) and 0 <= i < len(options) for i in chosen)
+            or len(set(chosen)) != len(chosen)
+        ):
+            raise ValidationError(
+                {"correct_options": f"correct_options must be distinct option indices from 0 to {len(options) - 1}."}
+            )
+        if len(chosen) < 2 or len(chosen) >= len(options):
+            raise ValidationError(
+                {"correct_options": "a multiple-choice question needs at least two correct options and one wrong one."}
+            )
+        self.correct_options = sorted(chosen)
+        self.correct_option = self.correct_options[0]
 
 
 class QuestionRegrade(models.Model):

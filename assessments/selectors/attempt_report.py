@@ -25,8 +25,8 @@ class AskedQuestion:
     response: Response
     prompt: str
     options: list[ServedOption]
-    chosen_text: str | None
-    key_text: str | None
+    chosen_text: str | None  # the options chosen, joined with " · " when there are several
+    key_text: str | None  # the correct options, the same way
     void: bool
 
 
@@ -45,12 +45,14 @@ def _asked(response: Response, served: dict[str, Any] | None, voided: set[int]) 
         sent = served.get("options")
         if isinstance(sent, list) and len(sent) == len(order):
             texts = [str(t) for t in sent]
+    picked = set(response.selected_options or []) or {response.selected_option}
     rows = [
-        ServedOption(index=i, text=text, chosen=i == response.selected_option, key=i == question.correct_option)
+        ServedOption(index=i, text=text, chosen=i in picked, key=i in question.key)
         for i, text in zip(order, texts, strict=True)
     ]
-    chosen = next((o.text for o in rows if o.chosen), None)
-    key = next((o.text for o in rows if o.key), None)
+    # A question with several correct options: every option chosen, and every correct one, in served order.
+    chosen = " · ".join(o.text for o in rows if o.chosen) or None
+    key = " · ".join(o.text for o in rows if o.key) or None
     return AskedQuestion(
         response=response, prompt=prompt, options=rows, chosen_text=chosen, key_text=key, void=question.pk in voided
     )

@@ -23,6 +23,13 @@ class Item:
     explanation: str
     difficulty: str
     active: bool
+    kind: str = Question.Kind.SINGLE
+    correct_options: tuple[int, ...] = ()  # a multiple question's correct option indices
+
+    @property
+    def key(self) -> tuple[int, ...]:
+        """Every correct option index: `correct_option` alone for a single question."""
+        return self.correct_options if self.kind == Question.Kind.MULTIPLE else (self.correct_option,)
 
     @property
     def logit(self) -> float:
@@ -76,6 +83,8 @@ def _bank_load(*, test_id: int, version: tuple[int, object]) -> Bank:
             explanation=q.explanation,
             difficulty=q.difficulty,
             active=q.active,
+            kind=q.kind,
+            correct_options=q.key if q.kind == Question.Kind.MULTIPLE else (),
         )
         for q in Question.objects.filter(test_id=test_id).order_by("pk")
     }

@@ -50,7 +50,7 @@ class ComparedAttempt:
     candidate: str
     attempt: int
     status: str
-    score: int
+    score: float
     max_score: int
     percentage_score: float | None
     passed: bool | None

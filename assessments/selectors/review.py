@@ -22,12 +22,13 @@ def candidate_review(*, assessment: Assessment) -> dict[str, Any]:
                 "position": asked.response.position,
                 "prompt": asked.prompt,
                 "options": [option.text for option in asked.options],
-                "chosen": next((n for n, option in enumerate(asked.options) if option.chosen), None),
+                "chosen": [n for n, option in enumerate(asked.options) if option.chosen],
                 "correct": bool(asked.response.is_correct) if answered else None,
+                "credit": asked.response.credit if answered else None,
                 "void": asked.void,
                 **(
                     {
-                        "key": next((n for n, option in enumerate(asked.options) if option.key), None),
+                        "key": [n for n, option in enumerate(asked.options) if option.key],
                         "explanation": asked.response.question.explanation,
                     }
                     if full

@@ -6,6 +6,7 @@ cached bank supply everything else; a replayed answer reads its logged events in
 """
 
 from datetime import datetime
+from typing import Any
 
 from django.db import transaction
 
@@ -13,8 +14,8 @@ from assessments import clock
 from assessments import messages as msg
 from assessments.clock import seconds_left
 from assessments.errors import ApplicationError
-from assessments.models import Assessment, Test
-from assessments.scoring import counts_in_score
+from assessments.models import Assessment, Question, Test
+from assessments.scoring import is_full_credit, question_credit, running_score
 from assessments.selectors.bank import Bank, Item, bank_for
 from assessments.services.attempts import (
     FINAL_FIELDS,
@@ -31,18 +32,41 @@ from assessments.services.progress import Asked, Progress, progress_keep, progre
 from assessments.services.selection import Abilities, attempt_abilities
 from assessments.services.statements import attempt_save, response_answer
 
+Choice = int | str
 
-def _served_index(*, item: Item, asked: Asked, selected: int | str) -> int:
-    served = [item.options[i] for i in asked.option_order]
+
+def _served_index(*, served: list[str], selected: Choice, field: str) -> int:
     if isinstance(selected, int):
         if not 0 <= selected < len(served):
-            raise ApplicationError(
-                msg.ErrorCode.INVALID_OPTION, f"selected_option must be between 0 and {len(served) - 1}."
-            )
+            raise ApplicationError(msg.ErrorCode.INVALID_OPTION, f"{field} must be between 0 and {len(served) - 1}.")
         return selected
     if selected in served:
         return served.index(selected)
-    raise ApplicationError(msg.ErrorCode.INVALID_OPTION, "selected_option matches none of this question's options.")
+    raise ApplicationError(msg.ErrorCode.INVALID_OPTION, f"{field} matches none of this question's options.")
+
+
+def _chosen(
+    *, item: Item, asked: Asked, selected_option: Choice | None, selected_options: list[Choice] | None
+) -> list[int]:
+    """The options chosen, as indices into the item's options: one for a single question, one or more
+    (each once) for a multiple one. The wrong shape for the question is `invalid_option`."""
+    served = [item.options[i] for i in asked.option_order]
+    if item.kind != Question.Kind.MULTIPLE:
+        if selected_option is None or selected_options is not None:
+            raise ApplicationError(
+                msg.ErrorCode.INVALID_OPTION, "This question takes one answer: send selected_option."
+            )
+        return [asked.option_order[_served_index(served=served, selected=selected_option, field="selected_option")]]
+    if selected_options is None or selected_option is not None:
+        raise ApplicationError(
+            msg.ErrorCode.INVALID_OPTION, "This question takes several answers: send selected_options, a list."
+        )
+    if not selected_options:
+        raise ApplicationError(msg.ErrorCode.INVALID_OPTION, "selected_options must name at least one option.")
+    indices = [_served_index(served=served, selected=choice, field="selected_options") for choice in selected_options]
+    if len(set(indices)) != len(indices):
+        raise ApplicationError(msg.ErrorCode.INVALID_OPTION, "selected_options names an option more than once.")
+    return sorted(asked.option_order[i] for i in indices)
 
 
 def _ability_update(*, assessment: Assessment, abilities: Abilities, bank: Bank) -> bool:
@@ -64,19 +88,29 @@ class _ReadTooEarly(Exception):
     disagrees with the responses. Rolled back and run once more, reading the state from the rows."""
 
 
-def answer_submit(*, conn: Connection, question_id: int, selected_option: int | str, ref: str | None = None) -> Outcome:
-    """Record an answer once. A repeat (same id, or a question already answered) gets the original outcome."""
+def answer_submit(
+    *,
+    conn: Connection,
+    question_id: int,
+    selected_option: Choice | None = None,
+    selected_options: list[Choice] | None = None,
+    ref: str | None = None,
+) -> Outcome:
+    """Record an answer once. A repeat (same id, or a question already answered) gets the original outcome.
+
+    A single question takes `selected_option`, a multiple one `selected_options`: served indices or
+    option texts.
+    """
+    answer = {"selected_option": selected_option, "selected_options": selected_options}
     try:
-        return _answer_submit(conn=conn, question_id=question_id, selected_option=selected_option, ref=ref)
+        return _answer_submit(conn=conn, question_id=question_id, answer=answer, ref=ref)
     except _ReadTooEarly:
-        return _answer_submit(
-            conn=conn, question_id=question_id, selected_option=selected_option, ref=ref, rebuild=True
-        )
+        return _answer_submit(conn=conn, question_id=question_id, answer=answer, ref=ref, rebuild=True)
 
 
 @transaction.atomic
 def _answer_submit(
-    *, conn: Connection, question_id: int, selected_option: int | str, ref: str | None, rebuild: bool = False
+    *, conn: Connection, question_id: int, answer: dict[str, Any], ref: str | None, rebuild: bool = False
 ) -> Outcome:
     now = clock.now()
     assessment = attempt_latest_locked(conn=conn)
@@ -102,26 +136,38 @@ def _answer_submit(
 
     bank = bank_for(test=assessment.test)
     item = bank.items[question_id]
-    selected = asked.option_order[_served_index(item=item, asked=asked, selected=selected_option)]
-    _answer_record(asked=asked, progress=progress, selected=selected, item=item, ref=ref, now=now)
-    if counts_in_score(question_id=question_id, correct=asked.correct, voided=bank.voided):
-        assessment.score += 1
+    chosen = _chosen(item=item, asked=asked, **answer)
+    credit = question_credit(
+        kind=item.kind, correct=item.key, chosen=chosen, policy=assessment.test.multi_select_scoring
+    )
+    _answer_record(asked=asked, progress=progress, chosen=chosen, credit=credit, item=item, ref=ref, now=now)
+    assessment.score = running_score(credit=progress.credit(), voided=bank.voided)
     return _after_answer(assessment=assessment, progress=progress, bank=bank, item=item, asked=asked, now=now, ref=ref)
 
 
 def _answer_record(
-    *, asked: Asked, progress: Progress, selected: int, item: Item, ref: str | None, now: datetime
+    *,
+    asked: Asked,
+    progress: Progress,
+    chosen: list[int],
+    credit: float,
+    item: Item,
+    ref: str | None,
+    now: datetime,
 ) -> None:
     """Mark the response answered (one UPDATE) and the working state with it."""
     # An id the client already used for another answer is not stored twice (the unique index would
     # refuse the answer); the answer is still recorded, and replayed by its question.
     kept_ref = ref if ref and not progress.ref_taken(ref) else None
-    asked.answered, asked.correct, asked.ref = True, selected == item.correct_option, kept_ref
+    asked.answered, asked.correct, asked.credit, asked.ref = True, is_full_credit(credit), credit, kept_ref
+    multiple = item.kind == Question.Kind.MULTIPLE
     recorded = response_answer(
         response_id=asked.response_id,
         values={
-            "selected_option": selected,
+            "selected_option": chosen[0],  # a multiple answer's lowest: readers of one choice still see one
+            "selected_options": chosen if multiple else None,
             "is_correct": asked.correct,
+            "credit": credit,
             "answered_at": now,
             "time_taken_ms": int((now - asked.asked_at).total_seconds() * 1000),
             "client_msg_id": kept_ref,
@@ -144,10 +190,15 @@ def _after_answer(
     """Feedback, progress, and the next question or the result: logged in one insert, saved in one update."""
     mode = assessment.test.feedback_mode
     feedback = msg.AnswerFeedback(question_id=item.pk, accepted=True)
+    multiple = item.kind == Question.Kind.MULTIPLE
     if mode in (Test.FeedbackMode.CORRECTNESS, Test.FeedbackMode.FULL):
         feedback.correct = asked.correct
+        feedback.credit = asked.earned if multiple else None
     if mode == Test.FeedbackMode.FULL:
-        feedback.correct_option = asked.option_order.index(item.correct_option)
+        if multiple:
+            feedback.correct_options = sorted(asked.option_order.index(i) for i in item.key)
+        else:
+            feedback.correct_option = asked.option_order.index(item.correct_option)
         feedback.explanation = item.explanation
     answered = progress.answered
     abilities = attempt_abilities(progress=progress, bank=bank)

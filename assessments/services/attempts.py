@@ -141,7 +141,7 @@ def finalize(
     progress = progress_of(assessment=assessment)
     scored = attempt_score(
         asked=[a.question_id for a in progress.items],
-        correct=[a.question_id for a in progress.items if a.answered and a.correct],
+        credit=progress.credit(),
         max_before_voids=assessment.max_score,
         voided=bank_for(test=assessment.test).voided,
         pass_percentage=assessment.test.pass_percentage,

@@ -364,8 +364,9 @@ def bank_import(*, test: Test, parsed: ParsedBank, dry_run: bool) -> ImportRepor
 
 
 def _bank(test: Test) -> list[Question]:
-    """The active bank questions, skill by skill: what a file carries (retired and void ones stay out)."""
-    bank = Question.objects.filter(test=test, source=Question.Source.BANK, active=True)
+    """The active single-answer bank questions, skill by skill: what a file carries. Retired and void
+    ones stay out, and so do multi-select ones, whose several keys neither format here can hold yet."""
+    bank = Question.objects.filter(test=test, source=Question.Source.BANK, active=True, kind=Question.Kind.SINGLE)
     return list(bank.select_related("skill").order_by("skill__order", "skill_id", "id"))
 
 

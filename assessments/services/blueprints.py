@@ -48,9 +48,11 @@ TEST_FIELD_NAMES: frozenset[str] = frozenset(TestFields.__annotations__)
 
 
 class AdminTestFields(TestFields, total=False):
-    """What the admin may write besides: the precision target, and (superusers) the owner."""
+    """What the admin may write besides: the precision target, how questions with several correct
+    options are scored, and (superusers) the owner."""
 
     se_target: float | None
+    multi_select_scoring: str
     created_by: User
 
 
@@ -69,6 +71,9 @@ class QuestionSpec:
     correct_option: int
     explanation: str = ""
     difficulty: str = Difficulty.MEDIUM
+    # A question with several correct options lists them all (`correct_option` is then its lowest).
+    kind: str = Question.Kind.SINGLE
+    correct_options: tuple[int, ...] = ()
 
 
 def _prefixed(exc: ValidationError, prefix: str) -> ValidationError:
@@ -150,6 +155,8 @@ def _question_build(*, test: Test, skills_by_name: Mapping[str, Skill], spec: Qu
         explanation=spec.explanation,
         difficulty=spec.difficulty,
         source=Question.Source.BANK,
+        kind=spec.kind,
+        correct_options=sorted(spec.correct_options),
     )
     question.full_clean()
     return question
@@ -290,15 +297,20 @@ def question_create(
     explanation: str = "",
     difficulty: str = Difficulty.MEDIUM,
     active: bool = True,
+    kind: str = Question.Kind.SINGLE,
+    correct_options: Sequence[int] = (),
 ) -> Question:
-    """Add one bank question to `test`, under its skill named `skill`."""
+    """Add one bank question to `test`, under its skill named `skill`; a `multiple` one with every
+    correct option in `correct_options` (at least two, and at least one option left wrong)."""
     spec = QuestionSpec(
         skill=skill,
         prompt=prompt,
         options=list(options),
-        correct_option=correct_option,
+        correct_option=min(correct_options) if kind == Question.Kind.MULTIPLE and correct_options else correct_option,
         explanation=explanation,
         difficulty=difficulty,
+        kind=kind,
+        correct_options=tuple(correct_options),
     )
     skills_by_name = {s.name: s for s in test.skills.all()}
     question = _question_build(test=test, skills_by_name=skills_by_name, spec=spec)
@@ -311,7 +323,11 @@ COPY_PREFIX = "Copy of "
 
 
 # Every setting a recruiter may write but the title and status, and the adaptive stopping rule.
-_COPIED_TEST_FIELDS = (*(f for f in TestFields.__annotations__ if f not in {"title", "status"}), "se_target")
+_COPIED_TEST_FIELDS = (
+    *(f for f in TestFields.__annotations__ if f not in {"title", "status"}),
+    "se_target",
+    "multi_select_scoring",
+)
 
 
 @transaction.atomic
@@ -340,6 +356,8 @@ def blueprint_duplicate(*, test: Test, by: User) -> Test:
             prompt=q.prompt,
             options=list(q.options),
             correct_option=q.correct_option,
+            kind=q.kind,
+            correct_options=list(q.correct_options),
             explanation=q.explanation,
             difficulty=q.difficulty,
             source=Question.Source.BANK,

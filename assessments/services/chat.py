@@ -17,7 +17,7 @@ from assessments.ai.providers import TutorContext, Usage
 from assessments.ai.tutoring import ChatTurn
 from assessments.errors import ApplicationError
 from assessments.models import Assessment, ChatMessage, Response, Test
-from assessments.selectors.bank import bank_for
+from assessments.selectors.bank import Item, bank_for
 from assessments.services.attempts import (
     Connection,
     attempt_epoch_check,
@@ -92,7 +92,14 @@ def chat_begin(*, conn: Connection, message: str, question_id: int | None = None
         options=served,
         correct_index=current.option_order.index(item.correct_option),
         assessment_id=assessment.pk,
+        other_keys=_other_keys(item=item, order=current.option_order),
     )
+
+
+def _other_keys(*, item: Item, order: list[int]) -> tuple[int, ...]:
+    """A question with several correct options: the served indices of those besides `correct_option`,
+    which the guard treats as the key just the same."""
+    return tuple(order.index(i) for i in item.key if i != item.correct_option)
 
 
 def _answered_turn(*, assessment: Assessment, response: Response) -> ChatTurn:
@@ -107,9 +114,10 @@ def _answered_turn(*, assessment: Assessment, response: Response) -> ChatTurn:
     key = response.option_order.index(item.correct_option)
     mode = assessment.test.feedback_mode
     if mode == Test.FeedbackMode.FULL:
+        correct = ", ".join(f'"{served[response.option_order.index(i)]}"' for i in item.key)
         told = (
-            f"The candidate has answered this question, and the feedback on screen shows the correct option, "
-            f'"{served[key]}", and why: {item.explanation} You may explain it.'
+            f"The candidate has answered this question, and the feedback on screen shows the correct "
+            f"option{'s' if len(item.key) > 1 else ''}, {correct}, and why: {item.explanation} You may explain it."
         )
     elif mode == Test.FeedbackMode.CORRECTNESS:
         told = (
@@ -126,7 +134,13 @@ def _answered_turn(*, assessment: Assessment, response: Response) -> ChatTurn:
         answered=told,
     )
     correct_index = None if mode == Test.FeedbackMode.FULL else key
-    return ChatTurn(context=context, options=served, correct_index=correct_index, assessment_id=assessment.pk)
+    return ChatTurn(
+        context=context,
+        options=served,
+        correct_index=correct_index,
+        assessment_id=assessment.pk,
+        other_keys=() if correct_index is None else _other_keys(item=item, order=response.option_order),
+    )
 
 
 def _general_chat_store(*, user: User, message: str) -> None:

@@ -78,10 +78,14 @@ def preparation_plan(*, assessment_id: int) -> PreparationPlan | None:
     asked = Counter(assessment.responses.values_list("question__skill_id", flat=True))
     skill_id = skill_most_behind(weights={pk: s.weight for pk, s in skills.items()}, asked=asked, eligible=set(skills))
     answered = [
-        (difficulty_logit(r.question.difficulty), bool(r.is_correct), r.question.skill_id)
+        (
+            difficulty_logit(r.question.difficulty),
+            r.credit if r.credit is not None else float(bool(r.is_correct)),
+            r.question.skill_id,
+        )
         for r in assessment.responses.filter(answered_at__isnull=False).select_related("question")
     ]
-    in_skill = (
+    in_skill: list[tuple[float, bool | float]] = (
         [(d, c) for d, c, sid in answered if sid == skill_id]
         if any(sid == skill_id for *_, sid in answered)
         else [(d, c) for d, c, _ in answered]

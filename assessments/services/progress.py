@@ -29,10 +29,21 @@ class Asked:
     answered: bool = False
     correct: bool | None = None
     ref: str | None = None  # the client id the answer came with, as stored on the response
+    credit: float | None = None  # what the answer earned (`scoring.question_credit`)
 
-    # Stored as a short list, not a dict: the state is rewritten with every answer.
+    @property
+    def earned(self) -> float:
+        """The answer's credit: 1 or 0 for state kept before partial credit existed."""
+        if self.credit is not None:
+            return self.credit
+        return 1.0 if self.correct else 0.0
+
+    # Stored as a short list, not a dict: the state is rewritten with every answer. The credit is
+    # stored only when it is partial; a right answer earned 1, a wrong one 0.
     def as_json(self) -> list[Any]:
-        answer = None if not self.answered else [self.correct, self.ref]
+        answer: list[Any] | None = None if not self.answered else [self.correct, self.ref]
+        if answer is not None and self.earned != (1.0 if self.correct else 0.0):
+            answer.append(self.earned)
         asked_us = (self.asked_at - EPOCH) // MICROSECOND
         return [self.question_id, self.response_id, self.position, self.option_order, asked_us, answer]
 
@@ -48,6 +59,7 @@ class Asked:
             answered=answer is not None,
             correct=answer[0] if answer is not None else None,
             ref=answer[1] if answer is not None else None,
+            credit=None if answer is None else answer[2] if len(answer) > 2 else 1.0 if answer[0] else 0.0,
         )
 
 
@@ -70,6 +82,10 @@ class Progress:
 
     def find(self, question_id: int) -> Asked | None:
         return next((item for item in self.items if item.question_id == question_id), None)
+
+    def credit(self) -> dict[int, float]:
+        """What each answered question earned, by question id."""
+        return {item.question_id: item.earned for item in self.items if item.answered}
 
     def ref_taken(self, ref: str) -> bool:
         return any(item.ref == ref for item in self.items)
@@ -94,7 +110,15 @@ def progress_of(*, assessment: Assessment) -> Progress:
 
 def _progress_rebuild(*, assessment: Assessment) -> Progress:
     responses = assessment.responses.order_by("position").values_list(
-        "question_id", "pk", "position", "option_order", "asked_at", "answered_at", "is_correct", "client_msg_id"
+        "question_id",
+        "pk",
+        "position",
+        "option_order",
+        "asked_at",
+        "answered_at",
+        "is_correct",
+        "client_msg_id",
+        "credit",
     )
     items = [
         Asked(
@@ -106,8 +130,9 @@ def _progress_rebuild(*, assessment: Assessment) -> Progress:
             answered=answered_at is not None,
             correct=correct,
             ref=ref,
+            credit=credit if credit is not None or answered_at is None else 1.0 if correct else 0.0,
         )
-        for question_id, pk, position, order, asked_at, answered_at, correct, ref in responses
+        for question_id, pk, position, order, asked_at, answered_at, correct, ref, credit in responses
     ]
     chat = assessment.chat_messages.filter(role=ChatMessage.Role.CANDIDATE).count()
     return Progress(items=items, chat=chat)

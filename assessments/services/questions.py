@@ -17,7 +17,7 @@ from assessments.models import Question, QuestionRegrade, Response
 from assessments.selectors.regrades import question_is_void
 from assessments.services.bank_versions import bank_changed
 
-LOCKED_WHEN_ANSWERED = ("options", "correct_option")
+LOCKED_WHEN_ANSWERED = ("options", "correct_option", "kind", "correct_options")
 
 
 def _answered(question: Question) -> bool:

@@ -2,8 +2,8 @@
 
 A question may be *voided* (it then counts neither in the score nor in the max_score of any attempt
 that saw it, and is never asked again) or given a new *key*; either way every finished attempt that
-saw it is re-scored from its responses: score = answered non-void responses whose choice matches
-the (new) key; max_score = the attempt's max_score before any regrade minus the void questions it
+saw it is re-scored from its responses: score = the credit (`scoring.question_credit`, under the
+test's multi-select policy) of its answered non-void responses against the (new) key; max_score = the attempt's max_score before any regrade minus the void questions it
 was asked; percentage and passed as at the end of an attempt. Attempts still running are skipped
 and listed: the new key already applies to the answers they give from now on, and a later
 `rescore` (the same page) brings their final scores in line once they have ended. The dry run
@@ -27,7 +27,7 @@ from assessments.models import (
     Response,
     Skill,
 )
-from assessments.scoring import attempt_score
+from assessments.scoring import attempt_score, is_full_credit, question_credit
 from assessments.selectors.regrades import blueprint_voided_question_ids, question_is_void
 
 logger = logging.getLogger(__name__)
@@ -40,8 +40,8 @@ class AttemptRescore:
     assessment_id: int
     candidate: str
     attempt_number: int
-    old_score: int
-    new_score: int
+    old_score: float
+    new_score: float
     old_max_score: int
     new_max_score: int
     old_percentage: float | None
@@ -85,6 +85,7 @@ class RegradePlan:
     new_correct_option: int | None
     rescores: list[AttemptRescore]
     skipped: list[int]  # running attempts that saw the question
+    new_correct_options: list[int] | None = None
 
     @property
     def changed(self) -> list[AttemptRescore]:
@@ -96,7 +97,7 @@ class _Scored:
     """An attempt's recomputed state: the rescore, and what to write when applied."""
 
     rescore: AttemptRescore
-    correctness: dict[int, bool | None]  # response id -> is_correct, for the responses that change
+    correctness: dict[int, tuple[bool, float]]  # response id -> (is_correct, credit), for those that change
     original_max_score: int
     ability: dict[str, Any] | None
 
@@ -105,34 +106,38 @@ def _attempt_score(
     *,
     assessment: Assessment,
     responses: Iterable[Response],
-    keys: Mapping[int, int],
+    keys: Mapping[int, tuple[int, ...]],
     voided: set[int],
     pass_percentage: float,
+    policy: str,
     skill_names: Mapping[int, str],
 ) -> _Scored:
     regrade_state = assessment.ai_state.get("regrade", {})
     original_max = int(regrade_state.get("original_max_score", assessment.max_score))
     asked: list[int] = []
-    right: list[int] = []
-    correctness: dict[int, bool | None] = {}
-    overall: list[tuple[float, bool]] = []
-    per_skill: dict[int, list[tuple[float, bool]]] = {}
+    earned: dict[int, float] = {}
+    correctness: dict[int, tuple[bool, float]] = {}
+    overall: list[tuple[float, bool | float]] = []
+    per_skill: dict[int, list[tuple[float, bool | float]]] = {}
     for response in responses:
         question = response.question
         asked.append(question.pk)
         if response.selected_option is None:
             continue
-        correct = response.selected_option == keys.get(question.pk, question.correct_option)
-        if correct != response.is_correct:
-            correctness[response.pk] = correct
-        if correct:
-            right.append(question.pk)
+        chosen = response.selected_options if response.selected_options is not None else [response.selected_option]
+        credit = question_credit(
+            kind=question.kind, correct=keys.get(question.pk, question.key), chosen=chosen, policy=policy
+        )
+        correct = is_full_credit(credit)
+        if (correct, credit) != (response.is_correct, response.credit):
+            correctness[response.pk] = (correct, credit)
+        earned[question.pk] = credit
         if question.pk not in voided:
-            pair = (difficulty_logit(question.difficulty), correct)
+            pair: tuple[float, bool | float] = (difficulty_logit(question.difficulty), credit)
             overall.append(pair)
             per_skill.setdefault(question.skill_id, []).append(pair)
     scored = attempt_score(
-        asked=asked, correct=right, max_before_voids=original_max, voided=voided, pass_percentage=pass_percentage
+        asked=asked, credit=earned, max_before_voids=original_max, voided=voided, pass_percentage=pass_percentage
     )
     ability = None
     if "ability" in assessment.ai_state:
@@ -160,14 +165,18 @@ def _attempt_score(
     return _Scored(rescore=rescore, correctness=correctness, original_max_score=original_max, ability=ability)
 
 
-def _regrade_check(*, question: Question, action: str, new_correct_option: int | None) -> None:
+def _regrade_check(
+    *, question: Question, action: str, new_correct_option: int | None, new_correct_options: list[int] | None
+) -> None:
     if action not in QuestionRegrade.Action.values:
         raise ApplicationError(BackOfficeCode.INVALID_ACTION, f"Unknown regrade action {action!r}.")
     if question_is_void(question=question) and action != QuestionRegrade.Action.RESCORE:
         raise ApplicationError(
             BackOfficeCode.QUESTION_VOID, "This question is already void; only a re-score is possible."
         )
-    if action == QuestionRegrade.Action.REKEY:
+    if action == QuestionRegrade.Action.REKEY and question.kind == Question.Kind.MULTIPLE:
+        _new_keys_check(question=question, new_correct_options=new_correct_options)
+    elif action == QuestionRegrade.Action.REKEY:
         options = question.option_list
         if new_correct_option is None or not 0 <= new_correct_option < len(options):
             raise ApplicationError(
@@ -177,18 +186,36 @@ def _regrade_check(*, question: Question, action: str, new_correct_option: int |
             raise ApplicationError(BackOfficeCode.SAME_KEY, "That is already the key of this question.")
 
 
+def _new_keys_check(*, question: Question, new_correct_options: list[int] | None) -> None:
+    """A multiple question's new key: at least two options and one left wrong, none twice, a change."""
+    count = len(question.option_list)
+    chosen = new_correct_options or []
+    if not (2 <= len(set(chosen)) == len(chosen) < count and all(0 <= i < count for i in chosen)):
+        raise ApplicationError(
+            BackOfficeCode.INVALID_KEY,
+            f"The new key must be two or more distinct option indices between 0 and {count - 1}, one left wrong.",
+        )
+    if tuple(sorted(chosen)) == question.key:
+        raise ApplicationError(BackOfficeCode.SAME_KEY, "That is already the key of this question.")
+
+
+def _new_key(
+    *, question: Question, action: str, new_correct_option: int | None, new_correct_options: list[int] | None
+) -> dict[int, tuple[int, ...]]:
+    if action != QuestionRegrade.Action.REKEY:
+        return {}
+    if question.kind == Question.Kind.MULTIPLE and new_correct_options:
+        return {question.pk: tuple(sorted(new_correct_options))}
+    return {question.pk: (new_correct_option,)} if new_correct_option is not None else {}
+
+
 def _regrade_compute(
-    *, question: Question, action: str, new_correct_option: int | None, lock: bool
+    *, question: Question, action: str, keys: Mapping[int, tuple[int, ...]], lock: bool
 ) -> tuple[list[tuple[Assessment, _Scored]], list[int]]:
     test = question.test
     voided = blueprint_voided_question_ids(test_id=test.pk)
     if action == QuestionRegrade.Action.VOID:
         voided.add(question.pk)
-    keys = (
-        {question.pk: new_correct_option}
-        if action == QuestionRegrade.Action.REKEY and new_correct_option is not None
-        else {}
-    )
     seen_by = Response.objects.filter(question=question).values("assessment_id")
     seen = Assessment.objects.filter(pk__in=seen_by).order_by("started_at", "id")
     # Running attempts are left alone, and not locked: answers must not wait behind a long regrade.
@@ -209,6 +236,7 @@ def _regrade_compute(
                     keys=keys,
                     voided=voided,
                     pass_percentage=test.pass_percentage,
+                    policy=test.multi_select_scoring,
                     skill_names=skill_names,
                 ),
             )
@@ -216,16 +244,38 @@ def _regrade_compute(
     return scored, skipped
 
 
-def question_regrade_plan(*, question: Question, action: str, new_correct_option: int | None = None) -> RegradePlan:
-    """The dry run: every finished attempt that saw `question`, with its scores now and after the regrade."""
-    _regrade_check(question=question, action=action, new_correct_option=new_correct_option)
+def question_regrade_plan(
+    *,
+    question: Question,
+    action: str,
+    new_correct_option: int | None = None,
+    new_correct_options: list[int] | None = None,
+) -> RegradePlan:
+    """The dry run: every finished attempt that saw `question`, with its scores now and after the regrade.
+
+    A multiple question's key change names every new correct option in `new_correct_options`."""
+    _regrade_check(
+        question=question,
+        action=action,
+        new_correct_option=new_correct_option,
+        new_correct_options=new_correct_options,
+    )
     scored, skipped = _regrade_compute(
-        question=question, action=action, new_correct_option=new_correct_option, lock=False
+        question=question,
+        action=action,
+        keys=_new_key(
+            question=question,
+            action=action,
+            new_correct_option=new_correct_option,
+            new_correct_options=new_correct_options,
+        ),
+        lock=False,
     )
     return RegradePlan(
         question=question,
         action=action,
         new_correct_option=new_correct_option,
+        new_correct_options=new_correct_options,
         rescores=[s.rescore for _, s in scored],
         skipped=skipped,
     )
@@ -238,28 +288,43 @@ def question_regrade_apply(
     action: str,
     by: User | None,
     new_correct_option: int | None = None,
+    new_correct_options: list[int] | None = None,
     reason: str = "",
 ) -> QuestionRegrade:
     """Void `question`, change its key, or only re-score; re-score every finished attempt that saw it."""
     question = Question.objects.select_for_update().select_related("test").get(pk=question.pk)
-    _regrade_check(question=question, action=action, new_correct_option=new_correct_option)
+    _regrade_check(
+        question=question,
+        action=action,
+        new_correct_option=new_correct_option,
+        new_correct_options=new_correct_options,
+    )
+    keys = _new_key(
+        question=question,
+        action=action,
+        new_correct_option=new_correct_option,
+        new_correct_options=new_correct_options,
+    )
     old_key = question.correct_option
-    if action == QuestionRegrade.Action.REKEY and new_correct_option is not None:
+    if action == QuestionRegrade.Action.REKEY and question.kind == Question.Kind.MULTIPLE:
+        # The audit keeps the lowest correct index; the whole key is the question's, as it now is.
+        question.correct_options = sorted(new_correct_options or [])
+        question.full_clean()
+        question.save(update_fields=["correct_options", "correct_option"])
+    elif action == QuestionRegrade.Action.REKEY and new_correct_option is not None:
         question.correct_option = new_correct_option
         question.full_clean()
         question.save(update_fields=["correct_option"])
     elif action == QuestionRegrade.Action.VOID:
         question.active = False
         question.save(update_fields=["active"])
-    scored, skipped = _regrade_compute(
-        question=question, action=action, new_correct_option=new_correct_option, lock=True
-    )
+    scored, skipped = _regrade_compute(question=question, action=action, keys=keys, lock=True)
     voided = blueprint_voided_question_ids(test_id=question.test_id)
     if action == QuestionRegrade.Action.VOID:
         voided.add(question.pk)
     for assessment, result in scored:
-        for response_id, correct in result.correctness.items():
-            Response.objects.filter(pk=response_id).update(is_correct=correct)
+        for response_id, (correct, credit) in result.correctness.items():
+            Response.objects.filter(pk=response_id).update(is_correct=correct, credit=credit)
         rescore = result.rescore
         assessment.score = rescore.new_score
         assessment.max_score = rescore.new_max_score

@@ -18,14 +18,15 @@ CLOSEST_FEW = 3
 
 
 def attempt_abilities(*, progress: Progress, bank: Bank) -> "Abilities":
-    """Overall and per-skill (by skill id) ability estimates from the attempt's answers so far."""
-    overall: list[tuple[float, bool]] = []
-    per_skill: dict[int, list[tuple[float, bool]]] = defaultdict(list)
+    """Overall and per-skill (by skill id) ability estimates from the attempt's answers so far; a
+    partly right answer counts as the fractional response its credit is (`ai.ability`)."""
+    overall: list[tuple[float, bool | float]] = []
+    per_skill: dict[int, list[tuple[float, bool | float]]] = defaultdict(list)
     for asked in progress.items:
         item = bank.items.get(asked.question_id)
         if not asked.answered or item is None:
             continue
-        pair = (item.logit, bool(asked.correct))
+        pair: tuple[float, bool | float] = (item.logit, asked.earned)
         overall.append(pair)
         per_skill[item.skill_id].append(pair)
     return ability_estimate(overall), {sid: ability_estimate(pairs) for sid, pairs in per_skill.items()}

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from assessments import messages as msg
 from assessments.clock import seconds_left
-from assessments.models import Assessment, Test
+from assessments.models import Assessment, Question, Test
 from assessments.selectors.bank import Bank, bank_for
 from assessments.selectors.visibility import candidate_result_fields
 from assessments.services.progress import Asked, Progress, progress_of
@@ -20,6 +20,7 @@ SNAPSHOT_ANNOUNCEMENTS = 10
 def question_payload(*, assessment: Assessment, asked: Asked, bank: Bank, now: datetime) -> msg.QuestionSnapshot:
     """The question as the candidate sees it: shuffled options, no key, no explanation."""
     item = bank.items[asked.question_id]
+    multiple = item.kind == Question.Kind.MULTIPLE
     return msg.QuestionSnapshot(
         question_id=item.pk,
         position=asked.position,
@@ -29,6 +30,8 @@ def question_payload(*, assessment: Assessment, asked: Asked, bank: Bank, now: d
         skill=bank.skills[item.skill_id].name,
         difficulty=item.difficulty,
         time_remaining_seconds=seconds_left(deadline=assessment.deadline_at, now=now),
+        kind=Question.Kind.MULTIPLE if multiple else Question.Kind.SINGLE,
+        scoring=assessment.test.multi_select_scoring if multiple else None,
     )
 
 

@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 from rest_framework.test import APIClient
 
-from assessments.models import Assessment, Test
+from assessments.models import Assessment, Question, Response, Test
 from assessments.tests.backoffice_factories import attempt_with_answers, wrong_option
 from assessments.tests.factories import UserFactory, published_test_with_bank
 
@@ -37,13 +37,13 @@ def test_full_feedback_shows_each_answer_the_right_one_and_why() -> None:
     assert (first["prompt"], first["correct"], first["chosen"], first["key"]) == (
         q1.prompt,
         True,
-        q1.correct_option,
-        q1.correct_option,
+        [q1.correct_option],
+        [q1.correct_option],
     )
     assert first["explanation"] == q1.explanation
-    assert (second["correct"], second["chosen"], second["key"]) == (False, wrong_option(q2), q2.correct_option)
+    assert (second["correct"], second["chosen"], second["key"]) == (False, [wrong_option(q2)], [q2.correct_option])
     assert second["options"] == q2.option_list  # served in stored order by the factory
-    assert (third["correct"], third["chosen"]) == (None, None)  # asked, not answered
+    assert (third["correct"], third["chosen"], third["credit"]) == (None, [], None)  # asked, not answered
 
 
 def test_correctness_feedback_hides_the_keys_and_no_feedback_shows_nothing() -> None:
@@ -65,3 +65,20 @@ def test_a_running_attempt_and_someone_elses_have_no_review() -> None:
     assert review_of(running).json()["questions"] == []
     other = review_of(finished, user=UserFactory.create())
     assert (other.status_code, other.json()["code"]) == (404, "assessment_not_found")
+
+
+def test_a_partly_right_multi_select_answer_shows_every_key_and_the_credit() -> None:
+    assessment, test = attempt(Test.FeedbackMode.FULL)
+    question = test.questions.all()[0]
+    Question.objects.filter(pk=question.pk).update(
+        kind=Question.Kind.MULTIPLE, options=["GET", "POST", "HEAD", "PATCH"], correct_options=[0, 2], correct_option=0
+    )
+    Response.objects.filter(assessment=assessment, question=question).update(
+        selected_options=[0, 1], selected_option=0, is_correct=False, credit=0.0
+    )
+    Response.objects.filter(assessment=assessment, question=test.questions.all()[1]).update(credit=0.5)
+
+    first, second, _third = review_of(assessment).json()["questions"]
+
+    assert (first["chosen"], first["key"], first["correct"]) == ([0, 1], [0, 2], False)
+    assert second["credit"] == 0.5

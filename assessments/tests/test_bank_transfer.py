@@ -302,3 +302,24 @@ def test_the_exports_keep_spreadsheets_from_running_formulas_and_give_each_skill
     assert "Retired" not in gift
     assert gift.index("$CATEGORY: SQL") < gift.index("$CATEGORY: CI//CD") < gift.index("Plain?")
     assert r"\{braces\} \~tilde \=equals \#hash \\backslash" in gift
+
+
+@pytest.mark.parametrize("export", [bank_export_csv, bank_export_gift])
+def test_a_multi_select_question_is_left_out_of_the_files_rather_than_written_with_one_key(export) -> None:
+    test = blueprint_with_skills("SQL")
+    skill = test.skills.get()
+    QuestionFactory(
+        test=test,
+        skill=skill,
+        prompt="Pick the read-only verbs",
+        options=["GET", "POST", "HEAD", "PUT"],
+        kind=Question.Kind.MULTIPLE,
+        correct_options=[0, 2],
+        correct_option=0,
+    )
+    QuestionFactory(test=test, skill=skill, prompt="One verb that is safe", options=["GET", "POST"], correct_option=0)
+
+    text = export(test=test)
+
+    assert "One verb that is safe" in text
+    assert "read-only verbs" not in text

@@ -50,6 +50,21 @@ def test_an_answer_in_the_middle_of_an_attempt_is_five_statements() -> None:
     assert sql[0].startswith('SELECT "assessments_assessment"')  # the attempt's row, locked, comes first
 
 
+def test_an_answer_to_a_question_with_several_correct_options_is_five_statements_too() -> None:
+    test = published_test_with_bank(questions=4, total_questions=3, multi_select_scoring="partial")
+    Question.objects.filter(test=test).update(kind=Question.Kind.MULTIPLE, correct_options=[0, 1])
+    conn = candidate_connect(user=enrolled_candidate(test=test), test=test)
+    question = question_served(assessment_start(conn=conn))
+    assert question["kind"] == "multiple"
+
+    reply, sql = statements(
+        lambda: answer_submit(conn=conn, question_id=question["question_id"], selected_options=[0, 2], ref="a1")
+    )
+
+    assert [m["type"] for m in reply.messages] == ["answer_feedback", "progress_update", "question"]
+    assert len(sql) == ANSWER_BUDGET, sql
+
+
 def test_the_last_answer_which_scores_the_attempt_is_four_statements() -> None:
     conn, outcome = attempt_started(questions=4, total=2)
     outcome = answer_submit(conn=conn, question_id=question_served(outcome)["question_id"], selected_option=0)

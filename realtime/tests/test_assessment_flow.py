@@ -41,7 +41,9 @@ async def test_start_sends_started_and_a_question_without_any_answer_key(ws_clie
         "skill",
         "difficulty",
         "time_remaining_seconds",
+        "kind",  # "single": a single question carries no `scoring`
     }
+    assert question["data"]["kind"] == "single"
     assert question["data"]["position"] == 1
     assert question["seq"] == 2
 

@@ -151,7 +151,15 @@ class Command(BaseCommand):
                     ws,
                     {
                         "type": "submit_answer",
-                        "data": {"question_id": data.get("question_id"), "selected_option": choice},
+                        "data": {
+                            "question_id": data.get("question_id"),
+                            # A question with several correct options takes a list.
+                            **(
+                                {"selected_options": [choice]}
+                                if data.get("kind") == "multiple"
+                                else {"selected_option": choice}
+                            ),
+                        },
                         "id": f"answer-{answered}",
                     },
                 )

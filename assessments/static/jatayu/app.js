@@ -300,7 +300,9 @@ function answerReview(review) {
         ? "Not answered."
         : q.correct
           ? "Correct."
-          : "Not correct.";
+          : q.credit > 0
+            ? `Partly correct (${formatPercent(q.credit * 100)} of the question).`
+            : "Not correct.";
     return el(
       "li",
       { class: "review-item", "data-position": q.position },
@@ -311,10 +313,10 @@ function answerReview(review) {
         q.options.map((text, index) =>
           el(
             "li",
-            { class: [index === q.chosen ? "chosen" : "", full && index === q.key ? "key" : ""].join(" ").trim() },
+            { class: [q.chosen.includes(index) ? "chosen" : "", full && q.key.includes(index) ? "key" : ""].join(" ").trim() },
             text,
-            index === q.chosen ? " (your answer)" : "",
-            full && index === q.key ? " (right answer)" : "",
+            q.chosen.includes(index) ? " (your answer)" : "",
+            full && q.key.includes(index) ? " (right answer)" : "",
           ),
         ),
       ),

@@ -12,17 +12,17 @@ import { wireChat } from "./chat.js";
 import { integrity, loadPending, queueAnswer, sendPending } from "./outbox.js";
 import { startIfAsked, takeBack } from "./session.js";
 import { connect, drop, heartbeat, reconnectNow } from "./socket.js";
-import { state, testId } from "./state.js";
+import { hasChoice, state, testId } from "./state.js";
 import { tick } from "./timer.js";
-import { advance, dismissAnnouncement, renderQuestionState, setConnection, setView, showAnswerError, showIntro } from "./views.js";
+import { advance, dismissAnnouncement, isMultiple, renderQuestionState, setConnection, setView, showAnswerError, showIntro } from "./views.js";
 
 state.pending = loadPending();
 
 function submitAnswer(event) {
   event.preventDefault();
   if (state.answerState !== "idle" || !state.question) return;
-  if (state.selected === null) {
-    showAnswerError("Choose an answer first.");
+  if (!hasChoice()) {
+    showAnswerError(isMultiple(state.question) ? "Choose at least one answer first." : "Choose an answer first.");
     const first = $("options").querySelector("input");
     if (first) first.focus();
     return;
@@ -33,7 +33,18 @@ function submitAnswer(event) {
   if (state.authed) sendPending(pending);
 }
 
-/** A number key picks that option; Enter on an option submits it. */
+/** The candidate chose (or, for a multiple question, toggled) the option at this served index. */
+function choose(index, on) {
+  if (isMultiple(state.question)) {
+    const rest = state.selected.filter((i) => i !== index);
+    state.selected = on ? [...rest, index].sort((a, b) => a - b) : rest;
+  } else {
+    state.selected = index;
+  }
+  renderQuestionState();
+}
+
+/** A number key picks that option (toggles it, for a multiple question); Enter on an option submits it. */
 function onQuestionKey(event) {
   const form = $("question-form");
   if (state.answerState !== "idle" || event.altKey || event.ctrlKey || event.metaKey) return;
@@ -44,11 +55,9 @@ function onQuestionKey(event) {
   }
   const number = Number(event.key);
   if (Number.isInteger(number) && number >= 1 && state.question && number <= state.question.options.length) {
-    const radio = $(`option-${number - 1}`);
-    radio.checked = true;
-    radio.focus();
-    state.selected = number - 1;
-    renderQuestionState();
+    const input = $(`option-${number - 1}`);
+    input.focus();
+    choose(number - 1, isMultiple(state.question) ? !state.selected.includes(number - 1) : true);
   }
 }
 
@@ -57,8 +66,7 @@ function wireQuestion() {
   form.addEventListener("submit", submitAnswer);
   form.addEventListener("change", (event) => {
     if (event.target.name === "answer" && state.answerState === "idle") {
-      state.selected = Number(event.target.value);
-      renderQuestionState();
+      choose(Number(event.target.value), event.target.checked);
     }
   });
   form.addEventListener("keydown", onQuestionKey);

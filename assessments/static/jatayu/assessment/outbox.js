@@ -34,9 +34,12 @@ export function dropPending(match) {
   if (state.pending.length !== before) savePending();
 }
 
-/** Keep the answer until acknowledged; send it now when connected. */
-export function queueAnswer(questionId, selectedOption) {
-  const pending = { id: newId("a"), question_id: questionId, selected_option: selectedOption };
+/** Keep the answer until acknowledged; send it now when connected. `selected` is one served index,
+ * or for a "multiple" question the list of them (sent as `selected_options`). */
+export function queueAnswer(questionId, selected) {
+  const pending = { id: newId("a"), question_id: questionId };
+  if (Array.isArray(selected)) pending.selected_options = [...selected].sort((a, b) => a - b);
+  else pending.selected_option = selected;
   state.pending.push(pending);
   savePending();
   return pending;
@@ -44,7 +47,10 @@ export function queueAnswer(questionId, selectedOption) {
 
 export function sendPending(p) {
   p.sentAt = performance.now();
-  send("submit_answer", { question_id: p.question_id, selected_option: p.selected_option }, p.id);
+  const data = { question_id: p.question_id };
+  if (Array.isArray(p.selected_options)) data.selected_options = p.selected_options;
+  else data.selected_option = p.selected_option;
+  send("submit_answer", data, p.id);
 }
 
 export function resendPending(olderThan) {

@@ -213,7 +213,7 @@ function placeSnapshotQuestion(current) {
   showQuestion(current);
   const pending = pendingFor(current.question_id);
   if (pending) {
-    state.selected = pending.selected_option;
+    state.selected = Array.isArray(pending.selected_options) ? [...pending.selected_options] : pending.selected_option;
     state.answerState = "pending";
     renderQuestionState();
   }

@@ -46,7 +46,7 @@ export const state = {
   viewBeforeTakeover: null,
   introResult: null,
   question: null,
-  selected: null,
+  selected: null, // the option chosen (an index), or for a "multiple" question the list chosen
   answerState: "idle", // idle | pending | answered
   feedback: null,
   next: null, // what follows the answered question: {type: "question" | "completed", data}
@@ -62,3 +62,13 @@ export const state = {
   announcementShown: null, // id of the announcement in the banner
   announcementDismissed: Number(sessionStorage.getItem(`jatayu.announcementDismissed.${testId}`) || 0),
 };
+
+/** Whether the candidate has chosen anything to send: an option, or at least one of a multiple question's. */
+export function hasChoice() {
+  return Array.isArray(state.selected) ? state.selected.length > 0 : state.selected !== null;
+}
+
+/** Whether the option at this (served) index is chosen. */
+export function isChosen(index) {
+  return Array.isArray(state.selected) ? state.selected.includes(index) : state.selected === index;
+}

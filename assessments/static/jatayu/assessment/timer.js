@@ -4,7 +4,7 @@ import { clock } from "../api.js";
 import { $, formatClock, parseIso } from "../shared.js";
 import { queueAnswer, sendPending } from "./outbox.js";
 import { send } from "./socket.js";
-import { state } from "./state.js";
+import { hasChoice, state } from "./state.js";
 import { announce } from "./views.js";
 
 export const WARN_AT_SECONDS = [300, 60];
@@ -38,7 +38,7 @@ export function tick() {
   if (due.length && seconds > 0 && state.view === "question") warn(Math.min(...due), seconds);
   if (seconds === 0 && state.view === "question" && !state.timeUpAsked && state.authed) {
     state.timeUpAsked = true; // the server decides: it answers with assessment_completed (timed_out)
-    if (state.selected !== null && state.answerState === "idle" && state.question) {
+    if (hasChoice() && state.answerState === "idle" && state.question) {
       // The option chosen but not yet submitted goes in now, as Moodle does; the server takes it
       // within its grace after the deadline, then ends the attempt.
       const pending = queueAnswer(state.question.question_id, state.selected);

@@ -4,7 +4,7 @@ import { clock } from "../api.js";
 import { $, el, fact, formatMinutes, formatPercent, scoreText } from "../shared.js";
 import { dropPending } from "./outbox.js";
 import { closeFinished, stopHeartbeat } from "./socket.js";
-import { root, state, testId } from "./state.js";
+import { isChosen, root, state, testId } from "./state.js";
 
 const VIEWS = {
   loading: "view-loading",
@@ -59,9 +59,20 @@ export function showIntro(lastResult) {
   focusUnlessTyping($("intro-title"));
 }
 
+// How a question with several correct options is scored, in the words the candidate reads.
+export const SCORING_TEXT = {
+  all_or_nothing: "You earn this question only by choosing exactly the correct options.",
+  partial: "Each correct option you choose earns part of the marks and each wrong one takes a part away, never below zero.",
+};
+
+export function isMultiple(question) {
+  return Boolean(question) && question.kind === "multiple";
+}
+
 export function showQuestion(question) {
+  const multiple = isMultiple(question);
   state.question = question;
-  state.selected = null;
+  state.selected = multiple ? [] : null;
   state.answerState = "idle";
   state.feedback = null;
   state.next = null;
@@ -73,12 +84,16 @@ export function showQuestion(question) {
   $("question-skill").textContent = question.skill;
   $("question-difficulty").textContent = question.difficulty;
   $("question-prompt").textContent = question.prompt;
+  const hint = $("multi-hint");
+  hint.hidden = !multiple;
+  hint.textContent = multiple ? `Choose every correct answer. ${SCORING_TEXT[question.scoring] || ""}`.trim() : "";
+  $("options").dataset.kind = multiple ? "multiple" : "single";
   $("options").replaceChildren(
     ...question.options.map((text, index) =>
       el(
         "label",
         { class: "option", for: `option-${index}`, "data-index": index },
-        el("input", { type: "radio", name: "answer", id: `option-${index}`, value: index }),
+        el("input", { type: multiple ? "checkbox" : "radio", name: "answer", id: `option-${index}`, value: index }),
         el("span", { class: "option-key", "aria-hidden": "true", text: String(index + 1) }),
         el("span", { class: "option-text", text }),
         el("span", { class: "option-mark" }),
@@ -97,10 +112,9 @@ export function renderQuestionState() {
   const q = state.question;
   if (!q) return;
   const answering = state.answerState === "idle";
-  const radios = $("options").querySelectorAll("input[type=radio]");
-  radios.forEach((radio) => {
-    radio.checked = Number(radio.value) === state.selected;
-    radio.disabled = !answering;
+  $("options").querySelectorAll("input[name=answer]").forEach((input) => {
+    input.checked = isChosen(Number(input.value));
+    input.disabled = !answering;
   });
   const submit = $("submit-answer");
   submit.hidden = state.answerState === "answered";
@@ -122,32 +136,35 @@ export function renderQuestionState() {
   const feedback = $("feedback");
   const fb = state.feedback;
   feedback.hidden = !(state.answerState === "answered" && fb && state.feedbackMode !== "none");
+  const key = fb && Array.isArray(fb.correct_options) ? fb.correct_options : null; // a multiple question, under full
   for (const label of $("options").querySelectorAll(".option")) {
     const index = Number(label.dataset.index);
     const mark = label.querySelector(".option-mark");
+    const chosen = isChosen(index);
     label.classList.remove("chosen", "correct", "incorrect", "key");
     mark.textContent = "";
-    if (index === state.selected) label.classList.add("chosen");
+    if (chosen) label.classList.add("chosen");
     if (!fb || state.answerState !== "answered") continue;
-    if (index === state.selected && fb.correct === true) {
+    if (isMultiple(q)) {
+      markMultiple(label, mark, chosen, key ? key.includes(index) : null);
+      continue;
+    }
+    if (chosen && fb.correct === true) {
       label.classList.add("correct");
       mark.textContent = "Your answer: correct";
-    } else if (index === state.selected && fb.correct === false) {
+    } else if (chosen && fb.correct === false) {
       label.classList.add("incorrect");
       mark.textContent = "Your answer: incorrect";
-    } else if (index === state.selected) {
+    } else if (chosen) {
       mark.textContent = "Your answer";
     }
-    if (typeof fb.correct_option === "number" && index === fb.correct_option && index !== state.selected) {
+    if (typeof fb.correct_option === "number" && index === fb.correct_option && !chosen) {
       label.classList.add("key");
       mark.textContent = "Correct answer";
     }
   }
   if (fb && state.answerState === "answered") {
-    let title = "Answer saved.";
-    if (fb.correct === true) title = "Correct.";
-    if (fb.correct === false) title = "Not correct.";
-    $("feedback-title").textContent = title;
+    $("feedback-title").textContent = feedbackTitle(fb);
     const explanation = $("feedback-explanation");
     explanation.textContent = fb.explanation ? `Explanation: ${fb.explanation}` : "";
     explanation.hidden = !fb.explanation;
@@ -157,6 +174,44 @@ export function renderQuestionState() {
     nextButton.disabled = !next;
     $("feedback").dataset.correct = fb.correct === undefined ? "" : String(fb.correct);
   }
+}
+
+/** Under full feedback each option of a multiple question says what it was: `isKey` is null when the
+ * key is not shown (feedback mode correctness), and only the choices are marked. */
+function markMultiple(label, mark, chosen, isKey) {
+  if (isKey === null) {
+    if (chosen) mark.textContent = "Your choice";
+  } else if (chosen && isKey) {
+    label.classList.add("correct");
+    mark.textContent = "Your choice: correct";
+  } else if (chosen) {
+    label.classList.add("incorrect");
+    mark.textContent = "Your choice: not correct";
+  } else if (isKey) {
+    label.classList.add("key");
+    mark.textContent = "Correct answer, not chosen";
+  }
+}
+
+/** "Correct.", "Not correct." or, for partial credit, "Partly correct: 2 of 3". */
+export function feedbackTitle(fb) {
+  if (typeof fb.credit === "number" && fb.credit > 0 && fb.credit < 1) {
+    return `Partly correct: ${creditText(fb.credit, Array.isArray(fb.correct_options) ? fb.correct_options.length : null)}`;
+  }
+  if (fb.correct === true) return "Correct.";
+  if (fb.correct === false) return "Not correct.";
+  return "Answer saved.";
+}
+
+/** A share of a question as "n of k": k is the number of correct options when the feedback shows the
+ * key, otherwise the smallest k (up to 6 options) that the credit is a whole number of k-ths of. */
+export function creditText(credit, correctCount) {
+  const candidates = correctCount ? [correctCount] : [2, 3, 4, 5, 6];
+  for (const k of candidates) {
+    const n = Math.round(credit * k);
+    if (Math.abs(credit * k - n) < 0.01) return `${n} of ${k}`;
+  }
+  return `${Math.round(credit * 100)}% of the marks`;
 }
 
 export function advance() {
