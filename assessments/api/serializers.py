@@ -74,9 +74,26 @@ class QuestionInputSerializer(serializers.Serializer[Any]):
     prompt = serializers.CharField()
     # How many options, their uniqueness and the range of correct_option are Question.full_clean's job.
     options = serializers.ListField(child=serializers.CharField())
-    correct_option = serializers.IntegerField(min_value=0, help_text="Index into options.")
+    correct_option = serializers.IntegerField(
+        min_value=0, required=False, help_text="Index into options (a single question's key)."
+    )
     explanation = serializers.CharField(allow_blank=True, default="")
     difficulty = serializers.ChoiceField(choices=Difficulty.choices, default=Difficulty.MEDIUM)
+    kind = serializers.ChoiceField(choices=Question.Kind.choices, default=Question.Kind.SINGLE)
+    correct_options = serializers.ListField(
+        child=serializers.IntegerField(min_value=0),
+        required=False,
+        help_text="A multiple question's keys: every correct index (at least two, one option left wrong).",
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs["kind"] == Question.Kind.MULTIPLE:
+            if not attrs.get("correct_options"):
+                raise serializers.ValidationError({"correct_options": "A multiple question lists its correct options."})
+            attrs["correct_option"] = min(attrs["correct_options"])
+        elif "correct_option" not in attrs:
+            raise serializers.ValidationError({"correct_option": "This field is required."})
+        return attrs
 
     def to_spec(self) -> QuestionSpec:
         return question_spec(self.validated_data)
@@ -90,6 +107,8 @@ def question_spec(data: dict[str, Any]) -> QuestionSpec:
         correct_option=data["correct_option"],
         explanation=data.get("explanation", ""),
         difficulty=data.get("difficulty", Difficulty.MEDIUM),
+        kind=data.get("kind", Question.Kind.SINGLE),
+        correct_options=tuple(data.get("correct_options") or ()),
     )
 
 

@@ -242,6 +242,8 @@ class TestQuestionsView(PaginatedListView, RecruiterView):
             correct_option=spec.correct_option,
             explanation=spec.explanation,
             difficulty=spec.difficulty,
+            kind=spec.kind,
+            correct_options=spec.correct_options,
         )
         return Response(QuestionSerializer(question).data, status=status.HTTP_201_CREATED)
 

@@ -58,9 +58,29 @@ def test_post_adds_a_bank_question_under_a_skill_named_by_its_name(as_recruiter,
     assert (question.options, question.correct_option, question.difficulty) == (payload["options"], 0, "easy")
 
 
+def test_post_adds_a_multi_select_question_with_every_key(as_recruiter, own_test):
+    payload = {
+        "skill": "skill 1",
+        "prompt": "Which HTTP methods are read-only?",
+        "options": ["GET", "POST", "HEAD", "DELETE"],
+        "kind": "multiple",
+        "correct_options": [2, 0],
+    }
+
+    response = as_recruiter.post(questions_url(own_test), payload, format="json")
+
+    assert response.status_code == 201, response.content
+    question = models.Question.objects.get(pk=response.json()["id"])
+    assert (question.kind, question.correct_options, question.correct_option) == ("multiple", [0, 2], 0)
+    assert response.json()["correct_options"] == [0, 2]
+
+
 @pytest.mark.parametrize(
     ("change", "field"),
     [
+        ({"kind": "multiple", "correct_options": []}, "correct_options"),
+        ({"kind": "multiple", "correct_options": [0]}, "correct_options"),
+        ({"correct_option": None}, "correct_option"),
         ({"options": ["lonely"]}, "options"),
         ({"options": ["a", "A "]}, "options"),
         ({"correct_option": 3}, "correct_option"),
