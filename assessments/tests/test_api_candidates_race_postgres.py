@@ -125,8 +125,9 @@ def test_racing_invitations_of_a_new_username_make_one_account_and_one_applicati
     assert errors == []
     user = User.objects.get(username="fay")
     assert models.CandidateApplication.objects.filter(candidate=user, test=test).count() == 1
-    created = [r for r in reports if r.created]
+    created = [r for r in reports if r.created_for_email]
     assert len(created) == 1
-    assert user.check_password(created[0].created[0][2])
-    (other,) = [r for r in reports if not r.created]
+    assert created[0].created_for_email == ["fay"]
+    assert not user.has_usable_password()  # an address: she signs in by the emailed link
+    (other,) = [r for r in reports if not r.created_for_email]
     assert (other.invited, other.already) in (([], [("fay", "Invited")]), (["fay"], []))
