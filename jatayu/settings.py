@@ -287,11 +287,17 @@ if JATAYU_SESSION_STALE_SECONDS < 2 * JATAYU_SESSION_TOUCH_SECONDS:
         "JATAYU_SESSION_STALE_SECONDS must be at least twice JATAYU_SESSION_TOUCH_SECONDS, "
         "or live connections would look stale between two touches."
     )
-# Email: invitations and reminders. Printed to the console unless EMAIL_HOST names an SMTP server.
+# Email: invitations and reminders, through the SMTP server EMAIL_HOST names. Without one, emails are
+# printed to the console only in development (DEBUG) or when JATAYU_EMAIL_TO_CONSOLE says so: each holds
+# a working sign-in link, which must not land in a production log. Otherwise sending fails, and the
+# invite page says email is not set up.
 EMAIL_HOST = env_str("EMAIL_HOST")
-EMAIL_BACKEND = (
-    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend"
-)
+if EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+elif DEBUG or env_bool("JATAYU_EMAIL_TO_CONSOLE"):
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+else:
+    EMAIL_BACKEND = "assessments.mail.EmailNotConfiguredBackend"
 EMAIL_PORT = env_int("EMAIL_PORT", 587)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")

@@ -89,6 +89,7 @@ def live_env(**overrides: str) -> dict[str, str]:
         JATAYU_LOGIN_RATE="10000/min",
         JATAYU_API_RATE="100000/min",
         JATAYU_API_ANON_RATE="100000/min",
+        JATAYU_EMAIL_TO_CONSOLE="1",  # the tests read the invitations a worker prints
     )
     env.update(overrides)
     return env

@@ -8,7 +8,7 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from assessments.admin.scoping import object_in_scope
-from assessments.models import Test
+from assessments.models import Question, Test
 from assessments.selectors.preview import PreviewState, preview_ability, preview_answer, preview_bank, preview_pick
 
 TEMPLATE = "admin/assessments/test/preview.html"
@@ -16,7 +16,7 @@ TEMPLATE = "admin/assessments/test/preview.html"
 
 def preview_view(model_admin: admin.ModelAdmin, request: HttpRequest, object_id: int) -> HttpResponse:
     test: Test = object_in_scope(model_admin, request, object_id)
-    state = PreviewState.of(request.POST.get("state") or request.GET.get("state"))
+    state = PreviewState.of(request.POST.get("state") or request.GET.get("state"), test=test)
     context: dict[str, object] = {
         "test": test,
         "page": "preview",
@@ -26,30 +26,40 @@ def preview_view(model_admin: admin.ModelAdmin, request: HttpRequest, object_id:
     }
     if request.method == "POST":
         if state.current is None:  # a state that expired or was tampered with: start over
-            return render(request, TEMPLATE, {**context, "intro": True, "state": PreviewState().signed()})
+            return render(request, TEMPLATE, {**context, "intro": True, "state": PreviewState().signed(test=test)})
         try:
-            state, item, right = preview_answer(test=test, state=state, served_index=int(request.POST["answer"]))
-        except (ValueError, KeyError):
+            served = [int(value) for value in request.POST.getlist("answer")]
+            state, item, credit = preview_answer(test=test, state=state, served=served)
+        except ValueError:
             context["error"] = "Choose an answer first."
         else:
-            context.update(answered=item, right=right, key=item.options[item.correct_option])
+            context.update(
+                answered=item,
+                right=credit >= 1.0,
+                credit=credit,
+                key=" · ".join(item.options[i] for i in item.key),
+            )
     elif request.GET.get("start") or state.answers:
         state = preview_pick(test=test, state=state)
     else:
-        return render(request, TEMPLATE, {**context, "intro": True, "state": state.signed()})
+        return render(request, TEMPLATE, {**context, "intro": True, "state": state.signed(test=test)})
     if "answered" in context:
         pass
     elif state.current is not None:
         question_id, order = state.current
         item = preview_bank(test=test).items[question_id]
-        context.update(question=item, options=[(index, item.options[i]) for index, i in enumerate(order)])
+        context.update(
+            question=item,
+            multiple=item.kind == Question.Kind.MULTIPLE,
+            options=[(index, item.options[i]) for index, i in enumerate(order)],
+        )
     else:
         context.update(done=True, ability=preview_ability(test=test, state=state))
     context.update(
-        state=state.signed(),
+        state=state.signed(test=test),
         position=len(state.answers) + (0 if "answered" in context else 1),
         total=test.total_questions,
-        right_count=sum(1 for _q, right in state.answers if right),
+        right_count=round(sum(credit for _q, credit in state.answers), 2),
         answered_count=len(state.answers),
         last=len(state.answers) >= test.total_questions,
     )

@@ -26,7 +26,8 @@ class CandidateApplication(models.Model):
         null=True,
         blank=True,
         verbose_name="own deadline",
-        help_text="The latest time this candidate may start, for a window of their own; empty: the test's window.",
+        help_text="The latest time this candidate may start, if earlier than the test closes (it never extends "
+        "the test's window); empty: the test's window.",
     )
     reminded_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -294,6 +294,8 @@ def application_save(*, application: CandidateApplication, fields: Mapping[str, 
         return application
     locked = CandidateApplication.objects.select_for_update().get(pk=application.pk)
     multiplier = fields.get("time_multiplier", locked.time_multiplier)
+    if "closes_at" in fields and fields["closes_at"] != locked.closes_at:
+        locked.reminded_at = None  # a new deadline earns a new reminder
     for name, value in fields.items():
         if name != "time_multiplier":
             setattr(locked, name, value)

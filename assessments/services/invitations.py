@@ -12,7 +12,7 @@ import logging
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -55,33 +55,33 @@ def sign_in_link_create(*, user: User, test: Test | None, purpose: str = "invita
     return secret
 
 
+LINK_REFUSALS = {
+    BackOfficeCode.LINK_INVALID: "This sign-in link is not valid.",
+    BackOfficeCode.LINK_USED: "This sign-in link was used already: a link signs in once.",
+    BackOfficeCode.LINK_EXPIRED: "This sign-in link has expired.",
+}
+
+
+def _refused(code: BackOfficeCode) -> ApplicationError:
+    return ApplicationError(code, f"{LINK_REFUSALS[code]} Ask your recruiter for a new one.", status=LINK_STATUS)
+
+
 @transaction.atomic
 def sign_in_link_redeem(*, secret: str) -> SignInLink:
     """Use the link once: its user may be signed in. Raises `link_invalid`, `link_used` or `link_expired`
-    (400); a second use of the same link, even at the same moment, gets `link_used` (the row is locked)."""
-    links = SignInLink.objects.select_for_update(of=("self",)).select_related("user")
-    link = links.filter(secret_hash=_hash(secret or "")).first()
+    (400). The link is claimed by a conditional UPDATE, so of two redemptions at once (even where rows
+    cannot be locked, on SQLite) one wins and the other gets `link_used`."""
+    link = SignInLink.objects.select_related("user").filter(secret_hash=_hash(secret or "")).first()
     if link is None or not link.user.is_active:
-        raise ApplicationError(
-            BackOfficeCode.LINK_INVALID,
-            "This sign-in link is not valid. Ask your recruiter for a new one.",
-            status=LINK_STATUS,
-        )
+        raise _refused(BackOfficeCode.LINK_INVALID)
     if link.used_at is not None:
-        raise ApplicationError(
-            BackOfficeCode.LINK_USED,
-            "This sign-in link was used already: a link signs in once. Ask your recruiter for a new one.",
-            status=LINK_STATUS,
-        )
+        raise _refused(BackOfficeCode.LINK_USED)
     now = clock.now()
     if now >= link.expires_at:
-        raise ApplicationError(
-            BackOfficeCode.LINK_EXPIRED,
-            "This sign-in link has expired. Ask your recruiter for a new one.",
-            status=LINK_STATUS,
-        )
+        raise _refused(BackOfficeCode.LINK_EXPIRED)
+    if not SignInLink.objects.filter(pk=link.pk, used_at__isnull=True).update(used_at=now):
+        raise _refused(BackOfficeCode.LINK_USED)
     link.used_at = now
-    link.save(update_fields=["used_at"])
     return link
 
 
@@ -89,7 +89,9 @@ def sign_in_link_redeem(*, secret: str) -> SignInLink:
 
 
 def _local(moment: datetime) -> str:
-    return date_format(timezone.localtime(moment), "j F Y, H:i T")
+    # In UTC, said so: the same whoever sends it (a recruiter abroad, or the reminders' command), and no
+    # ambiguous zone abbreviation.
+    return date_format(timezone.localtime(moment, UTC), "j F Y, H:i") + " UTC"
 
 
 def _deadline_of(application: CandidateApplication) -> datetime | None:

@@ -9,7 +9,7 @@ from django.test import Client
 from django.urls import reverse
 
 from assessments.models import Assessment, AssessmentEvent, CandidateSession, Question, Response, Test
-from assessments.tests.factories import RecruiterFactory
+from assessments.tests.factories import RecruiterFactory, published_test_with_bank
 
 pytestmark = pytest.mark.django_db
 STATE = r'name="state" value="([^"]+)"'
@@ -94,3 +94,44 @@ def test_a_tampered_state_starts_over_and_another_recruiters_test_is_not_found(
     assert "Before you start" in tampered
     assert client.get(preview_url(other)).status_code == 404
     assert Assessment.objects.count() == 0
+
+
+def test_a_multi_select_question_takes_several_options_and_is_scored_as_the_test_says(
+    recruiter_client: tuple[Client, Any], own_test: Test
+) -> None:
+    client, _ = recruiter_client
+    Test.objects.filter(pk=own_test.pk).update(
+        feedback_mode=Test.FeedbackMode.FULL, multi_select_scoring=Test.MultiSelectScoring.PARTIAL
+    )
+    own_test.questions.update(
+        kind=Question.Kind.MULTIPLE, options=["GET", "POST", "HEAD", "DELETE"], correct_options=[0, 2], correct_option=0
+    )
+    page = client.get(preview_url(own_test), {"start": "1"}).content.decode()
+    options = served(page)
+    assert page.count('type="checkbox"') == 4
+    assert "Choose every correct answer." in page
+
+    half = client.post(
+        preview_url(own_test), {"state": found(STATE, page), "answer": [str(options.index("GET"))]}
+    ).content.decode()
+
+    assert "Partly correct (50% of the question)." in half
+    assert "GET · HEAD" in half  # every correct option is the answer
+    whole_page = client.get(found(r'id="preview-next" href="([^"]+)"', half).replace("&amp;", "&")).content.decode()
+    options = served(whole_page)
+    whole = client.post(
+        preview_url(own_test),
+        {"state": found(STATE, whole_page), "answer": [str(options.index("GET")), str(options.index("HEAD"))]},
+    ).content.decode()
+    assert "Correct." in whole
+
+
+def test_another_tests_state_starts_this_preview_over(recruiter_client: tuple[Client, Any], own_test: Test) -> None:
+    client, recruiter = recruiter_client
+    other = published_test_with_bank(created_by=recruiter, questions=4, total_questions=3)
+    page = client.get(preview_url(other), {"start": "1"}).content.decode()
+
+    response = client.post(preview_url(own_test), {"state": found(STATE, page), "answer": "0"})
+
+    assert response.status_code == 200
+    assert "Before you start" in response.content.decode()

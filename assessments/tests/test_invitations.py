@@ -191,3 +191,68 @@ def test_a_candidates_own_deadline_closes_the_test_for_them_alone(api_client: AP
     assert (mine["state"], mine["window"]) == ("closed", "closed")
     assert mine["closes_at"] is not None
     assert (theirs["state"], theirs["window"]) == ("available", "open")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_redemptions_of_one_link_at_the_same_moment_sign_in_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    from django.db import connection
+
+    from assessments.services import invitations
+
+    test = published_test_with_bank(questions=3, total_questions=2)
+    secret = invitations.sign_in_link_create(user=UserFactory.create(), test=test)
+    both_read = threading.Barrier(2, timeout=10)
+
+    def now_once_both_have_read() -> Any:
+        both_read.wait()  # each has found the link unused before either claims it
+        return timezone.now()
+
+    monkeypatch.setattr(invitations.clock, "now", now_once_both_have_read)
+    outcomes: list[str] = []
+
+    def redeem_in_thread() -> None:
+        try:
+            invitations.sign_in_link_redeem(secret=secret)
+            outcomes.append("signed in")
+        except invitations.ApplicationError as exc:
+            outcomes.append(exc.code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=redeem_in_thread) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=20)
+
+    assert sorted(outcomes) == ["link_used", "signed in"]
+
+
+def test_a_production_server_without_email_sends_nothing_and_says_so(
+    recruiter_client: tuple[Client, Any], own_test: Test, settings: Any
+) -> None:
+    settings.EMAIL_BACKEND = "assessments.mail.EmailNotConfiguredBackend"
+    client, _ = recruiter_client
+
+    page = invite(client, own_test, "dana,dana@example.com")
+
+    assert "Emails that failed (1)" in page
+    assert "email is not set up on this server (EMAIL_HOST)" in page
+    assert CandidateApplication.objects.filter(test=own_test, candidate__username="dana").exists()
+
+
+def test_production_settings_print_no_email_unless_told_to() -> None:
+    from assessments.tests.test_settings_documented import settings_started_with
+
+    production = settings_started_with("EMAIL_BACKEND", DEBUG="0", EMAIL_HOST="", CHANNEL_LAYER="memory")
+    told = settings_started_with(
+        "EMAIL_BACKEND", DEBUG="0", EMAIL_HOST="", CHANNEL_LAYER="memory", JATAYU_EMAIL_TO_CONSOLE="1"
+    )
+    smtp = settings_started_with("EMAIL_BACKEND", DEBUG="0", EMAIL_HOST="smtp.example.com", CHANNEL_LAYER="memory")
+
+    assert production.stdout.strip() == "assessments.mail.EmailNotConfiguredBackend"
+    assert told.stdout.strip() == "django.core.mail.backends.console.EmailBackend"
+    assert smtp.stdout.strip() == "django.core.mail.backends.smtp.EmailBackend"

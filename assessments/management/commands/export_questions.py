@@ -5,7 +5,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from assessments.models import Test
+from assessments.models import Question, Test
 from assessments.services.bank_transfer import bank_export_csv, bank_export_gift
 
 WRITERS = {"csv": bank_export_csv, "gift": bank_export_gift}
@@ -28,6 +28,11 @@ class Command(BaseCommand):
         if test is None:
             raise CommandError(f"Test {test_id} does not exist.")
         text = WRITERS[format](test=test)
+        left_out = test.questions.filter(active=True, kind=Question.Kind.MULTIPLE).count()
+        if left_out:  # on stderr, so the file on stdout stays whole
+            self.stderr.write(
+                f"{left_out} multi-select question(s) left out: neither format here holds several keys yet"
+            )
         if not output:
             self.stdout.ending = ""  # the text ends its own lines
             self.stdout.write(text)

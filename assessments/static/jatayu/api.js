@@ -119,7 +119,8 @@ export const auth = {
     clearTimeout(this.timer);
     if (!this.signedIn()) return;
     // Timers of background tabs run late; never wait more than a minute between checks.
-    this.timer = setTimeout(() => this.fresh().catch(() => {}), Math.min(this.dueIn(), 60000) + 50);
+    // A little jitter: tabs sharing one token would otherwise all wake at the same moment.
+    this.timer = setTimeout(() => this.fresh().catch(() => {}), Math.min(this.dueIn(), 60000) + 50 + Math.random() * 2000);
   },
 
   /** A valid access token, refreshed first when it is about to expire. */
@@ -132,12 +133,29 @@ export const auth = {
     return this.refresh();
   },
 
-  /** Exchange the refresh token (single flight: concurrent callers share one request). */
+  /** Exchange the refresh token (single flight: concurrent callers share one request). Tabs share the
+   * token, and a rotated one is revoked, so tabs of this browser take turns (a Web Lock): a tab that
+   * waited finds the others' new pair already handed over, and uses it instead of refreshing again. */
   refresh() {
     if (this.refreshing) return this.refreshing;
-    const refresh = sessionStorage.getItem(KEYS.refresh);
+    if (!sessionStorage.getItem(KEYS.refresh)) return Promise.reject(new SignedOut("not signed in"));
+    const before = sessionStorage.getItem(KEYS.refresh);
+    const exchange = () => {
+      const refresh = sessionStorage.getItem(KEYS.refresh);
+      if (refresh && refresh !== before && this.access() && this.dueIn() > 0) return this.access();
+      return this.exchange(refresh);
+    };
+    this.refreshing = (navigator.locks ? navigator.locks.request("jatayu.refresh", exchange) : exchange()).finally(
+      () => {
+        this.refreshing = null;
+      },
+    );
+    return this.refreshing;
+  },
+
+  exchange(refresh) {
     if (!refresh) return Promise.reject(new SignedOut("not signed in"));
-    this.refreshing = (async () => {
+    return (async () => {
       let response;
       try {
         response = await fetch("/api/auth/token/refresh/", {
@@ -161,10 +179,7 @@ export const auth = {
       const tokens = await response.json();
       this.store(tokens);
       return tokens.access;
-    })().finally(() => {
-      this.refreshing = null;
-    });
-    return this.refreshing;
+    })();
   },
 };
 
@@ -182,7 +197,7 @@ const tabs = {
   receive(message) {
     if (!message || typeof message !== "object") return;
     if (message.type === "ask") this.share();
-    else if (message.type === "signed-out" && auth.signedIn()) auth.clear();
+    else if (message.type === "signed-out" && auth.signedIn() && message.user_id === auth.userId()) auth.clear();
     else if (message.type === "tokens" && message.access && message.refresh) {
       const tokens = { access: message.access, refresh: message.refresh };
       if (this.waiting) this.waiting(tokens);
@@ -304,8 +319,9 @@ export async function showAccount() {
   signOut.hidden = false;
   signOut.addEventListener("click", async () => {
     const refresh = sessionStorage.getItem(KEYS.refresh);
+    const userId = auth.userId();
     auth.clear();
-    if (tabs.channel) tabs.channel.postMessage({ type: "signed-out" });
+    if (tabs.channel) tabs.channel.postMessage({ type: "signed-out", user_id: userId });
     try {
       await fetch("/api/auth/logout/", {
         method: "POST",
