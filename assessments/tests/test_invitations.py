@@ -256,3 +256,19 @@ def test_production_settings_print_no_email_unless_told_to() -> None:
     assert production.stdout.strip() == "assessments.mail.EmailNotConfiguredBackend"
     assert told.stdout.strip() == "django.core.mail.backends.console.EmailBackend"
     assert smtp.stdout.strip() == "django.core.mail.backends.smtp.EmailBackend"
+
+
+def test_a_new_deadline_earns_a_new_reminder() -> None:
+    from assessments.services.candidates import application_save
+
+    test = published_test_with_bank(questions=3, total_questions=2)
+    application = application_due_in(test, 5, username="soon", email="soon@example.com")
+    call_command("send_reminders", stdout=io.StringIO())
+    application.refresh_from_db()
+    assert application.reminded_at is not None
+
+    later = timezone.now() + timedelta(hours=20)
+    application_save(application=application, fields={"closes_at": later})
+    call_command("send_reminders", stdout=io.StringIO())
+
+    assert [m.to for m in mail.outbox] == [["soon@example.com"], ["soon@example.com"]]
