@@ -10,6 +10,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.text import slugify
 
+from assessments.admin.forms import uploaded_text
 from assessments.admin.scoping import object_in_scope, only, page_context
 from assessments.errors import ApplicationError
 from assessments.models import Question, Test
@@ -49,15 +50,11 @@ class BankImportForm(forms.Form):
         cast(forms.ChoiceField, self.fields["skill"]).choices = [(s.name, s.name) for s in test.skills.all()]
 
     def clean_upload(self) -> str:
-        upload = self.cleaned_data.get("upload")
-        if not upload:
-            return ""
-        if upload.size and upload.size > MAX_IMPORT_FILE_BYTES:
-            raise forms.ValidationError(f"The file is over {MAX_IMPORT_FILE_BYTES // 1_000_000} MB.")
-        try:
-            return str(upload.read().decode("utf-8-sig"))
-        except UnicodeDecodeError as exc:
-            raise forms.ValidationError("The file is not UTF-8 text.") from exc
+        return uploaded_text(
+            self.cleaned_data.get("upload"),
+            max_bytes=MAX_IMPORT_FILE_BYTES,
+            limit=f"{MAX_IMPORT_FILE_BYTES // 1_000_000} MB",
+        )
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

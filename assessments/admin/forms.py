@@ -269,6 +269,18 @@ class ApplicationForm(CandidateByUsernameForm):
 # ---------------------------------------------------------------- back-office actions
 
 
+def uploaded_text(upload: Any, *, max_bytes: int, limit: str) -> str:
+    """An uploaded file's text (UTF-8, a BOM dropped), "" without a file; refuses one over `max_bytes`."""
+    if not upload:
+        return ""
+    if upload.size and upload.size > max_bytes:
+        raise forms.ValidationError(f"The file is over {limit}.")
+    try:
+        return str(upload.read().decode("utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        raise forms.ValidationError("The file is not UTF-8 text.") from exc
+
+
 class InviteForm(forms.Form):
     """Candidates to invite: pasted `username,email` lines, a CSV file with those columns, or both."""
 
@@ -284,15 +296,11 @@ class InviteForm(forms.Form):
     )
 
     def clean_csv_file(self) -> str:
-        upload = self.cleaned_data.get("csv_file")
-        if not upload:
-            return ""
-        if upload.size and upload.size > MAX_INVITE_FILE_BYTES:
-            raise forms.ValidationError(f"The file is over {MAX_INVITE_FILE_BYTES // 1000} kB.")
-        try:
-            return str(upload.read().decode("utf-8-sig"))
-        except UnicodeDecodeError as exc:
-            raise forms.ValidationError("The file is not UTF-8 text.") from exc
+        return uploaded_text(
+            self.cleaned_data.get("csv_file"),
+            max_bytes=MAX_INVITE_FILE_BYTES,
+            limit=f"{MAX_INVITE_FILE_BYTES // 1000} kB",
+        )
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

@@ -199,9 +199,16 @@ def _new_keys_check(*, question: Question, new_correct_options: list[int] | None
         raise ApplicationError(BackOfficeCode.SAME_KEY, "That is already the key of this question.")
 
 
-def _new_key(
+def _checked_new_key(
     *, question: Question, action: str, new_correct_option: int | None, new_correct_options: list[int] | None
 ) -> dict[int, tuple[int, ...]]:
+    """The regrade checked (`_regrade_check`), and the new key it gives the question, if any."""
+    _regrade_check(
+        question=question,
+        action=action,
+        new_correct_option=new_correct_option,
+        new_correct_options=new_correct_options,
+    )
     if action != QuestionRegrade.Action.REKEY:
         return {}
     if question.kind == Question.Kind.MULTIPLE and new_correct_options:
@@ -254,23 +261,13 @@ def question_regrade_plan(
     """The dry run: every finished attempt that saw `question`, with its scores now and after the regrade.
 
     A multiple question's key change names every new correct option in `new_correct_options`."""
-    _regrade_check(
+    keys = _checked_new_key(
         question=question,
         action=action,
         new_correct_option=new_correct_option,
         new_correct_options=new_correct_options,
     )
-    scored, skipped = _regrade_compute(
-        question=question,
-        action=action,
-        keys=_new_key(
-            question=question,
-            action=action,
-            new_correct_option=new_correct_option,
-            new_correct_options=new_correct_options,
-        ),
-        lock=False,
-    )
+    scored, skipped = _regrade_compute(question=question, action=action, keys=keys, lock=False)
     return RegradePlan(
         question=question,
         action=action,
@@ -293,13 +290,7 @@ def question_regrade_apply(
 ) -> QuestionRegrade:
     """Void `question`, change its key, or only re-score; re-score every finished attempt that saw it."""
     question = Question.objects.select_for_update().select_related("test").get(pk=question.pk)
-    _regrade_check(
-        question=question,
-        action=action,
-        new_correct_option=new_correct_option,
-        new_correct_options=new_correct_options,
-    )
-    keys = _new_key(
+    keys = _checked_new_key(
         question=question,
         action=action,
         new_correct_option=new_correct_option,
