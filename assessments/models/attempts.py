@@ -50,7 +50,7 @@ class CandidateApplication(models.Model):
 class Assessment(KeepsServiceFields):
     """One attempt of one candidate at one Test."""
 
-    SERVICE_FIELDS = ("progress", "last_seq", "session_epoch")
+    SERVICE_FIELDS = ("progress", "last_seq", "session_epoch", "disconnect_credit_seconds", "calibrated_at")
 
     class Status(models.TextChoices):
         IN_PROGRESS = "in_progress", "In progress"
@@ -77,6 +77,10 @@ class Assessment(KeepsServiceFields):
     passed = models.BooleanField(null=True, blank=True)
     session_epoch = models.PositiveIntegerField(default=0)
     last_seq = models.PositiveIntegerField(default=0)
+    # Time given back for lost connections under the test's disconnect policy, in seconds.
+    disconnect_credit_seconds = models.PositiveIntegerField(default=0, editable=False)
+    # When this ended attempt's answers went into its items' calibration (`services.calibration`).
+    calibrated_at = models.DateTimeField(null=True, blank=True, editable=False)
     ai_state = models.JSONField(default=dict, blank=True)
     # The attempt's working state (see `services.progress`): what was asked and answered, kept with
     # the row so an answer or a reconnect reads one row instead of every response.
@@ -118,7 +122,9 @@ class Response(models.Model):
     is_correct = models.BooleanField(null=True, blank=True)  # full credit
     # The share of the question earned, 0 to 1 (`scoring.question_credit`); null until answered.
     credit = models.FloatField(null=True, blank=True)
-    time_taken_ms = models.PositiveIntegerField(null=True, blank=True)
+    time_taken_ms = models.PositiveIntegerField(null=True, blank=True)  # question sent to answer received
+    # The connection's network round trip when the answer came (as its heartbeats measured it).
+    round_trip_ms = models.PositiveIntegerField(null=True, blank=True)
     # NULL, not "", when absent: the unique constraint below applies only to ids a client sent.
     client_msg_id = models.CharField(max_length=100, null=True, blank=True)  # noqa: DJ001
 

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
@@ -20,6 +21,10 @@ class Test(KeepsServiceFields):
         NONE = "none", "None"
         CORRECTNESS = "correctness", "Correctness"
         FULL = "full", "Full"
+
+    class DisconnectPolicy(models.TextChoices):
+        NONE = "none", "No time back for a lost connection"
+        CREDIT = "credit", "Give back the time without a connection, up to a cap"
 
     class MultiSelectScoring(models.TextChoices):
         ALL_OR_NOTHING = "all_or_nothing", "All or nothing"
@@ -42,6 +47,16 @@ class Test(KeepsServiceFields):
     )
     # Adaptive stopping: end early once every skill's ability estimate has at most this standard error.
     se_target = models.FloatField(null=True, blank=True)
+    # Exposure control: no question is shown in more than this share of the test's attempts.
+    max_exposure_rate = models.FloatField(
+        default=0.3,
+        validators=[MinValueValidator(0.01), MaxValueValidator(1.0)],
+        help_text="The largest share of attempts any one question may be shown in (1 turns the control off).",
+    )
+    disconnect_policy = models.CharField(max_length=10, choices=DisconnectPolicy.choices, default=DisconnectPolicy.NONE)
+    disconnect_credit_minutes = models.PositiveIntegerField(
+        default=5, help_text="With the credit policy: the most time given back per attempt, in minutes."
+    )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="created_tests"
@@ -63,6 +78,9 @@ class Test(KeepsServiceFields):
             models.CheckConstraint(condition=Q(total_questions__gte=1), name="test_total_questions_positive"),
             models.CheckConstraint(condition=Q(time_limit_minutes__gte=1), name="test_time_limit_positive"),
             models.CheckConstraint(condition=Q(max_attempts__gte=1), name="test_max_attempts_positive"),
+            models.CheckConstraint(
+                condition=Q(max_exposure_rate__gt=0) & Q(max_exposure_rate__lte=1), name="test_max_exposure_rate_range"
+            ),
             models.CheckConstraint(
                 condition=Q(pass_percentage__gte=0) & Q(pass_percentage__lte=100), name="test_pass_percentage_range"
             ),
@@ -98,7 +116,7 @@ class Skill(models.Model):
         return self.name
 
 
-class Question(models.Model):
+class Question(KeepsServiceFields):
     class Source(models.TextChoices):
         BANK = "bank", "Bank"
         GENERATED = "generated", "Generated"
@@ -128,6 +146,16 @@ class Question(models.Model):
     validation = models.JSONField(default=dict, blank=True)
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Online calibration (`psychometrics.calibration`): the difficulty in logits estimated from the
+    # answers so far, its standard error and the number of answers; null until the first answer.
+    calibrated_difficulty = models.FloatField(null=True, blank=True, editable=False)
+    calibration_se = models.FloatField(null=True, blank=True, editable=False)
+    calibration_n = models.PositiveIntegerField(default=0, editable=False)
+    # The point-biserial correlation of the item with the candidates' ability estimates; negative
+    # when the stronger candidates get it wrong more often (flagged for review).
+    live_discrimination = models.FloatField(null=True, blank=True, editable=False)
+
+    SERVICE_FIELDS = ("calibrated_difficulty", "calibration_se", "calibration_n", "live_discrimination")
 
     class Meta:
         ordering = ["id"]
