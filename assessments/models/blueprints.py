@@ -154,8 +154,16 @@ class Question(KeepsServiceFields):
     # The point-biserial correlation of the item with the candidates' ability estimates; negative
     # when the stronger candidates get it wrong more often (flagged for review).
     live_discrimination = models.FloatField(null=True, blank=True, editable=False)
+    # The running sums it is computed from (n, Σθ, Σy, Σθ², Σy², Σθy), so each answer updates it.
+    calibration_moments = models.JSONField(default=dict, blank=True, editable=False)
 
-    SERVICE_FIELDS = ("calibrated_difficulty", "calibration_se", "calibration_n", "live_discrimination")
+    SERVICE_FIELDS = (
+        "calibrated_difficulty",
+        "calibration_se",
+        "calibration_n",
+        "live_discrimination",
+        "calibration_moments",
+    )
 
     class Meta:
         ordering = ["id"]
