@@ -101,6 +101,15 @@ class Assessment(KeepsServiceFields):
             ),
             models.CheckConstraint(condition=Q(attempt_number__gte=1), name="assessment_attempt_number_positive"),
         ]
+        # The calibration backlog (`services.calibration.attempts_calibrate`): only ended attempts not
+        # yet calibrated, in the order they ended.
+        indexes = [
+            models.Index(
+                fields=["ended_at", "id"],
+                condition=Q(calibrated_at__isnull=True, status__in=["completed", "timed_out"]),
+                name="assessment_calibration_backlog",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.candidate} - {self.test} #{self.attempt_number}"
