@@ -53,8 +53,7 @@ def simulate(*, candidates: int, items: int, seed: int) -> Figures:
     django_setup(quiet_below=logging.WARNING)
     from assessments.ai.ability import ability_estimate
     from assessments.psychometrics.calibration import ItemEstimate, calibration_update
-    from assessments.psychometrics.exposure import exposure_eligible
-    from assessments.psychometrics.response_times import misfits, person_fit_lz, rapid_guess
+    from assessments.psychometrics.response_times import effortful, misfits, person_fit_lz, rapid_guess
     from assessments.selectors.bank import Bank, Item, SkillInfo
     from assessments.services.progress import EPOCH, Asked, Progress
     from assessments.services.selection import question_pick_next
@@ -70,13 +69,16 @@ def simulate(*, candidates: int, items: int, seed: int) -> Figures:
     times_seen: dict[int, list[float]] = {pk: [] for pk in true_b}
 
     class SimItem(Item):
-        """A bank item whose logit is its current estimate (the prior until calibrated and trusted)."""
+        """A bank item whose prior is the simulated author's guess, a number rather than a label; its
+        logit is then the real rule's (`Item.logit`: calibrated once trusted)."""
 
         @property
-        def logit(self) -> float:
-            return estimates[self.pk].difficulty
+        def prior_logit(self) -> float:
+            return estimates[self.pk].prior
 
     def item(pk: int) -> Item:
+        estimate = estimates[pk]
+        calibrated = estimate.n > 0
         return SimItem(
             pk=pk,
             skill_id=skill_of[pk],
@@ -86,9 +88,10 @@ def simulate(*, candidates: int, items: int, seed: int) -> Figures:
             explanation="",
             difficulty="medium",
             active=True,
+            calibrated=estimate.mean if calibrated else None,
+            calibration_se=estimate.se if calibrated else None,
         )
 
-    pool = {pk: item(pk) for pk in true_b}
     errors: dict[int, list[float]] = {n: [] for n in FIXED_LENGTHS}
     se_errors: list[float] = []
     se_lengths: list[int] = []
@@ -97,12 +100,20 @@ def simulate(*, candidates: int, items: int, seed: int) -> Figures:
     for attempt in range(candidates):
         theta = rng.gauss(0, 1)
         guesser = rng.random() < GUESSER_SHARE
-        eligible = exposure_eligible(items=pool, shown=shown, attempts=attempt, max_rate=MAX_EXPOSURE)
+        pool = {pk: item(pk) for pk in true_b}  # as a bank loaded now would hold them
         bank = Bank(
-            test_id=1, version=(1, None), items={pk: pool[pk] for pk in eligible}, skills=skills, voided=frozenset()
+            test_id=1,
+            version=(1, None),
+            items=pool,
+            skills=skills,
+            voided=frozenset(),
+            attempts=attempt,
+            shown=shown,
+            max_exposure_rate=MAX_EXPOSURE,
         )
         progress = Progress()
         answers: list[tuple[int, float]] = []
+        times: list[float] = []
         stopped_at: int | None = None
         for position in range(1, MAX_LENGTH + 1):
             pairs = [(pool[pk].logit, bool(y)) for pk, y in answers]
@@ -146,6 +157,7 @@ def simulate(*, candidates: int, items: int, seed: int) -> Figures:
                 )
             )
             answers.append((chosen.pk, float(right)))
+            times.append(seconds)
             shown[chosen.pk] += 1
         final = ability_estimate([(pool[pk].logit, bool(y)) for pk, y in answers])
         if MAX_LENGTH in errors and len(answers) >= MAX_LENGTH and not guesser:
@@ -156,8 +168,9 @@ def simulate(*, candidates: int, items: int, seed: int) -> Figures:
         lz = person_fit_lz(theta=final.theta, responses=[(pool[pk].logit, y) for pk, y in answers])
         lz_flags[guesser][0] += misfits(lz)
         lz_flags[guesser][1] += 1
-        if not guesser:  # a guesser's answers say nothing about the items
-            for pk, y in answers:
+        # As `services.calibration` does: every ended attempt, guessers' too, less its answers too fast to read.
+        for (pk, y), seconds in zip(answers, times, strict=True):
+            if effortful(seconds=seconds):
                 estimates[pk] = calibration_update(item=estimates[pk], theta=final.theta, theta_se=final.se, credit=y)
 
     rates = [shown[pk] / candidates for pk in pool]

@@ -61,7 +61,7 @@ def ability_estimate(answers: Iterable[tuple[float, bool | float]]) -> Ability:
     return Ability(theta=mean, se=math.sqrt(max(variance, 0.0)), asked=asked, correct=correct_count)
 
 
-@functools.lru_cache(maxsize=1024)
+@functools.lru_cache(maxsize=8192)
 def _log_likelihood(difficulty: float, y: float) -> tuple[float, ...]:
     """log P(outcome | θ) at each grid point, for one item difficulty and an outcome y in [0, 1]."""
     if y in (0.0, 1.0):

@@ -61,3 +61,33 @@ def calibration_update(*, item: ItemEstimate, theta: float, theta_se: float, cre
     precision = 1.0 / item.variance + kappa * kappa * p * (1.0 - p)
     mean = item.mean + kappa * (p - credit) / precision
     return ItemEstimate(prior=item.prior, mean=mean, variance=1.0 / precision, n=item.n + 1)
+
+
+# The live discrimination: Pearson's r between the candidates' ability estimates θ and their credit y
+# on the item (the point-biserial for right/wrong answers), kept as running sums so each answer costs
+# O(1). Negative once there are DISCRIMINATION_MIN_N answers: stronger candidates do worse on the item,
+# most often a wrong key or an ambiguous option, so it is flagged for review.
+DISCRIMINATION_MIN_N = 20
+MOMENT_KEYS = ("n", "sx", "sy", "sxx", "syy", "sxy")
+
+
+def moments_add(moments: dict[str, float], *, theta: float, credit: float) -> dict[str, float]:
+    """The running sums with one more (θ, credit) pair."""
+    n, sx, sy, sxx, syy, sxy = (float(moments.get(key, 0.0)) for key in MOMENT_KEYS)
+    values = (n + 1, sx + theta, sy + credit, sxx + theta * theta, syy + credit * credit, sxy + theta * credit)
+    return dict(zip(MOMENT_KEYS, values, strict=True))
+
+
+def moments_correlation(moments: dict[str, float]) -> float | None:
+    """Pearson's r from the running sums; None with fewer than two pairs or no spread in θ or credit."""
+    n, sx, sy, sxx, syy, sxy = (float(moments.get(key, 0.0)) for key in MOMENT_KEYS)
+    if n < 2:
+        return None
+    cov, var_x, var_y = sxy - sx * sy / n, sxx - sx * sx / n, syy - sy * sy / n
+    if var_x <= 1e-12 or var_y <= 1e-12:
+        return None
+    return max(-1.0, min(1.0, cov / math.sqrt(var_x * var_y)))
+
+
+def discrimination_negative(*, discrimination: float | None, n: int) -> bool:
+    return discrimination is not None and n >= DISCRIMINATION_MIN_N and discrimination < 0

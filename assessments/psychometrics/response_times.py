@@ -28,6 +28,13 @@ def response_seconds(*, sent_to_received_ms: int, round_trip_ms: int | None) -> 
     return max(0.0, (sent_to_received_ms - (round_trip_ms or 0)) / 1000.0)
 
 
+def effortful(*, seconds: float | None) -> bool:
+    """Whether an answer counts in its item's calibration: not one faster than anyone reads (under
+    RAPID_FLOOR_SECONDS), which says nothing about the item (effort-moderated calibration). An answer
+    without a time counts."""
+    return seconds is None or seconds >= RAPID_FLOOR_SECONDS
+
+
 def rapid_threshold(*, median_seconds: float | None) -> float:
     if median_seconds is None:
         return RAPID_FLOOR_SECONDS

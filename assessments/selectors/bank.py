@@ -3,14 +3,28 @@
 The hot path reads the test's row anyway (with the attempt's lock); its `bank_version` tells whether
 this process's copy is current, so a cached bank costs no statement and a stale one is never used.
 Every change to the test's skills, questions or voids bumps the version (`services.bank_versions`).
+
+What the answers teach changes without a new version: the items' calibrated difficulties and how
+often each was shown (its exposure). A copy older than `BANK_REFRESH_SECONDS` is read again, so
+selection follows them within that time at the cost of five statements per test and process.
 """
 
 import threading
-from dataclasses import dataclass
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db.models import Count
 
 from assessments.ai.ability import difficulty_logit
-from assessments.models import Question, Skill, Test
+from assessments.models import Assessment, Question, Response, Skill, Test
+from assessments.psychometrics.calibration import ItemEstimate
 from assessments.selectors.regrades import blueprint_voided_question_ids
+
+# Calibrated difficulties are used to this step: finer adds nothing under an SE of at least a few
+# hundredths, and a coarse grid keeps the ability estimate's per-difficulty cache small.
+LOGIT_STEP = 0.05
 
 
 @dataclass(frozen=True)
@@ -25,6 +39,8 @@ class Item:
     active: bool
     kind: str = Question.Kind.SINGLE
     correct_options: tuple[int, ...] = ()  # a multiple question's correct option indices
+    calibrated: float | None = None  # the calibrated difficulty (logits), once there are answers
+    calibration_se: float | None = None
 
     @property
     def key(self) -> tuple[int, ...]:
@@ -32,8 +48,19 @@ class Item:
         return self.correct_options if self.kind == Question.Kind.MULTIPLE else (self.correct_option,)
 
     @property
-    def logit(self) -> float:
+    def prior_logit(self) -> float:
         return difficulty_logit(self.difficulty)
+
+    @property
+    def logit(self) -> float:
+        """The difficulty selection and scoring use: the calibrated one once its SE is under
+        `calibration.TRUSTED_SE`, the prior (the author's or generator's label) until then."""
+        if self.calibrated is None or self.calibration_se is None:
+            return self.prior_logit
+        estimate = ItemEstimate(prior=self.prior_logit, mean=self.calibrated, variance=self.calibration_se**2)
+        if not estimate.trusted:
+            return estimate.difficulty
+        return round(round(estimate.difficulty / LOGIT_STEP) * LOGIT_STEP, 2) + 0.0
 
 
 @dataclass(frozen=True)
@@ -50,6 +77,11 @@ class Bank:
     items: dict[int, Item]  # every question of the test, inactive ones too: a running attempt may hold one
     skills: dict[int, SkillInfo]
     voided: frozenset[int]
+    # Exposure when loaded: the test's attempts, and in how many of them each item was shown.
+    attempts: int = 0
+    shown: Mapping[int, int] = field(default_factory=dict)
+    max_exposure_rate: float = 1.0
+    loaded_at: float = 0.0  # time.monotonic()
 
     def active(self) -> list[Item]:
         return [item for item in self.items.values() if item.active]
@@ -59,20 +91,31 @@ _banks: dict[int, Bank] = {}
 _loading = threading.Lock()
 
 
+def bank_refresh_seconds() -> float:
+    return float(getattr(settings, "JATAYU_BANK_REFRESH_SECONDS", 30.0))
+
+
 def bank_for(*, test: Test) -> Bank:
-    """The bank of `test` as of its `bank_version`; loads it (three statements) when this process has none."""
+    """The bank of `test` as of its `bank_version`; loads it (five statements) when this process has
+    none, or only one older than `bank_refresh_seconds()`."""
     version = (test.bank_version, test.created_at)
     cached = _banks.get(test.pk)
-    if cached is not None and cached.version == version:
+    if (
+        cached is not None
+        and cached.version == version
+        and cached.max_exposure_rate == test.max_exposure_rate
+        and time.monotonic() - cached.loaded_at < bank_refresh_seconds()
+    ):
         return cached
     with _loading:
-        bank = _bank_load(test_id=test.pk, version=version)
+        bank = _bank_load(test_id=test.pk, version=version, max_exposure_rate=test.max_exposure_rate)
         # Read after the version was: the rows are at least that new, so a later bump reloads again.
         _banks[test.pk] = bank
     return bank
 
 
-def _bank_load(*, test_id: int, version: tuple[int, object]) -> Bank:
+def _bank_load(*, test_id: int, version: tuple[int, object], max_exposure_rate: float) -> Bank:
+    loaded_at = time.monotonic()
     items = {
         q.pk: Item(
             pk=q.pk,
@@ -85,6 +128,8 @@ def _bank_load(*, test_id: int, version: tuple[int, object]) -> Bank:
             active=q.active,
             kind=q.kind,
             correct_options=q.key if q.kind == Question.Kind.MULTIPLE else (),
+            calibrated=q.calibrated_difficulty,
+            calibration_se=q.calibration_se,
         )
         for q in Question.objects.filter(test_id=test_id).order_by("pk")
     }
@@ -93,4 +138,28 @@ def _bank_load(*, test_id: int, version: tuple[int, object]) -> Bank:
         for s in Skill.objects.filter(test_id=test_id).order_by("order", "pk")
     }
     voided = frozenset(blueprint_voided_question_ids(test_id=test_id))
-    return Bank(test_id=test_id, version=version, items=items, skills=skills, voided=voided)
+    attempts, shown = test_exposure_counts(test_id=test_id)
+    return Bank(
+        test_id=test_id,
+        version=version,
+        items=items,
+        skills=skills,
+        voided=voided,
+        attempts=attempts,
+        shown=shown,
+        max_exposure_rate=max_exposure_rate,
+        loaded_at=loaded_at,
+    )
+
+
+def test_exposure_counts(*, test_id: int) -> tuple[int, dict[int, int]]:
+    """The test's attempts, and for each question the attempts it was shown in (two statements; an
+    attempt holds a question once, so its responses count attempts)."""
+    attempts = Assessment.objects.filter(test_id=test_id).count()
+    shown = dict(
+        Response.objects.filter(assessment__test_id=test_id)
+        .values("question_id")
+        .annotate(n=Count("id"))
+        .values_list("question_id", "n")
+    )
+    return attempts, shown

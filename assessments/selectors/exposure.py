@@ -4,10 +4,9 @@ candidates to stay secret."""
 
 from dataclasses import dataclass
 
-from django.db.models import Count
-
-from assessments.models import Assessment, Question, Response, Test
-from assessments.psychometrics.exposure import DEFAULT_MAX_RATE, exposure_rate
+from assessments.models import Question, Test
+from assessments.psychometrics.exposure import exposure_rate
+from assessments.selectors.bank import test_exposure_counts
 
 
 @dataclass(frozen=True)
@@ -21,15 +20,11 @@ class ItemExposure:
     over: bool
 
 
-def blueprint_exposure(*, test: Test, max_rate: float = DEFAULT_MAX_RATE) -> tuple[int, list[ItemExposure]]:
-    """The test's attempts, and every question of its bank with its exposure, most shown first."""
-    attempts = Assessment.objects.filter(test=test).count()
-    shown = dict(
-        Response.objects.filter(assessment__test=test)
-        .values("question_id")
-        .annotate(n=Count("assessment_id", distinct=True))
-        .values_list("question_id", "n")
-    )
+def blueprint_exposure(*, test: Test, max_rate: float | None = None) -> tuple[int, list[ItemExposure]]:
+    """The test's attempts, and every question of its bank with its exposure, most shown first; over
+    the test's own maximum rate unless `max_rate` says otherwise."""
+    limit = test.max_exposure_rate if max_rate is None else max_rate
+    attempts, shown = test_exposure_counts(test_id=test.pk)
     rows = []
     for question in Question.objects.filter(test=test).select_related("skill").order_by("id"):
         n = shown.get(question.pk, 0)
@@ -42,7 +37,7 @@ def blueprint_exposure(*, test: Test, max_rate: float = DEFAULT_MAX_RATE) -> tup
                 prompt=question.prompt,
                 shown=n,
                 rate=round(rate, 4),
-                over=rate > max_rate,
+                over=rate > limit,
             )
         )
     rows.sort(key=lambda row: (-row.shown, row.question_id))

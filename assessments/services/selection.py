@@ -1,15 +1,20 @@
 """Which question to ask next.
 
+0. Exposure control: an item already shown in the test's maximum share of its attempts is not
+   eligible for a new attempt (restricted maximum, `psychometrics.exposure`), unless that would
+   leave none. Counts are the bank's, at most `selectors.bank.bank_refresh_seconds()` old.
 1. Content balancing: the skill furthest below its share of the blueprint's weights.
-2. Adaptivity: within that skill, an unseen item whose difficulty is closest to the candidate's
-   current ability θ (the skill's own estimate once it has answers, the overall one before),
-   drawn at random from the few closest so candidates don't all see the same items.
+2. Adaptivity: within that skill, an unseen item whose difficulty (calibrated once trusted,
+   `Item.logit`) is closest to the candidate's current ability θ (the skill's own estimate once it
+   has answers, the overall one before), drawn at random from the few closest so candidates don't
+   all see the same items.
 """
 
 import secrets
 from collections import Counter, defaultdict
 
 from assessments.ai.ability import Ability, ability_estimate
+from assessments.psychometrics.exposure import exposure_eligible
 from assessments.selectors.bank import Bank, Item
 from assessments.services.progress import Progress
 
@@ -58,6 +63,10 @@ def question_pick_next(
     available = [item for item in bank.active() if item.pk not in asked_ids]
     if not available:
         return None
+    eligible = exposure_eligible(
+        items=[item.pk for item in available], shown=bank.shown, attempts=bank.attempts, max_rate=bank.max_exposure_rate
+    )
+    available = [item for item in available if item.pk in eligible]
     weights = {sid: skill.weight for sid, skill in bank.skills.items()}
     asked = skills_asked(progress=progress, bank=bank)
     skill_id = skill_most_behind(weights=weights, asked=asked, eligible={item.skill_id for item in available})

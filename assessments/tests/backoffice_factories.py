@@ -73,6 +73,7 @@ def attempt_with_answers(
             answered_at=None if right is None else asked + timedelta(seconds=7),
             selected_option=selected,
             is_correct=right,
+            credit=None if right is None else float(right),
             time_taken_ms=None if right is None else 7000 + position,
         )
         score += int(bool(right))

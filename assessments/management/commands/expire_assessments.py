@@ -4,13 +4,19 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from assessments.services.attempt_control import assessments_expire_due
+from assessments.services.calibration import BATCH, attempts_calibrate
+
+# Batches of ended attempts calibrated per pass at most: a large backlog drains over a few passes
+# without holding up the expiry of the next ones.
+CALIBRATION_BATCHES_PER_PASS = 10
 
 
 class Command(BaseCommand):
     help = (
         "Finalize every in-progress attempt whose deadline has passed (status timed_out, answered questions "
         "scored, ended at their deadline), telling any connected candidate. One pass, or --loop SECONDS to "
-        "keep running (it then reports only the passes that expired something)."
+        "keep running (it then reports only the passes that expired something). Each pass also puts the answers of "
+        "attempts that ended since into their questions' calibration."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -21,10 +27,22 @@ class Command(BaseCommand):
             raise CommandError("--loop needs a positive number of seconds")
         while True:
             expired = assessments_expire_due()
+            calibrated = self._calibrate()
             if expired or loop is None:
                 self.stdout.write(
                     f"expired {len(expired)} attempt(s)" + (f": {', '.join(map(str, expired))}" if expired else "")
                 )
+            if calibrated or loop is None:
+                self.stdout.write(f"calibrated the questions of {calibrated} ended attempt(s)")
             if loop is None:
                 return
             time.sleep(loop)
+
+    def _calibrate(self) -> int:
+        total = 0
+        for _ in range(CALIBRATION_BATCHES_PER_PASS):
+            done = attempts_calibrate(limit=BATCH)
+            total += done
+            if done < BATCH:
+                break
+        return total

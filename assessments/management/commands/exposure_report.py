@@ -10,7 +10,6 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from assessments.csv_cells import csv_cell
 from assessments.models import Test
-from assessments.psychometrics.exposure import DEFAULT_MAX_RATE
 from assessments.selectors.exposure import blueprint_exposure
 
 COLUMNS = ["question_id", "skill", "difficulty", "shown", "rate", "over", "prompt"]
@@ -19,7 +18,7 @@ COLUMNS = ["question_id", "skill", "difficulty", "shown", "rate", "over", "promp
 class Command(BaseCommand):
     help = (
         "Each question of test TEST_ID with how many attempts were shown it and its exposure rate (shown / "
-        "attempts), most shown first; 'over' marks a rate above --max-rate (default 0.3), an item too many "
+        "attempts), most shown first; 'over' marks a rate above --max-rate (by default the test's own maximum exposure rate), an item too many "
         "candidates have seen. As a table (the default), CSV or JSON, on stdout."
     )
 
@@ -27,15 +26,16 @@ class Command(BaseCommand):
         parser.add_argument("test_id", type=int, help="the id of the test")
         parser.add_argument("--format", choices=["table", "csv", "json"], default="table")
         parser.add_argument(
-            "--max-rate", type=float, default=DEFAULT_MAX_RATE, help="the highest acceptable rate (default 0.3)"
+            "--max-rate", type=float, help="the highest acceptable rate (default: the test's maximum exposure rate)"
         )
 
-    def handle(self, *args: Any, test_id: int, format: str, max_rate: float, **options: Any) -> None:
-        if not 0 < max_rate <= 1:
+    def handle(self, *args: Any, test_id: int, format: str, max_rate: float | None, **options: Any) -> None:
+        if max_rate is not None and not 0 < max_rate <= 1:
             raise CommandError("--max-rate must be above 0 and at most 1.")
         test = Test.objects.filter(pk=test_id).first()
         if test is None:
             raise CommandError(f"Test {test_id} does not exist.")
+        max_rate = test.max_exposure_rate if max_rate is None else max_rate
         attempts, rows = blueprint_exposure(test=test, max_rate=max_rate)
         try:
             self._write(format, attempts, rows, max_rate)

@@ -1,0 +1,193 @@
+"""Calibrating a test's items from its candidates' answers (`psychometrics.calibration` states the model).
+
+Answers faster than anyone reads (`response_times.effortful`) are left out: a guess says nothing
+about the item. Off the answer path: an ended attempt's answers go into its items' estimates afterwards, in batches,
+by `attempts_calibrate` (the expiry loop runs it every pass), so an answer costs no statement more
+and no item row is locked while candidates answer. Each answer is paired with the attempt's final
+ability estimate for the item's skill: the best θ the attempt has, and its SE discounts the step.
+
+`items_recalibrate` (manage.py calibrate_items) starts every item of a test over from its prior and
+replays every ended attempt in the order they ended: the same rule, so the result is what the online
+updates would have reached had they seen the same attempts in that order.
+"""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import QuerySet
+
+from assessments import clock
+from assessments.ai.ability import difficulty_logit
+from assessments.errors import ApplicationError
+from assessments.messages import ErrorCode
+from assessments.models import Assessment, Question, Response, Test
+from assessments.psychometrics.calibration import (
+    ItemEstimate,
+    calibration_update,
+    moments_add,
+    moments_correlation,
+)
+from assessments.psychometrics.response_times import effortful, response_seconds
+from assessments.selectors.regrades import blueprint_voided_question_ids
+
+CALIBRATED_STATUSES = (Assessment.Status.COMPLETED, Assessment.Status.TIMED_OUT)
+BATCH = 100
+CALIBRATION_FIELDS = [
+    "calibrated_difficulty",
+    "calibration_se",
+    "calibration_n",
+    "live_discrimination",
+    "calibration_moments",
+]
+
+
+def item_estimate(question: Question) -> ItemEstimate:
+    """The question's current estimate: its prior until its first calibrated answer."""
+    prior = difficulty_logit(question.difficulty)
+    if question.calibrated_difficulty is None or question.calibration_se is None:
+        return ItemEstimate.from_prior(prior)
+    variance = question.calibration_se**2
+    return ItemEstimate(prior=prior, mean=question.calibrated_difficulty, variance=variance, n=question.calibration_n)
+
+
+@dataclass(frozen=True)
+class Scored:
+    """One answer to calibrate with: the item, the credit earned, and the attempt's θ ± SE for its skill."""
+
+    question_id: int
+    credit: float
+    theta: float
+    theta_se: float
+
+
+def _attempt_scored(*, assessment: Assessment, responses: Iterable[Response], voided: frozenset[int]) -> list[Scored]:
+    ability = (assessment.ai_state or {}).get("ability") or {}
+    overall = ability.get("overall")
+    skills = ability.get("skills") or {}
+    scored = []
+    for response in responses:
+        if response.credit is None or response.question_id in voided:
+            continue
+        if response.time_taken_ms is not None and not effortful(
+            seconds=response_seconds(sent_to_received_ms=response.time_taken_ms, round_trip_ms=response.round_trip_ms)
+        ):
+            continue
+        estimate = skills.get(response.question.skill.name) or overall
+        if not estimate:
+            continue
+        scored.append(
+            Scored(
+                question_id=response.question_id,
+                credit=float(response.credit),
+                theta=float(estimate["theta"]),
+                theta_se=float(estimate["se"]),
+            )
+        )
+    return scored
+
+
+def _apply(*, questions: dict[int, Question], scored: Iterable[Scored]) -> None:
+    """Each answer's update, in order, on the questions' rows in memory."""
+    for answer in scored:
+        question = questions[answer.question_id]
+        estimate = calibration_update(
+            item=item_estimate(question), theta=answer.theta, theta_se=answer.theta_se, credit=answer.credit
+        )
+        question.calibrated_difficulty, question.calibration_se = estimate.mean, estimate.se
+        question.calibration_n = estimate.n
+        question.calibration_moments = moments_add(
+            question.calibration_moments or {}, theta=answer.theta, credit=answer.credit
+        )
+        question.live_discrimination = moments_correlation(question.calibration_moments)
+
+
+def _uncalibrated() -> QuerySet[Assessment]:
+    return Assessment.objects.filter(status__in=CALIBRATED_STATUSES, calibrated_at__isnull=True)
+
+
+@transaction.atomic
+def attempts_calibrate(*, limit: int = BATCH) -> int:
+    """Put up to `limit` ended, not yet calibrated attempts into their items' estimates; how many.
+
+    Attempts are claimed with SKIP LOCKED, so loops on several machines share the work, and the items
+    are locked in id order, so two batches touching the same items wait for each other instead of
+    deadlocking. Both writes are in one transaction: an attempt is counted once or not at all.
+    """
+    claimed = list(
+        _uncalibrated()
+        .select_for_update(skip_locked=True)
+        .order_by("ended_at", "pk")
+        .only("pk", "test_id", "ai_state")[:limit]
+    )
+    if not claimed:
+        return 0
+    responses = _responses_of(attempt_ids=[a.pk for a in claimed])
+    question_ids = sorted({r.question_id for rs in responses.values() for r in rs})
+    questions = Question.objects.select_for_update().filter(pk__in=question_ids).order_by("pk").in_bulk()
+    voided_by_test = {
+        tid: frozenset(blueprint_voided_question_ids(test_id=tid)) for tid in {a.test_id for a in claimed}
+    }
+    for attempt in claimed:
+        scored = _attempt_scored(
+            assessment=attempt, responses=responses.get(attempt.pk, []), voided=voided_by_test[attempt.test_id]
+        )
+        _apply(questions=questions, scored=scored)
+    Question.objects.bulk_update(questions.values(), CALIBRATION_FIELDS)
+    Assessment.objects.filter(pk__in=[a.pk for a in claimed]).update(calibrated_at=clock.now())
+    return len(claimed)
+
+
+def _responses_of(*, attempt_ids: list[int]) -> dict[int, list[Response]]:
+    by_attempt: dict[int, list[Response]] = {}
+    rows = (
+        Response.objects.filter(assessment_id__in=attempt_ids, credit__isnull=False)
+        .select_related("question__skill")
+        .only("assessment_id", "question_id", "credit", "time_taken_ms", "round_trip_ms", "question__skill__name")
+        .order_by("assessment_id", "position")
+    )
+    for response in rows:
+        by_attempt.setdefault(response.assessment_id, []).append(response)
+    return by_attempt
+
+
+@dataclass(frozen=True)
+class Recalibrated:
+    attempts: int
+    answers: int
+    items: int
+
+
+@transaction.atomic
+def items_recalibrate(*, test_id: int, progress: Callable[[int, int], None] | None = None) -> Recalibrated:
+    """Start every item of the test over from its prior and replay all of its ended attempts, oldest
+    ended first. `progress(done, total)` hears after each batch of attempts."""
+    test = Test.objects.select_for_update().filter(pk=test_id).first()
+    if test is None:
+        raise ApplicationError(ErrorCode.TEST_NOT_FOUND, f"There is no test {test_id}.", status=404)
+    # The attempts before the items, as attempts_calibrate locks them: a batch of it holding some of
+    # these attempts finishes first instead of deadlocking.
+    ended = list(
+        Assessment.objects.select_for_update()
+        .filter(test_id=test_id, status__in=CALIBRATED_STATUSES)
+        .order_by("ended_at", "pk")
+        .only("pk", "ai_state")
+    )
+    questions = Question.objects.select_for_update().filter(test_id=test_id).order_by("pk").in_bulk()
+    for question in questions.values():
+        question.calibrated_difficulty = question.calibration_se = question.live_discrimination = None
+        question.calibration_n, question.calibration_moments = 0, {}
+    voided = frozenset(blueprint_voided_question_ids(test_id=test_id))
+    answers = 0
+    for start in range(0, len(ended), BATCH):
+        batch = ended[start : start + BATCH]
+        responses = _responses_of(attempt_ids=[a.pk for a in batch])
+        for attempt in batch:
+            scored = _attempt_scored(assessment=attempt, responses=responses.get(attempt.pk, []), voided=voided)
+            _apply(questions=questions, scored=scored)
+            answers += len(scored)
+        if progress is not None:
+            progress(min(start + BATCH, len(ended)), len(ended))
+    Question.objects.bulk_update(questions.values(), CALIBRATION_FIELDS)
+    Assessment.objects.filter(pk__in=[a.pk for a in ended]).update(calibrated_at=clock.now())
+    return Recalibrated(attempts=len(ended), answers=answers, items=len(questions))

@@ -1,0 +1,207 @@
+"""Calibration from live answers (`services.calibration`), and the bank and selection using it: the
+calibrated difficulty once trusted, and the test's maximum exposure rate."""
+
+import io
+import math
+
+import pytest
+from django.core.management import call_command
+
+from assessments.models import Assessment, Question, QuestionRegrade, Test
+from assessments.psychometrics.calibration import ItemEstimate, calibration_update, moments_add, moments_correlation
+from assessments.selectors.bank import Bank, Item, SkillInfo, bank_for
+from assessments.services.calibration import attempts_calibrate, items_recalibrate
+from assessments.services.progress import Progress
+from assessments.services.selection import question_pick_next
+from assessments.tests.backoffice_factories import attempt_with_answers
+from assessments.tests.factories import published_test_with_bank
+
+pytestmark = pytest.mark.django_db
+
+
+def _ended(test: Test, answers: dict[Question, bool], *, theta: float, se: float, **fields) -> Assessment:
+    """An ended attempt whose final ability estimate is θ ± SE, overall and for every skill."""
+    attempt = attempt_with_answers(test=test, answers=answers, **fields)
+    estimate = {"theta": theta, "se": se, "asked": len(answers), "correct": sum(answers.values())}
+    skills = {q.skill.name: estimate for q in answers}
+    attempt.ai_state = {"ability": {"overall": estimate, "skills": skills}}
+    attempt.save()
+    return attempt
+
+
+def test_an_ended_attempt_moves_its_items_by_one_laplace_step_each() -> None:
+    test = published_test_with_bank(questions=2, skills=1)
+    easy_one, other = test.questions.order_by("id")
+    attempt = _ended(test, {easy_one: True, other: False}, theta=0.5, se=0.4)
+
+    assert attempts_calibrate() == 1
+
+    prior = ItemEstimate.from_prior(0.0)  # medium
+    right = calibration_update(item=prior, theta=0.5, theta_se=0.4, credit=1.0)
+    wrong = calibration_update(item=prior, theta=0.5, theta_se=0.4, credit=0.0)
+    easy_one.refresh_from_db()
+    other.refresh_from_db()
+    assert easy_one.calibrated_difficulty == pytest.approx(right.mean)
+    assert right.mean < 0 < wrong.mean  # right: easier; wrong: harder
+    assert other.calibrated_difficulty == pytest.approx(wrong.mean)
+    assert easy_one.calibration_se == pytest.approx(right.se)
+    assert (easy_one.calibration_n, other.calibration_n) == (1, 1)
+    attempt.refresh_from_db()
+    assert attempt.calibrated_at is not None
+    assert attempts_calibrate() == 0  # counted once
+    easy_one.refresh_from_db()
+    assert easy_one.calibration_n == 1
+
+
+def test_a_running_attempt_a_void_item_and_a_too_fast_answer_are_left_out() -> None:
+    test = published_test_with_bank(questions=3, skills=1)
+    q1, q2, q3 = test.questions.order_by("id")
+    _ended(test, {q1: True}, theta=0.0, se=0.5, status=Assessment.Status.IN_PROGRESS)
+    QuestionRegrade.objects.create(question=q2, action=QuestionRegrade.Action.VOID)
+    fast = _ended(test, {q2: True, q3: True}, theta=0.0, se=0.5)
+    fast.responses.filter(question=q3).update(time_taken_ms=900)
+
+    assert attempts_calibrate() == 1  # the ended one only
+    assert [q.calibration_n for q in test.questions.order_by("id")] == [0, 0, 0]
+
+
+def test_recalibrating_replays_every_ended_attempt_in_the_order_they_ended() -> None:
+    test = published_test_with_bank(questions=1, skills=1)
+    (question,) = test.questions.all()
+    first = _ended(test, {question: True}, theta=-1.0, se=0.3, minutes=1)
+    second = _ended(test, {question: False}, theta=1.0, se=0.3, minutes=5)
+    assert first.ended_at and second.ended_at and first.ended_at < second.ended_at
+    heard: list[tuple[int, int]] = []
+
+    done = items_recalibrate(test_id=test.pk, progress=lambda n, total: heard.append((n, total)))
+
+    expected = ItemEstimate.from_prior(0.0)
+    for theta, credit in ((-1.0, 1.0), (1.0, 0.0)):
+        expected = calibration_update(item=expected, theta=theta, theta_se=0.3, credit=credit)
+    question.refresh_from_db()
+    assert question.calibrated_difficulty == pytest.approx(expected.mean)
+    assert question.calibration_se == pytest.approx(expected.se)
+    assert (done.attempts, done.answers, done.items) == (2, 2, 1)
+    assert heard == [(2, 2)]
+    assert attempts_calibrate() == 0  # recalibrated attempts are not counted again
+    again = items_recalibrate(test_id=test.pk)  # from the prior again, not on top
+    question.refresh_from_db()
+    assert (again.answers, question.calibration_n) == (2, 2)
+
+
+def test_the_live_discrimination_is_the_correlation_of_ability_and_credit() -> None:
+    test = published_test_with_bank(questions=1, skills=1)
+    (question,) = test.questions.all()
+    for theta, right in ((-1.0, False), (0.0, True), (1.0, True)):
+        _ended(test, {question: right}, theta=theta, se=0.3)
+
+    attempts_calibrate()
+
+    question.refresh_from_db()
+    # Pearson's r of θ = (-1, 0, 1) and y = (0, 1, 1): cov 1/3 · ... = 1 / sqrt(2 · 2/3) = 0.866.
+    assert question.live_discrimination == pytest.approx(1 / math.sqrt(4 / 3))
+    assert question.calibration_moments["n"] == 3
+
+
+def test_running_sums_give_pearsons_r_and_none_without_spread() -> None:
+    moments: dict[str, float] = {}
+    for theta, y in ((1.0, 0.0), (2.0, 1.0), (3.0, 0.0), (4.0, 1.0)):
+        moments = moments_add(moments, theta=theta, credit=y)
+    # x̄ 2.5, ȳ 0.5: Σ(x-x̄)(y-ȳ) = 1, Σ(x-x̄)² = 5, Σ(y-ȳ)² = 1.
+    assert moments_correlation(moments) == pytest.approx(1 / math.sqrt(5))
+    assert moments_correlation(moments_add({}, theta=1.0, credit=1.0)) is None
+    same = moments_add(moments_add({}, theta=1.0, credit=1.0), theta=2.0, credit=1.0)
+    assert moments_correlation(same) is None  # everyone right: no spread in y
+
+
+def _item(pk: int, *, calibrated: float | None = None, se: float | None = None, difficulty: str = "medium") -> Item:
+    return Item(
+        pk=pk,
+        skill_id=1,
+        prompt="",
+        options=("a", "b"),
+        correct_option=0,
+        explanation="",
+        difficulty=difficulty,
+        active=True,
+        calibrated=calibrated,
+        calibration_se=se,
+    )
+
+
+def test_an_item_uses_its_calibrated_difficulty_only_once_trusted() -> None:
+    assert _item(1, difficulty="hard").logit == 1.0  # no answers yet: the prior
+    assert _item(1, calibrated=0.23, se=0.5, difficulty="hard").logit == 1.0  # SE over 0.35: the prior still
+    assert _item(1, calibrated=0.23, se=0.3, difficulty="hard").logit == 0.25  # trusted, to the 0.05 grid
+
+
+def test_the_bank_reads_calibration_again_once_older_than_the_refresh(settings) -> None:
+    test = published_test_with_bank(questions=1, skills=1)
+    (question,) = test.questions.all()
+    assert bank_for(test=Test.objects.get(pk=test.pk)).items[question.pk].logit == 0.0
+    Question.objects.filter(pk=question.pk).update(calibrated_difficulty=-0.8, calibration_se=0.2)
+
+    settings.JATAYU_BANK_REFRESH_SECONDS = 3600
+    assert bank_for(test=Test.objects.get(pk=test.pk)).items[question.pk].logit == 0.0  # cached
+    settings.JATAYU_BANK_REFRESH_SECONDS = 0
+    assert bank_for(test=Test.objects.get(pk=test.pk)).items[question.pk].logit == -0.8
+
+
+def test_the_bank_counts_each_items_attempts_for_exposure(settings) -> None:
+    settings.JATAYU_BANK_REFRESH_SECONDS = 0
+    test = published_test_with_bank(questions=3, skills=1, max_exposure_rate=0.5)
+    q1, q2, _never_shown = test.questions.order_by("id")
+    attempt_with_answers(test=test, answers={q1: True, q2: False})
+    attempt_with_answers(test=test, answers={q1: True})
+
+    bank = bank_for(test=Test.objects.get(pk=test.pk))
+
+    assert (bank.attempts, dict(bank.shown), bank.max_exposure_rate) == (2, {q1.pk: 2, q2.pk: 1}, 0.5)
+
+
+def _bank(items: list[Item], *, attempts: int, shown: dict[int, int], max_rate: float) -> Bank:
+    return Bank(
+        test_id=1,
+        version=(1, None),
+        items={item.pk: item for item in items},
+        skills={1: SkillInfo(pk=1, name="A", weight=1.0)},
+        voided=frozenset(),
+        attempts=attempts,
+        shown=shown,
+        max_exposure_rate=max_rate,
+    )
+
+
+def test_selection_passes_over_an_item_at_the_maximum_exposure_rate() -> None:
+    # Item 1 is the best fit for θ = 0, items 2-4 are far off; item 1 was in 3 of 10 attempts.
+    items = [
+        _item(1),
+        _item(2, calibrated=2.0, se=0.1),
+        _item(3, calibrated=2.1, se=0.1),
+        _item(4, calibrated=2.2, se=0.1),
+    ]
+    exposed = _bank(items, attempts=10, shown={1: 3}, max_rate=0.3)
+    free = _bank(items, attempts=10, shown={1: 2}, max_rate=0.3)
+
+    def picks(bank: Bank) -> set[int | None]:
+        return {
+            getattr(question_pick_next(progress=Progress(), bank=bank, prepared=set()), "pk", None) for _ in range(30)
+        }
+
+    picks_exposed, picks_free = picks(exposed), picks(free)
+
+    assert 1 not in picks_exposed
+    assert 1 in picks_free  # (2 + 1) / 11 is still under 0.3
+
+
+def test_the_expiry_loop_calibrates_what_ended() -> None:
+    test = published_test_with_bank(questions=1, skills=1)
+    (question,) = test.questions.all()
+    _ended(test, {question: True}, theta=0.0, se=0.4)
+    out = io.StringIO()
+
+    call_command("expire_assessments", stdout=out)
+
+    assert "calibrated the questions of 1 ended attempt(s)" in out.getvalue()
+    question.refresh_from_db()
+    assert question.calibration_n == 1
