@@ -26,7 +26,7 @@ from assessments.models import (
     Response,
     Test,
 )
-from assessments.selectors.integrity import integrity_annotate, integrity_summary_of
+from assessments.selectors.integrity import integrity_annotate, integrity_signals_attach, integrity_summary_of
 from assessments.selectors.results import duration_label, results_annotate
 from assessments.services.attempt_control import assessment_reset, assessments_expire_due
 from assessments.services.candidates import applications_status_set
@@ -137,6 +137,11 @@ class AssessmentAdmin(RecordAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         return integrity_annotate(results_annotate(super().get_queryset(request)))
+
+    def get_changelist_instance(self, request: HttpRequest) -> Any:
+        changelist = super().get_changelist_instance(request)
+        integrity_signals_attach(list(changelist.result_list))  # the page's rows, in two statements
+        return changelist
 
     def _results_of(self, request: HttpRequest) -> Test | None:
         """The test this changelist is filtered to (`?test__id__exact=`), when it is one of the recruiter's."""

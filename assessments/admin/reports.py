@@ -14,13 +14,14 @@ from assessments.charts import histogram_svg
 from assessments.models import Assessment, AssessmentEvent, Test
 from assessments.selectors.attempt_report import attempt_questions_as_seen, tutor_refusals_count
 from assessments.selectors.distributions import score_distribution, time_distribution
-from assessments.selectors.integrity import integrity_annotate, integrity_summary_of
+from assessments.selectors.integrity import integrity_annotate, integrity_signals_attach, integrity_summary_of
 from assessments.selectors.item_analysis import (
     FACILITY_HIGH,
     FACILITY_LOW,
     FLAG_MIN_ANSWERS,
     blueprint_item_analysis,
 )
+from assessments.selectors.response_signals import LEGEND as SIGNALS_LEGEND
 from assessments.selectors.results import (
     RESPONSE_COLUMNS,
     RESULT_COLUMNS,
@@ -109,6 +110,7 @@ def attempt_report_view(model_admin: admin.ModelAdmin, request: HttpRequest, obj
         .select_related("candidate", "test")
         .get()
     )
+    integrity_signals_attach([assessment])
     events = list(AssessmentEvent.objects.filter(assessment=assessment).order_by("seq"))
     ability = assessment.ai_state.get("ability") or {}
     skills = ability.get("skills") or {}
@@ -123,6 +125,7 @@ def attempt_report_view(model_admin: admin.ModelAdmin, request: HttpRequest, obj
         hints=getattr(assessment, "_hints", 0),
         integrity_count=getattr(assessment, "_integrity", 0),
         integrity_summary=integrity_summary_of(assessment).line(),
+        signals_legend=SIGNALS_LEGEND,
         asked=attempt_questions_as_seen(assessment=assessment, events=events),
         overall=ability.get("overall"),
         skills=sorted(skills.items()),

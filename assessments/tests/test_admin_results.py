@@ -184,7 +184,7 @@ def test_each_attempt_has_a_one_line_integrity_summary_in_the_list_and_the_repor
     page = client.get(changelist("assessment"), {"test__id__exact": str(own_test.pk)}).content.decode()
     report = client.get(reverse("admin:assessments_assessment_report", args=[ben.pk])).content.decode()
 
-    line = "1 tab switch · 1 paste · 1 copy · 1 answer leak blocked · 1 answer under 5 s · 1 s a question"
+    line = "1 tab switch · 1 paste · 1 copy · 1 answer leak blocked · 1 answer too fast to read · 1 s a question"
     assert f'<span class="flag">{line}</span>' in page
     assert f"{line}." in report
     assert '<span class="">nothing noted · 7 s a question</span>' in page  # ann: no event, answers of about 7 s

@@ -70,7 +70,9 @@ def test_recalibrating_replays_every_ended_attempt_in_the_order_they_ended() -> 
     (question,) = test.questions.all()
     first = _ended(test, {question: True}, theta=-1.0, se=0.3, minutes=1)
     second = _ended(test, {question: False}, theta=1.0, se=0.3, minutes=5)
-    assert first.ended_at and second.ended_at and first.ended_at < second.ended_at
+    assert first.ended_at is not None
+    assert second.ended_at is not None
+    assert first.ended_at < second.ended_at
     heard: list[tuple[int, int]] = []
 
     done = items_recalibrate(test_id=test.pk, progress=lambda n, total: heard.append((n, total)))

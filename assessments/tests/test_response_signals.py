@@ -1,0 +1,81 @@
+"""Rapid guesses and person fit per attempt (`selectors.response_signals`), on hand-made timings and
+answer patterns, and how the integrity summary says them."""
+
+import pytest
+
+from assessments.models import Assessment, Question, Test
+from assessments.psychometrics.response_times import person_fit_lz
+from assessments.selectors.integrity import integrity_annotate, integrity_signals_attach, integrity_summary_of
+from assessments.selectors.response_signals import MEDIAN_MIN_ANSWERS, response_signals
+from assessments.tests.backoffice_factories import attempt_with_answers
+from assessments.tests.factories import QuestionFactory, SkillFactory, TestFactory, published_test_with_bank
+
+pytestmark = pytest.mark.django_db
+
+
+def _timed(test: Test, question: Question, *, ms: int, round_trip_ms: int | None = None) -> Assessment:
+    attempt = attempt_with_answers(test=test, answers={question: True})
+    attempt.responses.update(time_taken_ms=ms, round_trip_ms=round_trip_ms)
+    return attempt
+
+
+def test_an_answer_under_a_tenth_of_the_items_median_less_the_round_trip_is_a_rapid_guess() -> None:
+    test = published_test_with_bank(questions=2, skills=1)
+    usual, new = test.questions.order_by("id")
+    for _ in range(MEDIAN_MIN_ANSWERS):
+        _timed(test, usual, ms=30_000)  # median 30 s: the threshold is 3 s
+    quick = _timed(test, usual, ms=2_900)
+    slow_link = _timed(test, usual, ms=3_400, round_trip_ms=600)  # 2.8 s once the network is taken off
+    considered = _timed(test, usual, ms=3_400)
+    unknown_item = _timed(test, new, ms=2_000)  # no median yet: only the 1.5 s floor applies
+    too_fast = _timed(test, new, ms=1_000)
+
+    signals = response_signals(assessments=[quick, slow_link, considered, unknown_item, too_fast])
+
+    assert [signals[a.pk].rapid_guesses for a in (quick, slow_link, considered, unknown_item, too_fast)] == [
+        1,
+        1,
+        0,
+        0,
+        1,
+    ]
+
+
+def test_hard_items_right_and_easy_ones_wrong_fit_the_ability_poorly() -> None:
+    test = TestFactory()
+    skill = SkillFactory(test=test)
+    easy = [QuestionFactory(skill=skill, test=test, difficulty="easy") for _ in range(4)]
+    hard = [QuestionFactory(skill=skill, test=test, difficulty="hard") for _ in range(4)]
+    odd = attempt_with_answers(test=test, answers={**dict.fromkeys(easy, False), **dict.fromkeys(hard, True)})
+    usual = attempt_with_answers(test=test, answers={**dict.fromkeys(easy, True), **dict.fromkeys(hard, False)})
+    for attempt in (odd, usual):
+        attempt.ai_state = {"ability": {"overall": {"theta": 0.0, "se": 0.6, "asked": 8, "correct": 4}}}
+        attempt.save()
+
+    signals = response_signals(assessments=[odd, usual])
+
+    expected = person_fit_lz(theta=0.0, responses=[(-1.0, 0.0)] * 4 + [(1.0, 1.0)] * 4)
+    assert signals[odd.pk].person_fit == pytest.approx(expected)
+    assert signals[odd.pk].misfit
+    assert not signals[usual.pk].misfit
+    assert signals[usual.pk].person_fit is not None
+    assert signals[usual.pk].person_fit > 0
+
+
+def test_the_integrity_summary_says_both_in_plain_words() -> None:
+    test = TestFactory()
+    skill = SkillFactory(test=test)
+    easy = [QuestionFactory(skill=skill, test=test, difficulty="easy") for _ in range(4)]
+    hard = [QuestionFactory(skill=skill, test=test, difficulty="hard") for _ in range(4)]
+    odd = attempt_with_answers(test=test, answers={**dict.fromkeys(easy, False), **dict.fromkeys(hard, True)})
+    odd.ai_state = {"ability": {"overall": {"theta": 0.0, "se": 0.6, "asked": 8, "correct": 4}}}
+    odd.save()
+    odd.responses.filter(question=hard[0]).update(time_taken_ms=800)
+
+    (row,) = integrity_annotate(Assessment.objects.filter(pk=odd.pk))
+    integrity_signals_attach([row])
+    summary = integrity_summary_of(row)
+
+    assert summary.anything
+    assert "1 answer too fast to read" in summary.line()
+    assert "unusual answer pattern (person fit -" in summary.line()
