@@ -140,7 +140,16 @@ def _answer_submit(
     credit = question_credit(
         kind=item.kind, correct=item.key, chosen=chosen, policy=assessment.test.multi_select_scoring
     )
-    _answer_record(asked=asked, progress=progress, chosen=chosen, credit=credit, item=item, ref=ref, now=now)
+    _answer_record(
+        asked=asked,
+        progress=progress,
+        chosen=chosen,
+        credit=credit,
+        item=item,
+        ref=ref,
+        now=now,
+        round_trip_ms=conn.round_trip_ms,
+    )
     assessment.score = running_score(credit=progress.credit(), voided=bank.voided)
     return _after_answer(assessment=assessment, progress=progress, bank=bank, item=item, asked=asked, now=now, ref=ref)
 
@@ -154,8 +163,10 @@ def _answer_record(
     item: Item,
     ref: str | None,
     now: datetime,
+    round_trip_ms: int | None,
 ) -> None:
-    """Mark the response answered (one UPDATE) and the working state with it."""
+    """Mark the response answered (one UPDATE) and the working state with it, with the connection's
+    last measured round trip (the response-time signals take it off the server's time)."""
     # An id the client already used for another answer is not stored twice (the unique index would
     # refuse the answer); the answer is still recorded, and replayed by its question.
     kept_ref = ref if ref and not progress.ref_taken(ref) else None
@@ -170,6 +181,7 @@ def _answer_record(
             "credit": credit,
             "answered_at": now,
             "time_taken_ms": int((now - asked.asked_at).total_seconds() * 1000),
+            "round_trip_ms": round_trip_ms,
             "client_msg_id": kept_ref,
         },
     )
