@@ -14,7 +14,7 @@ from assessments.admin.scoping import RecordAdmin, RecruiterScopedAdmin, adopt_s
 from assessments.errors import ApplicationError
 from assessments.models import Question, QuestionRegrade, Test
 from assessments.roles import is_recruiter
-from assessments.selectors.regrades import question_is_void, void_regrades
+from assessments.selectors.regrades import question_is_void, regrade_abilities_changed, void_regrades
 from assessments.services.blueprints import question_create
 from assessments.services.questions import question_delete, question_update, questions_active_set, questions_promote
 from assessments.services.regrades import question_regrade_apply, question_regrade_plan
@@ -173,8 +173,8 @@ class QuestionAdmin(RecruiterScopedAdmin):
 
 
 def regrade_view(model_admin: admin.ModelAdmin, request: HttpRequest, object_id: int) -> HttpResponse:
-    """Void a question or change its key: a dry run lists the attempts whose scores would change; apply
-    re-scores them and records who did it."""
+    """Void a question or change its key: a dry run lists the attempts with their scores and θ ± SE
+    now and after; apply re-scores and re-estimates them and records who did it."""
     question: Question = object_in_scope(model_admin, request, object_id, change=True)
     plan = None
     if request.method == "POST":
@@ -194,7 +194,8 @@ def regrade_view(model_admin: admin.ModelAdmin, request: HttpRequest, object_id:
                     messages.success(
                         request,
                         f"{record.get_action_display()}: {record.attempts_rescored} attempt(s) re-scored, "
-                        f"{record.scores_changed} score(s) changed"
+                        f"{record.scores_changed} score(s) changed, "
+                        f"{regrade_abilities_changed(record=record)} θ estimate(s) changed"
                         + (
                             f", {len(record.skipped_attempts)} running attempt(s) to re-score once they end."
                             if record.skipped_attempts
@@ -222,7 +223,10 @@ def regrade_view(model_admin: admin.ModelAdmin, request: HttpRequest, object_id:
         options=list(enumerate(options)),
         form=form,
         plan=plan,
-        history=QuestionRegrade.objects.filter(question=question).select_related("performed_by"),
+        history=[
+            (record, regrade_abilities_changed(record=record))
+            for record in QuestionRegrade.objects.filter(question=question).select_related("performed_by")
+        ],
         void=question_is_void(question=question),
     )
     return render(request, "admin/assessments/question/regrade.html", context)

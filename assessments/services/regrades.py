@@ -2,80 +2,34 @@
 
 A question may be *voided* (it then counts neither in the score nor in the max_score of any attempt
 that saw it, and is never asked again) or given a new *key*; either way every finished attempt that
-saw it is re-scored from its responses: score = the credit (`scoring.question_credit`, under the
-test's multi-select policy) of its answered non-void responses against the (new) key; max_score = the attempt's max_score before any regrade minus the void questions it
-was asked; percentage and passed as at the end of an attempt. Attempts still running are skipped
-and listed: the new key already applies to the answers they give from now on, and a later
-`rescore` (the same page) brings their final scores in line once they have ended. The dry run
-computes the same thing without writing. Each apply leaves a `QuestionRegrade` audit record.
+saw it is re-scored from its responses (`services.rescores`): score = the credit
+(`scoring.question_credit`, under the test's multi-select policy) of its answered non-void responses
+against the (new) key; max_score = the attempt's max_score before any regrade minus the void
+questions it was asked; percentage and passed as at the end of an attempt. Its θ and SE, overall and
+per skill, are re-estimated from the same answers without the void questions, by the answer path's
+own rule over the bank's item difficulties (`Item.logit`).
+
+Attempts still running are skipped and listed, their scores and θ untouched: the new key already
+applies to the answers they give from now on, and a later `rescore` (the same page) brings their
+final scores and θ in line once they have ended. The dry run computes the same thing without
+writing, θ ± SE before and after included. Each apply leaves a `QuestionRegrade` audit record whose
+`changes` hold every attempt's scores and ability estimate before and after. A void is permanent.
 """
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import transaction
 
-from assessments.ai.ability import ability_estimate, difficulty_logit
 from assessments.errors import ApplicationError, BackOfficeCode
-from assessments.models import (
-    Assessment,
-    Question,
-    QuestionRegrade,
-    Response,
-    Skill,
-)
-from assessments.scoring import attempt_score, is_full_credit, question_credit
+from assessments.models import Assessment, Question, QuestionRegrade, Response, Test
+from assessments.selectors.bank import Bank, bank_for
 from assessments.selectors.regrades import blueprint_voided_question_ids, question_is_void
+from assessments.services.rescores import AttemptRescore, RescoredAttempt, attempt_rescore
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class AttemptRescore:
-    """One attempt's scores before and after a regrade."""
-
-    assessment_id: int
-    candidate: str
-    attempt_number: int
-    old_score: float
-    new_score: float
-    old_max_score: int
-    new_max_score: int
-    old_percentage: float | None
-    new_percentage: float
-    old_passed: bool | None
-    new_passed: bool
-
-    @property
-    def changed(self) -> bool:
-        return (self.old_score, self.old_max_score, self.old_percentage, self.old_passed) != (
-            self.new_score,
-            self.new_max_score,
-            self.new_percentage,
-            self.new_passed,
-        )
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "assessment_id": self.assessment_id,
-            "candidate": self.candidate,
-            "attempt": self.attempt_number,
-            "old": {
-                "score": self.old_score,
-                "max_score": self.old_max_score,
-                "percentage": self.old_percentage,
-                "passed": self.old_passed,
-            },
-            "new": {
-                "score": self.new_score,
-                "max_score": self.new_max_score,
-                "percentage": self.new_percentage,
-                "passed": self.new_passed,
-            },
-        }
 
 
 @dataclass(frozen=True)
@@ -89,80 +43,13 @@ class RegradePlan:
 
     @property
     def changed(self) -> list[AttemptRescore]:
+        """The attempts whose scores change."""
         return [r for r in self.rescores if r.changed]
 
-
-@dataclass
-class _Scored:
-    """An attempt's recomputed state: the rescore, and what to write when applied."""
-
-    rescore: AttemptRescore
-    correctness: dict[int, tuple[bool, float]]  # response id -> (is_correct, credit), for those that change
-    original_max_score: int
-    ability: dict[str, Any] | None
-
-
-def _attempt_score(
-    *,
-    assessment: Assessment,
-    responses: Iterable[Response],
-    keys: Mapping[int, tuple[int, ...]],
-    voided: set[int],
-    pass_percentage: float,
-    policy: str,
-    skill_names: Mapping[int, str],
-) -> _Scored:
-    regrade_state = assessment.ai_state.get("regrade", {})
-    original_max = int(regrade_state.get("original_max_score", assessment.max_score))
-    asked: list[int] = []
-    earned: dict[int, float] = {}
-    correctness: dict[int, tuple[bool, float]] = {}
-    overall: list[tuple[float, bool | float]] = []
-    per_skill: dict[int, list[tuple[float, bool | float]]] = {}
-    for response in responses:
-        question = response.question
-        asked.append(question.pk)
-        if response.selected_option is None:
-            continue
-        chosen = response.selected_options if response.selected_options is not None else [response.selected_option]
-        credit = question_credit(
-            kind=question.kind, correct=keys.get(question.pk, question.key), chosen=chosen, policy=policy
-        )
-        correct = is_full_credit(credit)
-        if (correct, credit) != (response.is_correct, response.credit):
-            correctness[response.pk] = (correct, credit)
-        earned[question.pk] = credit
-        if question.pk not in voided:
-            pair: tuple[float, bool | float] = (difficulty_logit(question.difficulty), credit)
-            overall.append(pair)
-            per_skill.setdefault(question.skill_id, []).append(pair)
-    scored = attempt_score(
-        asked=asked, credit=earned, max_before_voids=original_max, voided=voided, pass_percentage=pass_percentage
-    )
-    ability = None
-    if "ability" in assessment.ai_state:
-        ability = {
-            "overall": ability_estimate(overall).as_dict(),
-            "skills": {
-                skill_names[sid]: ability_estimate(pairs).as_dict()
-                for sid, pairs in per_skill.items()
-                if sid in skill_names
-            },
-        }
-    rescore = AttemptRescore(
-        assessment_id=assessment.pk,
-        candidate=assessment.candidate.get_username(),
-        attempt_number=assessment.attempt_number,
-        old_score=assessment.score,
-        new_score=scored.score,
-        old_max_score=assessment.max_score,
-        new_max_score=scored.max_score,
-        old_percentage=assessment.percentage_score,
-        new_percentage=scored.percentage,
-        old_passed=assessment.passed,
-        new_passed=scored.passed,
-    )
-    return _Scored(rescore=rescore, correctness=correctness, original_max_score=original_max, ability=ability)
+    @property
+    def ability_changed(self) -> list[AttemptRescore]:
+        """The attempts whose θ or SE (overall or of a skill) change."""
+        return [r for r in self.rescores if r.ability_changed]
 
 
 def _regrade_check(
@@ -216,10 +103,16 @@ def _checked_new_key(
     return {question.pk: (new_correct_option,)} if new_correct_option is not None else {}
 
 
+@dataclass(frozen=True)
+class _Computed:
+    scored: list[tuple[Assessment, RescoredAttempt]]
+    skipped: list[int]
+    voided: set[int]  # the test's void questions, this regrade's included
+
+
 def _regrade_compute(
-    *, question: Question, action: str, keys: Mapping[int, tuple[int, ...]], lock: bool
-) -> tuple[list[tuple[Assessment, _Scored]], list[int]]:
-    test = question.test
+    *, question: Question, test: Test, bank: Bank, action: str, keys: Mapping[int, tuple[int, ...]], lock: bool
+) -> _Computed:
     voided = blueprint_voided_question_ids(test_id=test.pk)
     if action == QuestionRegrade.Action.VOID:
         voided.add(question.pk)
@@ -230,25 +123,20 @@ def _regrade_compute(
     attempts = seen.exclude(status=Assessment.Status.IN_PROGRESS).select_related("candidate")
     if lock:
         attempts = attempts.select_for_update(of=("self",))
-    skill_names = dict(Skill.objects.filter(test=test).values_list("pk", "name"))
-    scored: list[tuple[Assessment, _Scored]] = []
+    scored: list[tuple[Assessment, RescoredAttempt]] = []
     for assessment in attempts:
         responses = assessment.responses.select_related("question").order_by("position")
-        scored.append(
-            (
-                assessment,
-                _attempt_score(
-                    assessment=assessment,
-                    responses=responses,
-                    keys=keys,
-                    voided=voided,
-                    pass_percentage=test.pass_percentage,
-                    policy=test.multi_select_scoring,
-                    skill_names=skill_names,
-                ),
-            )
+        rescored = attempt_rescore(
+            assessment=assessment,
+            responses=responses,
+            keys=keys,
+            voided=voided,
+            pass_percentage=test.pass_percentage,
+            policy=test.multi_select_scoring,
+            bank=bank,
         )
-    return scored, skipped
+        scored.append((assessment, rescored))
+    return _Computed(scored=scored, skipped=skipped, voided=voided)
 
 
 def question_regrade_plan(
@@ -258,7 +146,8 @@ def question_regrade_plan(
     new_correct_option: int | None = None,
     new_correct_options: list[int] | None = None,
 ) -> RegradePlan:
-    """The dry run: every finished attempt that saw `question`, with its scores now and after the regrade.
+    """The dry run: every finished attempt that saw `question`, with its scores and θ ± SE now and
+    after the regrade. Writes nothing.
 
     A multiple question's key change names every new correct option in `new_correct_options`."""
     keys = _checked_new_key(
@@ -267,14 +156,17 @@ def question_regrade_plan(
         new_correct_option=new_correct_option,
         new_correct_options=new_correct_options,
     )
-    scored, skipped = _regrade_compute(question=question, action=action, keys=keys, lock=False)
+    test = Test.objects.get(pk=question.test_id)  # its bank_version as it is now, for `bank_for`
+    computed = _regrade_compute(
+        question=question, test=test, bank=bank_for(test=test), action=action, keys=keys, lock=False
+    )
     return RegradePlan(
         question=question,
         action=action,
         new_correct_option=new_correct_option,
         new_correct_options=new_correct_options,
-        rescores=[s.rescore for _, s in scored],
-        skipped=skipped,
+        rescores=[s.rescore for _, s in computed.scored],
+        skipped=computed.skipped,
     )
 
 
@@ -288,7 +180,8 @@ def question_regrade_apply(
     new_correct_options: list[int] | None = None,
     reason: str = "",
 ) -> QuestionRegrade:
-    """Void `question`, change its key, or only re-score; re-score every finished attempt that saw it."""
+    """Void `question`, change its key, or only re-score; re-score and re-estimate every finished
+    attempt that saw it, under its row lock."""
     question = Question.objects.select_for_update().select_related("test").get(pk=question.pk)
     keys = _checked_new_key(
         question=question,
@@ -296,6 +189,10 @@ def question_regrade_apply(
         new_correct_option=new_correct_option,
         new_correct_options=new_correct_options,
     )
+    # The bank before this transaction writes: what it caches must be committed rows (the writes
+    # below bump the bank_version, so no process keeps this copy past them). Item difficulties do
+    # not depend on a question's key, activity or void.
+    bank = bank_for(test=question.test)
     old_key = question.correct_option
     if action == QuestionRegrade.Action.REKEY and question.kind == Question.Kind.MULTIPLE:
         # The audit keeps the lowest correct index; the whole key is the question's, as it now is.
@@ -309,11 +206,8 @@ def question_regrade_apply(
     elif action == QuestionRegrade.Action.VOID:
         question.active = False
         question.save(update_fields=["active"])
-    scored, skipped = _regrade_compute(question=question, action=action, keys=keys, lock=True)
-    voided = blueprint_voided_question_ids(test_id=question.test_id)
-    if action == QuestionRegrade.Action.VOID:
-        voided.add(question.pk)
-    for assessment, result in scored:
+    computed = _regrade_compute(question=question, test=question.test, bank=bank, action=action, keys=keys, lock=True)
+    for assessment, result in computed.scored:
         for response_id, (correct, credit) in result.correctness.items():
             Response.objects.filter(pk=response_id).update(is_correct=correct, credit=credit)
         rescore = result.rescore
@@ -323,12 +217,13 @@ def question_regrade_apply(
         assessment.passed = rescore.new_passed
         assessment.ai_state["regrade"] = {
             "original_max_score": result.original_max_score,
-            "voided_question_ids": sorted(voided),
+            "voided_question_ids": sorted(computed.voided),
         }
         if result.ability is not None:
             assessment.ai_state["ability"] = result.ability
         assessment.save(update_fields=["score", "max_score", "percentage_score", "passed", "ai_state"])
-    rescores = [s.rescore for _, s in scored]
+    rescores = [s.rescore for _, s in computed.scored]
+    skipped = computed.skipped
     record = QuestionRegrade.objects.create(
         question=question,
         action=action,
@@ -343,12 +238,13 @@ def question_regrade_apply(
         skipped_attempts=skipped,
     )
     logger.info(
-        "question %s regraded (%s) by %s: %d attempt(s) re-scored, %d changed, %d running skipped",
+        "question %s regraded (%s) by %s: %d attempt(s) re-scored, %d changed, %d θ re-estimated, %d running skipped",
         question.pk,
         action,
         record.performed_by_username or "?",
         record.attempts_rescored,
         record.scores_changed,
+        sum(1 for r in rescores if r.ability_changed),
         len(skipped),
     )
     return record

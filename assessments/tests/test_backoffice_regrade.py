@@ -100,8 +100,9 @@ def test_void_apply_rescores_and_records_who_did_it(graded: dict[str, Any]) -> N
     assert record.reason == "two right answers"
     assert (record.attempts_rescored, record.scores_changed, record.skipped_attempts) == (3, 3, [graded["dee"].pk])
     change = next(c for c in record.changes if c["candidate"] == "ben")
-    assert change["old"] == {"score": 2, "max_score": 4, "percentage": 50.0, "passed": False}
-    assert change["new"] == {"score": 1, "max_score": 3, "percentage": 33.33, "passed": False}
+    # ben holds no ability estimate, so none is re-estimated (test_regrade_reestimation has those).
+    assert change["old"] == {"score": 2, "max_score": 4, "percentage": 50.0, "passed": False, "ability": None}
+    assert change["new"] == {"score": 1, "max_score": 3, "percentage": 33.33, "passed": False, "ability": None}
     ann = Assessment.objects.get(pk=graded["ann"].pk)
     assert ann.ai_state["regrade"] == {"original_max_score": 4, "voided_question_ids": [q1.pk]}
     assert ann.ai_state["ability"]["overall"]["asked"] == 3  # θ re-estimated without the void item
@@ -221,7 +222,10 @@ def test_regrade_page_dry_run_then_apply(admin_client: Client, admin_user: Any, 
 
     assert applied.redirect_chain[-1][0] == regrade_url(q1)
     html = applied.content.decode()
-    assert "3 attempt(s) re-scored, 3 score(s) changed, 1 running attempt(s) to re-score once they end." in html
+    assert (
+        "3 attempt(s) re-scored, 3 score(s) changed, 1 θ estimate(s) changed, "
+        "1 running attempt(s) to re-score once they end." in html
+    )
     record = QuestionRegrade.objects.get()
     assert (record.performed_by, record.reason) == (admin_user, "ambiguous")
     assert "ambiguous" in html.split('id="regrade-history"')[1]
