@@ -18,17 +18,12 @@ from django.db import transaction
 from django.db.models import QuerySet
 
 from assessments import clock
-from assessments.ai.ability import difficulty_logit
 from assessments.errors import ApplicationError
 from assessments.messages import ErrorCode
 from assessments.models import Assessment, Question, Response, Test
-from assessments.psychometrics.calibration import (
-    ItemEstimate,
-    calibration_update,
-    moments_add,
-    moments_correlation,
-)
+from assessments.psychometrics.calibration import calibration_update, moments_add, moments_correlation
 from assessments.psychometrics.response_times import effortful, response_seconds
+from assessments.selectors.calibration_report import item_estimate
 from assessments.selectors.regrades import blueprint_voided_question_ids
 
 CALIBRATED_STATUSES = (Assessment.Status.COMPLETED, Assessment.Status.TIMED_OUT)
@@ -40,15 +35,6 @@ CALIBRATION_FIELDS = [
     "live_discrimination",
     "calibration_moments",
 ]
-
-
-def item_estimate(question: Question) -> ItemEstimate:
-    """The question's current estimate: its prior until its first calibrated answer."""
-    prior = difficulty_logit(question.difficulty)
-    if question.calibrated_difficulty is None or question.calibration_se is None:
-        return ItemEstimate.from_prior(prior)
-    variance = question.calibration_se**2
-    return ItemEstimate(prior=prior, mean=question.calibrated_difficulty, variance=variance, n=question.calibration_n)
 
 
 @dataclass(frozen=True)

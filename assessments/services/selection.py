@@ -29,7 +29,7 @@ def attempt_abilities(*, progress: Progress, bank: Bank) -> "Abilities":
     per_skill: dict[int, list[tuple[float, bool | float]]] = defaultdict(list)
     for asked in progress.items:
         item = bank.items.get(asked.question_id)
-        if not asked.answered or item is None:
+        if not asked.answered or item is None or item.pk in bank.voided:  # a void item measures nothing
             continue
         pair: tuple[float, bool | float] = (item.logit, asked.earned)
         overall.append(pair)

@@ -207,3 +207,31 @@ def test_the_expiry_loop_calibrates_what_ended() -> None:
     assert "calibrated the questions of 1 ended attempt(s)" in out.getvalue()
     question.refresh_from_db()
     assert question.calibration_n == 1
+
+
+def test_a_void_item_measures_nothing_in_the_live_ability_estimate() -> None:
+    from dataclasses import replace
+
+    from assessments.ai.ability import ability_estimate
+    from assessments.services.progress import EPOCH, Asked
+    from assessments.services.selection import attempt_abilities
+
+    items = [_item(1, difficulty="easy"), _item(2, difficulty="hard")]
+    progress = Progress()
+    for position, (pk, right) in enumerate(((1, True), (2, True)), start=1):
+        progress.items.append(
+            Asked(
+                question_id=pk,
+                response_id=0,
+                position=position,
+                option_order=[],
+                asked_at=EPOCH,
+                answered=True,
+                correct=right,
+            )
+        )
+    bank = replace(_bank(items, attempts=0, shown={}, max_rate=1.0), voided=frozenset({2}))
+
+    overall, _ = attempt_abilities(progress=progress, bank=bank)
+
+    assert overall == ability_estimate([(-1.0, True)])

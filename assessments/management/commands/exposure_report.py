@@ -1,14 +1,11 @@
 """`manage.py exposure_report TEST_ID`: how often each question of a test has been shown."""
 
-import csv
-import json
 import sys
-from dataclasses import asdict
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from assessments.csv_cells import csv_cell
+from assessments.management.report_formats import FORMATS, rows_write
 from assessments.models import Test
 from assessments.selectors.exposure import blueprint_exposure
 
@@ -18,13 +15,13 @@ COLUMNS = ["question_id", "skill", "difficulty", "shown", "rate", "over", "promp
 class Command(BaseCommand):
     help = (
         "Each question of test TEST_ID with how many attempts were shown it and its exposure rate (shown / "
-        "attempts), most shown first; 'over' marks a rate above --max-rate (by default the test's own maximum exposure rate), an item too many "
-        "candidates have seen. As a table (the default), CSV or JSON, on stdout."
+        "attempts), most shown first; 'over' marks a rate above --max-rate (by default the test's own maximum "
+        "exposure rate), an item too many candidates have seen. As a table (the default), CSV or JSON, on stdout."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("test_id", type=int, help="the id of the test")
-        parser.add_argument("--format", choices=["table", "csv", "json"], default="table")
+        parser.add_argument("--format", choices=FORMATS, default="table")
         parser.add_argument(
             "--max-rate", type=float, help="the highest acceptable rate (default: the test's maximum exposure rate)"
         )
@@ -37,27 +34,19 @@ class Command(BaseCommand):
             raise CommandError(f"Test {test_id} does not exist.")
         max_rate = test.max_exposure_rate if max_rate is None else max_rate
         attempts, rows = blueprint_exposure(test=test, max_rate=max_rate)
+        over = sum(row.over for row in rows)
         try:
-            self._write(format, attempts, rows, max_rate)
+            rows_write(
+                self.stdout,
+                format=format,
+                rows=rows,
+                columns=COLUMNS,
+                summary={"attempts": attempts, "max_rate": max_rate},
+                heading=f"{attempts} attempt(s), {len(rows)} question(s), {over} over the rate {max_rate:g}",
+                table_line=lambda row: (
+                    f"{row.question_id:>6}  {row.shown:>5}  {row.rate:>6.1%}  {row.skill[:20]:<20}  "
+                    f"{row.prompt[:50]}{'  OVER' if row.over else ''}"
+                ),
+            )
         except BrokenPipeError:  # `| head` closed the pipe: nothing more to say
             sys.stderr.close()
-
-    def _write(self, format: str, attempts: int, rows: list[Any], max_rate: float) -> None:
-        if format == "json":
-            self.stdout.write(
-                json.dumps({"attempts": attempts, "max_rate": max_rate, "items": [asdict(r) for r in rows]})
-            )
-            return
-        if format == "csv":
-            writer = csv.writer(self.stdout, lineterminator="\n")
-            writer.writerow(COLUMNS)
-            for row in rows:
-                writer.writerow([csv_cell(getattr(row, name)) for name in COLUMNS])
-            return
-        over = sum(row.over for row in rows)
-        self.stdout.write(f"{attempts} attempt(s), {len(rows)} question(s), {over} over the rate {max_rate:g}")
-        for row in rows:
-            mark = "  OVER" if row.over else ""
-            self.stdout.write(
-                f"{row.question_id:>6}  {row.shown:>5}  {row.rate:>6.1%}  {row.skill[:20]:<20}  {row.prompt[:50]}{mark}"
-            )
