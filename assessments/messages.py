@@ -163,6 +163,11 @@ class TimeExtended(Strict):
     deadline: datetime
     time_remaining_seconds: int
     server_time: datetime
+    # Time given back for a lost connection (`services.disconnect_credits`) only: the seconds given now,
+    # all given to the attempt so far, and why. A recruiter's extension leaves them out.
+    seconds: int | None = None
+    total_credited_seconds: int | None = None
+    reason: Literal["disconnected"] | None = None
 
 
 class Announcement(Strict):
@@ -233,7 +238,14 @@ def server_message(
 
 
 # Messages whose optional fields are left out, not sent as null, when the feedback mode withholds them.
-_OPTIONAL_FIELDS_OMITTED = {"question", "answer_feedback", "progress_update", "assessment_completed", "error"}
+_OPTIONAL_FIELDS_OMITTED = {
+    "question",
+    "answer_feedback",
+    "progress_update",
+    "assessment_completed",
+    "time_extended",
+    "error",
+}
 
 
 def error_message(code: str, message: str, *, ref: str | None = None, retry_after: int | None = None) -> dict[str, Any]:

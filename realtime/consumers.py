@@ -7,6 +7,7 @@ import logging
 import os
 import socket
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, TypeVar, cast
 
@@ -91,8 +92,7 @@ class AssessmentConsumer(FramedJsonConsumer):
             claims = token_claims(token)
             test_id = self._requested_test_id()
             counted = connection_counted(user_id=claims.user_id, address=self._client_address())
-            # The test's group too, and the connection counters, in the same round trip: joined before
-            # the claim, nothing is missed.
+            # The test's group and the connection counters too, in one round trip: joined before the claim.
             counts = await self._join(
                 user_group(claims.user_id), *([test_group(test_id)] if test_id is not None else []), counting=counted
             )
@@ -154,6 +154,8 @@ class AssessmentConsumer(FramedJsonConsumer):
         if opened.snapshot_seq is not None:
             assessment_id, last_seq = opened.snapshot_seq
             self.sent_seq[assessment_id] = last_seq
+        for notice in opened.notices:  # time given back for a lost connection: the snapshot shows it already
+            await self.send_message(notice)
         self._start_later("token_expiry", (expires_at - clock.now()).total_seconds(), self._token_expired)
         self._watch_deadline(opened.assessment_id, opened.deadline)
         worker_liveness.hold(
@@ -201,6 +203,8 @@ class AssessmentConsumer(FramedJsonConsumer):
     # ------------------------------------------------------------ client messages
 
     async def on_heartbeat(self, data: msg.Strict, ref: str | None) -> None:
+        if (rtt_ms := cast(p.HeartbeatData, data).rtt_ms) is not None:  # the next answers are recorded with it
+            self.conn = replace(self.connection, round_trip_ms=rtt_ms)
         now = clock.now()
         await self.send_message(msg.server_message("pong", msg.Pong(timestamp=now, server_time=now), ref=ref))
 

@@ -80,6 +80,16 @@ class EmptyData(Strict):
     pass
 
 
+# The longest network round trip a client may report, in milliseconds; a slower one is no connection.
+MAX_ROUND_TRIP_MS = 10_000
+
+
+class HeartbeatData(Strict):
+    # The round trip the client measured last, from sending a heartbeat to its pong; a whole number
+    # (strict: no "12" or 12.5). The answers recorded on this connection carry it.
+    rtt_ms: int | None = Field(default=None, ge=0, le=MAX_ROUND_TRIP_MS, strict=True)
+
+
 class StartAssessmentData(Strict):
     test_id: Id | None = None
 
@@ -121,7 +131,7 @@ class IntegrityEventData(Strict):
 
 CLIENT_MESSAGES: dict[str, type[Strict]] = {
     "auth": AuthData,
-    "heartbeat": EmptyData,
+    "heartbeat": HeartbeatData,
     "start_assessment": StartAssessmentData,
     "get_question": EmptyData,
     "submit_answer": SubmitAnswerData,

@@ -17,19 +17,11 @@ from assessments import clock
 from assessments import messages as msg
 from assessments.ai.providers import Usage
 from assessments.errors import ApplicationError
-from assessments.models import (
-    Assessment,
-    IntegrityEvent,
-    Response,
-    Test,
-)
+from assessments.models import Assessment, IntegrityEvent, Response, Test
 from assessments.scoring import attempt_score
-from assessments.selectors.access import (
-    TestAccess,
-    blueprint_access_check,
-    blueprint_access_load,
-)
+from assessments.selectors.access import TestAccess, blueprint_access_check, blueprint_access_load
 from assessments.selectors.bank import Bank, bank_for
+from assessments.services.disconnect_credits import attempt_disconnect_credit
 from assessments.services.events import EventBatch, event_push_to_candidate, events_after
 from assessments.services.progress import Asked, Progress, progress_keep, progress_of
 from assessments.services.selection import Abilities, option_order_shuffled, question_pick_next
@@ -57,6 +49,8 @@ class Connection:
     test_id: int | None
     connection_id: str
     epoch: int
+    # The network round trip the client reported last (`heartbeat {rtt_ms}`); the consumer replaces it.
+    round_trip_ms: int | None = None
 
 
 @dataclass
@@ -193,6 +187,7 @@ class Opened:
     deadline: datetime | None
     # (attempt id, last seq) the snapshot stands for: later events come as pushes or by `resume`.
     snapshot_seq: tuple[int, int] | None = None
+    notices: list[dict[str, Any]] = field(default_factory=list)  # to send after auth_success
 
 
 def connection_open(
@@ -202,11 +197,12 @@ def connection_open(
 
     An in-progress attempt may be resumed, and a finished one looked at, even after the window closed.
     Four statements: the test with the candidate's access, the session upsert, the fencing of a
-    running attempt, and the latest attempt under its lock.
+    running attempt, and the latest attempt under its lock; two more when the running attempt is given
+    back time it had no connection (`services.disconnect_credits`), which the snapshot then shows.
     """
     now = clock.now()
     with transaction.atomic():
-        assessment = None
+        assessment, credit = None, None
         if test_id is not None:
             access = blueprint_access_load(test_id=test_id, user=user)
             blueprint_access_check(access=access, now=now, new_attempt=access.attempts_used == 0)
@@ -222,6 +218,8 @@ def connection_open(
             assessment = attempt_latest_locked(conn=conn)
             if assessment is not None:
                 attempt_expire_if_due(assessment=assessment, now=now)
+            if assessment and assessment.status == Assessment.Status.IN_PROGRESS and claim.offline_since:
+                credit = attempt_disconnect_credit(assessment=assessment, offline_since=claim.offline_since, now=now)
         in_progress = assessment is not None and assessment.status == Assessment.Status.IN_PROGRESS
         message = msg.server_message(
             "auth_success",
@@ -240,6 +238,7 @@ def connection_open(
         assessment_id=assessment.pk if in_progress and assessment else None,
         deadline=assessment.deadline_at if in_progress and assessment else None,
         snapshot_seq=(assessment.pk, assessment.last_seq) if assessment else None,
+        notices=[credit.notice] if credit else [],
     )
 
 

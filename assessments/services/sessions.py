@@ -2,11 +2,13 @@
 
 A session row says "connected" from claim to release. A worker that is killed never releases its
 rows, so liveness also needs a recent `last_seen_at`, which each live worker refreshes for its rows.
+The claim reads the row it overwrites in the same statement, so it also knows since when the
+candidate had no live connection (`SessionClaim.offline_since`), the measure of a disconnect credit.
 """
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.contrib.auth.models import User
 from django.db import connection, transaction
@@ -28,6 +30,30 @@ def connection_id_for(*, user_id: int, test_id: int | None) -> str:
 class SessionClaim:
     connection_id: str
     epoch: int
+    # Since when this candidate's endpoint had no live connection, by the row the claim replaced: its
+    # release, or the last time its worker saw it when that worker died. None after a takeover from a
+    # live connection, or for a new session.
+    offline_since: datetime | None = None
+
+
+class _Replaced(NamedTuple):
+    """The session row as it was before the upsert (None for each column when there was none)."""
+
+    epoch: int | None
+    disconnected_at: datetime | None
+    last_seen_at: datetime | None
+
+
+def _offline_since(replaced: _Replaced, *, epoch: int, now: datetime) -> datetime | None:
+    """When the replaced connection stopped being live (the Python form of `session_live_q`); None if
+    it still was. The row read is the one this claim overwrote only when its epoch is one below ours."""
+    if replaced.epoch is None or replaced.epoch != epoch - 1:
+        return None
+    if replaced.disconnected_at is not None:
+        return replaced.disconnected_at
+    if replaced.last_seen_at is not None and replaced.last_seen_at < now - stale_after():
+        return replaced.last_seen_at
+    return None
 
 
 @transaction.atomic
@@ -41,12 +67,12 @@ def session_claim(
     A client reconnecting on its own (`reconnecting_epoch`) does not take over from a newer live one;
     a newer one whose worker died (not seen for stale_after()) does not hold it back.
 
-    One upsert takes the row lock, decides, and returns the new epoch; a running attempt is fenced
-    with it in a second statement.
+    One upsert takes the row lock, decides, and returns the new epoch with the row it replaced; a
+    running attempt is fenced with it in a second statement.
     """
     now = clock.now()
     key = connection_id_for(user_id=user.pk, test_id=test_id)
-    epoch = _session_upsert(
+    upserted = _session_upsert(
         key=key,
         candidate_id=user.pk,
         test_id=test_id,
@@ -55,15 +81,16 @@ def session_claim(
         now=now,
         reconnecting_epoch=reconnecting_epoch,
     )
-    if epoch is None:
+    if upserted is None:
         raise ApplicationError(ErrorCode.SESSION_REPLACED, "This assessment continues in another window.", status=409)
+    epoch, replaced = upserted
     if test_id is not None:
         Assessment.objects.filter(candidate_id=user.pk, test_id=test_id, status=Assessment.Status.IN_PROGRESS).update(
             session_epoch=epoch
         )
     if epoch > 1:  # epoch 1 is a new session: there is no older connection to tell
         send_to_group_on_commit(user_group(user.pk), {"type": "session.replace", "connection_id": key, "epoch": epoch})
-    return SessionClaim(connection_id=key, epoch=epoch)
+    return SessionClaim(connection_id=key, epoch=epoch, offline_since=_offline_since(replaced, epoch=epoch, now=now))
 
 
 def _session_upsert(
@@ -75,15 +102,21 @@ def _session_upsert(
     worker: str,
     now: datetime,
     reconnecting_epoch: int | None,
-) -> int | None:
-    """Insert the session at epoch 1 or move it to the next epoch; None when a reconnecting client is refused.
+) -> tuple[int, _Replaced] | None:
+    """Insert the session at epoch 1 or move it to the next epoch: (the new epoch, the row as it was);
+    None when a reconnecting client is refused.
 
     A reconnecting client names the epoch it held; it takes over only from itself, from a released
     session, or from one whose holder is no longer seen (the SQL form of `session_live_q`).
+
+    The row as it was comes from a CTE the insert selects from, so it is read (and on PostgreSQL
+    locked, so no other claim slips in between) before the upsert overwrites it; the RETURNING clause
+    reads the same materialized rows. Both backends evaluate it so; test_disconnect_credit pins it.
     """
     table = connection.ops.quote_name(CandidateSession._meta.db_table)
     at = connection.ops.adapt_datetimefield_value(now)
-    params: list[Any] = [key, candidate_id, test_id, channel_name, worker, at, at]
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    params: list[Any] = [key, key, candidate_id, test_id, channel_name, worker, at, at]
     refuse_live_newer = ""
     if reconnecting_epoch is not None:
         refuse_live_newer = (
@@ -93,17 +126,41 @@ def _session_upsert(
         params += [reconnecting_epoch, connection.ops.adapt_datetimefield_value(now - stale_after())]
     # Only the table's own quoted name and fixed SQL are interpolated; every value is a parameter.
     sql = (
-        f'INSERT INTO {table} ("key", "candidate_id", "test_id", "epoch", "channel_name", "worker",'  # noqa: S608
-        ' "connected_at", "last_seen_at", "disconnected_at") VALUES (%s, %s, %s, 1, %s, %s, %s, %s, NULL)'
+        'WITH "replaced" AS MATERIALIZED (SELECT "epoch", "disconnected_at", "last_seen_at"'  # noqa: S608
+        f' FROM {table} WHERE "key" = %s{lock})'
+        f' INSERT INTO {table} ("key", "candidate_id", "test_id", "epoch", "channel_name", "worker",'
+        ' "connected_at", "last_seen_at", "disconnected_at") SELECT %s, %s, %s, 1, %s, %s, %s, %s, NULL'
+        ' FROM (SELECT 1) AS "one" LEFT JOIN "replaced" ON 1 = 1 WHERE 1 = 1'  # WHERE: SQLite's upsert needs one
         f' ON CONFLICT ("key") DO UPDATE SET "epoch" = {table}."epoch" + 1,'
         ' "channel_name" = EXCLUDED."channel_name", "worker" = EXCLUDED."worker",'
         ' "connected_at" = EXCLUDED."connected_at", "last_seen_at" = EXCLUDED."last_seen_at",'
-        f' "disconnected_at" = NULL{refuse_live_newer} RETURNING "epoch"'
+        f' "disconnected_at" = NULL{refuse_live_newer} RETURNING "epoch",'
+        ' (SELECT "epoch" FROM "replaced"), (SELECT "disconnected_at" FROM "replaced"),'
+        ' (SELECT "last_seen_at" FROM "replaced")'
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
-    return int(row[0]) if row else None
+    if row is None:
+        return None
+    epoch, replaced_epoch, disconnected_at, last_seen_at = row
+    replaced = _Replaced(
+        epoch=None if replaced_epoch is None else int(replaced_epoch),
+        disconnected_at=_datetime_of(disconnected_at),
+        last_seen_at=_datetime_of(last_seen_at),
+    )
+    return int(epoch), replaced
+
+
+def _datetime_of(value: Any) -> datetime | None:
+    """A datetime column read by raw SQL, as the ORM would give it (SQLite returns text)."""
+    if value is None:
+        return None
+    field = CandidateSession._meta.get_field("last_seen_at")
+    column = field.get_col(CandidateSession._meta.db_table)
+    for convert in [*connection.ops.get_db_converters(column), *column.get_db_converters(connection)]:
+        value = convert(value, column, connection)
+    return value
 
 
 def session_release(*, connection_id: str, epoch: int) -> None:

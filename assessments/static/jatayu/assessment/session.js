@@ -220,7 +220,7 @@ function placeSnapshotQuestion(current) {
 }
 
 function onPong(message, receivedAt) {
-  const sentAt = pongReceived(message.ref);
+  const sentAt = pongReceived(message.ref, receivedAt);
   if (sentAt !== undefined) clock.sample(message.data.server_time, sentAt, receivedAt);
 }
 
@@ -290,10 +290,24 @@ function onCompleted(data) {
 function onTimeExtended(data, receivedAt, historical) {
   setDeadline(data.deadline);
   if (!historical) {
-    announce(`Time extended: you now have ${formatMinutes(data.time_remaining_seconds)} left.`, true);
+    const left = `you now have ${formatMinutes(data.time_remaining_seconds)} left`;
+    const text =
+      data.reason === "disconnected"
+        ? `Time given back for the lost connection: ${formatSeconds(data.seconds)}; ${left}.`
+        : `Time extended: ${left}.`;
+    announce(text, true);
     state.warned = new Set(WARN_AT_SECONDS.filter((s) => s >= data.time_remaining_seconds));
     state.timeUpAsked = false;
   }
+}
+
+/** A short span to the second: "45 s", "2 min 10 s". */
+function formatSeconds(seconds) {
+  const whole = Math.max(0, Math.round(seconds));
+  const minutes = Math.floor(whole / 60);
+  const rest = whole % 60;
+  if (!minutes) return `${rest} s`;
+  return rest ? `${minutes} min ${rest} s` : `${minutes} min`;
 }
 
 function onError(message) {

@@ -10,6 +10,7 @@ import { setConnection } from "./views.js";
 
 const HEARTBEAT_MS = 15000;
 const PONG_TIMEOUT_MS = 10000;
+const MAX_ROUND_TRIP_MS = 10000; // what the server takes as `heartbeat {rtt_ms}`
 const RESEND_AFTER_MS = 10000;
 const BACKOFF_BASE_MS = 500;
 const BACKOFF_MAX_MS = 15000;
@@ -142,20 +143,24 @@ export function stopHeartbeat() {
   state.heartbeats.clear();
 }
 
-/** Ping the server; no answer within PONG_TIMEOUT_MS means a dead connection. */
+/** Ping the server; no answer within PONG_TIMEOUT_MS means a dead connection. Each heartbeat tells
+ * the round trip the last one measured, so the server can leave the network out of answer times. */
 export function heartbeat() {
   if (!state.authed) return;
   const id = newId("h");
   state.heartbeats.set(id, performance.now());
-  send("heartbeat", {}, id);
+  send("heartbeat", state.roundTripMs === null ? {} : { rtt_ms: state.roundTripMs }, id);
   if (!state.pongTimer) state.pongTimer = setTimeout(() => drop("no pong"), PONG_TIMEOUT_MS);
   resendPending(RESEND_AFTER_MS);
 }
 
 /** The answer to a heartbeat: the connection lives, and the round trip samples the server clock. */
-export function pongReceived(ref) {
+export function pongReceived(ref, receivedAt) {
   const sentAt = state.heartbeats.get(ref);
   state.heartbeats.delete(ref);
+  if (sentAt !== undefined) {
+    state.roundTripMs = Math.min(MAX_ROUND_TRIP_MS, Math.max(0, Math.round(receivedAt - sentAt)));
+  }
   clearTimeout(state.pongTimer);
   state.pongTimer = null;
   return sentAt;

@@ -13,6 +13,7 @@ export const state = {
   heartbeatTimer: null,
   pongTimer: null,
   heartbeats: new Map(), // id → performance.now() when sent
+  roundTripMs: null, // from the last heartbeat to its pong, sent with the next heartbeat
 
   // The session (session.js)
   authed: false,
