@@ -4,16 +4,21 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import Count, Exists, Model, OuterRef, QuerySet
+from django.db.models import Case, Count, Exists, FloatField, Model, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import Abs, Coalesce
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import URLPattern, path, reverse
 
 from assessments.admin.forms import OPTION_FIELDS, QuestionActiveForm, QuestionForm, RegradeForm
 from assessments.admin.scoping import RecordAdmin, RecruiterScopedAdmin, adopt_saved, object_in_scope, page_context
+from assessments.ai.ability import DIFFICULTY_LOGIT
 from assessments.errors import ApplicationError
-from assessments.models import Question, QuestionRegrade, Test
+from assessments.models import Assessment, Question, QuestionRegrade, Test
+from assessments.psychometrics.calibration import DISCRIMINATION_MIN_N, DRIFT_LOGITS, TRUSTED_SE
+from assessments.psychometrics.exposure import exposure_rate
 from assessments.roles import is_recruiter
+from assessments.selectors.calibration_report import question_calibration
 from assessments.selectors.regrades import question_is_void, regrade_abilities_changed, void_regrades
 from assessments.services.blueprints import question_create
 from assessments.services.questions import question_delete, question_update, questions_active_set, questions_promote
@@ -51,16 +56,60 @@ class VoidFilter(admin.SimpleListFilter):
         return queryset
 
 
+def _prior_logit() -> Case:
+    return Case(
+        *(When(difficulty=label, then=Value(logit)) for label, logit in DIFFICULTY_LOGIT.items()),
+        default=Value(0.0),
+        output_field=FloatField(),
+    )
+
+
+def flagged_for_review_q() -> Q:
+    """The SQL form of `calibration_report.question_calibration`'s flags: drifted once trusted, or a
+    negative live discrimination over enough answers."""
+    drifted = Q(calibration_se__lt=TRUSTED_SE, _drift__gt=DRIFT_LOGITS)
+    negative = Q(live_discrimination__lt=0, calibration_n__gte=DISCRIMINATION_MIN_N)
+    return drifted | negative
+
+
+class ReviewFilter(admin.SimpleListFilter):
+    title = "calibration"
+    parameter_name = "review"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [("flagged", "Flagged for review"), ("trusted", f"Calibrated (SE under {TRUSTED_SE:g})")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        if self.value() == "flagged":
+            return queryset.filter(flagged_for_review_q())
+        if self.value() == "trusted":
+            return queryset.filter(calibration_se__lt=TRUSTED_SE)
+        return queryset
+
+
 @admin.register(Question)
 class QuestionAdmin(RecruiterScopedAdmin):
     form = QuestionForm
-    list_display = ("short_prompt", "test", "skill", "difficulty", "source", "active", "void", "times_asked")
+    list_display = (
+        "short_prompt",
+        "test",
+        "skill",
+        "difficulty",
+        "source",
+        "active",
+        "void",
+        "times_asked",
+        "exposure",
+        "calibration",
+        "review",
+    )
     list_filter = (
         ("test", admin.RelatedOnlyFieldListFilter),
         ("skill", admin.RelatedOnlyFieldListFilter),
         "source",
         "active",
         VoidFilter,
+        ReviewFilter,
         "difficulty",
     )
     list_editable = ("active",)
@@ -84,8 +133,14 @@ class QuestionAdmin(RecruiterScopedAdmin):
         "prompt_hash",
         "validation",
         "created_at",
+        "calibration",
+        "exposure",
+        "review",
     )
     readonly_fields = (
+        "calibration",
+        "exposure",
+        "review",
         "correct_answer",
         "source",
         "provider",
@@ -121,7 +176,23 @@ class QuestionAdmin(RecruiterScopedAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         void = void_regrades().filter(question=OuterRef("pk"))
-        return super().get_queryset(request).annotate(_void=Exists(void), _asked=Count("responses"))
+        attempts = (
+            Assessment.objects.filter(test_id=OuterRef("test_id"))
+            .order_by()
+            .values("test_id")
+            .annotate(n=Count("id"))
+            .values("n")
+        )
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                _void=Exists(void),
+                _asked=Count("responses"),
+                _attempts=Coalesce(Subquery(attempts), 0),
+                _drift=Abs(Coalesce("calibrated_difficulty", _prior_logit()) - _prior_logit()),
+            )
+        )
 
     def get_changelist_form(self, request: HttpRequest, **kwargs: Any) -> type[forms.ModelForm]:
         kwargs.setdefault("form", QuestionActiveForm)
@@ -155,6 +226,31 @@ class QuestionAdmin(RecruiterScopedAdmin):
     @admin.display(description="times asked", ordering="_asked")
     def times_asked(self, obj: Question) -> int:
         return int(getattr(obj, "_asked", 0))
+
+    @admin.display(description="exposure")
+    def exposure(self, obj: Question) -> str:
+        """The share of the test's attempts that were shown the question, against the test's maximum."""
+        if obj.pk is None:
+            return "-"
+        attempts = int(getattr(obj, "_attempts", 0))
+        rate = exposure_rate(shown=int(getattr(obj, "_asked", 0)), attempts=attempts)
+        over = " (over the maximum)" if attempts and rate > obj.test.max_exposure_rate else ""
+        return f"{rate:.0%} of {attempts}{over}" if attempts else "-"
+
+    @admin.display(description="difficulty: prior → calibrated")
+    def calibration(self, obj: Question) -> str:
+        if obj.pk is None:
+            return "-"
+        row = question_calibration(obj)
+        if row.calibrated is None or row.se is None:
+            return f"{row.prior:+.2f} (no answers yet)"
+        used = "in use" if row.trusted else f"not yet used: SE over {TRUSTED_SE:g}"
+        return f"{row.prior:+.2f} → {row.calibrated:+.2f} ± {row.se:.2f}, n {row.n} ({used})"
+
+    @admin.display(description="review")
+    def review(self, obj: Question) -> str:
+        flags = question_calibration(obj).flags if obj.pk is not None else ()
+        return "; ".join(flags) or "-"
 
     @admin.action(description="Activate the selected questions (void ones stay off)", permissions=["change"])
     def activate(self, request: HttpRequest, queryset: QuerySet[Question]) -> None:
