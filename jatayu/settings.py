@@ -282,6 +282,9 @@ JATAYU_TIME_UP_GRACE_SECONDS = float(env_int("JATAYU_TIME_UP_GRACE_SECONDS", 5))
 # (its worker died without releasing it) no longer counts as connected.
 JATAYU_SESSION_TOUCH_SECONDS = float(env_str("JATAYU_SESSION_TOUCH_SECONDS", "30"))
 JATAYU_SESSION_STALE_SECONDS = float(env_str("JATAYU_SESSION_STALE_SECONDS", "90"))
+# How old a worker's copy of a test's bank may get before it reads the items' calibration and exposure
+# counts again (`assessments.selectors.bank`).
+JATAYU_BANK_REFRESH_SECONDS = float(env_str("JATAYU_BANK_REFRESH_SECONDS", "30"))
 if JATAYU_SESSION_STALE_SECONDS < 2 * JATAYU_SESSION_TOUCH_SECONDS:
     raise ImproperlyConfigured(
         "JATAYU_SESSION_STALE_SECONDS must be at least twice JATAYU_SESSION_TOUCH_SECONDS, "

@@ -92,7 +92,7 @@ _loading = threading.Lock()
 
 
 def bank_refresh_seconds() -> float:
-    return float(getattr(settings, "JATAYU_BANK_REFRESH_SECONDS", 30.0))
+    return float(settings.JATAYU_BANK_REFRESH_SECONDS)
 
 
 def bank_for(*, test: Test) -> Bank:
