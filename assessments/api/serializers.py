@@ -6,6 +6,7 @@ from rest_framework import serializers
 
 from assessments.models import Assessment, Difficulty, Question, Skill, Test, score_number
 from assessments.selectors.access import blueprint_window_state
+from assessments.selectors.response_signals import ResponseSignals
 from assessments.selectors.visibility import candidate_result_fields, candidate_skill_breakdown
 from assessments.services.blueprints import TEST_FIELD_NAMES, QuestionSpec, SkillSpec, TestFields
 from assessments.services.candidates import MAX_TIME_MULTIPLIER, MIN_TIME_MULTIPLIER
@@ -266,6 +267,8 @@ RESULT_FIELDS = [
     "percentage_score",
     "passed",
     "percentile",
+    "rapid_guesses",
+    "person_fit",
     "started_at",
     "ended_at",
 ]
@@ -283,6 +286,15 @@ class ResultSerializer(serializers.ModelSerializer[Assessment]):
         "null while running or when there is no other."
     )
 
+    rapid_guesses = serializers.SerializerMethodField(
+        help_text="Answers faster than a tenth of the question's usual time (1.5 to 10 s), timed by the server "
+        "less the network's round trip: a signal to look closer, never used to score."
+    )
+    person_fit = serializers.SerializerMethodField(
+        help_text="lz person fit of the answers at the attempt's θ: near 0 is ordinary, below -1.96 an unusual "
+        "pattern (hard questions right, easy ones wrong); null with under 5 answers. Never used to score."
+    )
+
     class Meta:
         model = Assessment
         fields = [*RESULT_FIELDS, "ability"]
@@ -291,6 +303,18 @@ class ResultSerializer(serializers.ModelSerializer[Assessment]):
     def get_percentile(self, instance: Assessment) -> float | None:
         ranks: dict[int, float | None] = self.context.get("percentiles", {})
         return ranks.get(instance.pk)
+
+    def _signals(self, instance: Assessment) -> ResponseSignals | None:
+        signals: dict[int, ResponseSignals] = self.context.get("signals", {})
+        return signals.get(instance.pk)
+
+    def get_rapid_guesses(self, instance: Assessment) -> int | None:
+        signals = self._signals(instance)
+        return None if signals is None else signals.rapid_guesses
+
+    def get_person_fit(self, instance: Assessment) -> float | None:
+        signals = self._signals(instance)
+        return None if signals is None or signals.person_fit is None else round(signals.person_fit, 2)
 
     def get_ability(self, instance: Assessment) -> dict[str, Any] | None:
         ability: dict[str, Any] | None = instance.ai_state.get("ability")

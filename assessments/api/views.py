@@ -46,6 +46,7 @@ from assessments.errors import ApplicationError, BackOfficeCode
 from assessments.models import Test
 from assessments.roles import role_of
 from assessments.selectors import catalog, comparison
+from assessments.selectors.response_signals import response_signals
 from assessments.selectors.review import candidate_review
 from assessments.services import blueprints, candidates
 from assessments.services.attempt_control import assessments_expire_due
@@ -320,7 +321,10 @@ class TestResultsView(PaginatedListView, RecruiterView):
         test = self.get_test(request, test_id)
         assessments_expire_due(test_id=test.pk)
         results = catalog.blueprint_results(test=test)
-        context = {"percentiles": comparison.percentile_ranks(test=test)}
+        context = {
+            "percentiles": comparison.percentile_ranks(test=test),
+            "signals": response_signals(assessments=list(results)),
+        }
         renderer: BaseRenderer | None = getattr(request, "accepted_renderer", None)
         if renderer is not None and renderer.format == CSVRenderer.format:
             # An export is complete: no paging here.

@@ -23,6 +23,8 @@ HEADER = [
     "percentage_score",
     "passed",
     "percentile",
+    "rapid_guesses",
+    "person_fit",
     "started_at",
     "ended_at",
 ]
@@ -100,6 +102,7 @@ def test_results_list_one_row_per_attempt_oldest_first(as_recruiter, attempted_t
     assert rows[2]["ended_at"] is None
     # Of the other finished attempt (ben's 25%), ann's 75% beat all; ben beat none; a running one has none.
     assert [r["percentile"] for r in rows] == [100.0, 0.0, None]
+    assert [(r["rapid_guesses"], r["person_fit"]) for r in rows] == [(0, None)] * 3  # no answers to judge
 
 
 def test_results_as_csv_have_a_header_and_the_same_rows(as_recruiter, attempted_test):

@@ -94,3 +94,20 @@ def test_an_answer_keeps_the_round_trip_its_connection_measured() -> None:
 
     response = Response.objects.get(question_id=question_id)
     assert (response.round_trip_ms, response.time_taken_ms is not None) == (240, True)
+
+
+def test_the_results_api_gives_each_attempts_signals(as_recruiter, recruiter) -> None:
+    test = TestFactory(created_by=recruiter)
+    skill = SkillFactory(test=test)
+    easy = [QuestionFactory(skill=skill, test=test, difficulty="easy") for _ in range(4)]
+    hard = [QuestionFactory(skill=skill, test=test, difficulty="hard") for _ in range(4)]
+    odd = attempt_with_answers(test=test, answers={**dict.fromkeys(easy, False), **dict.fromkeys(hard, True)})
+    odd.ai_state = {"ability": {"overall": {"theta": 0.0, "se": 0.6, "asked": 8, "correct": 4}}}
+    odd.save()
+    odd.responses.filter(question=hard[0]).update(time_taken_ms=800)
+
+    (row,) = as_recruiter.get(f"/api/tests/{test.pk}/results/").json()["results"]
+
+    expected = person_fit_lz(theta=0.0, responses=[(-1.0, 0.0)] * 4 + [(1.0, 1.0)] * 4)
+    assert row["rapid_guesses"] == 1
+    assert row["person_fit"] == round(expected or 0.0, 2)
