@@ -19,6 +19,26 @@ def _timed(test: Test, question: Question, *, ms: int, round_trip_ms: int | None
     return attempt
 
 
+def _at_theta_zero(attempt: Assessment) -> Assessment:
+    attempt.ai_state = {"ability": {"overall": {"theta": 0.0, "se": 0.6, "asked": 8, "correct": 4}}}
+    attempt.save()
+    return attempt
+
+
+def _patterns(test: Test) -> tuple[Assessment, Assessment, Question]:
+    """Four easy and four hard questions; at θ 0, `odd` missed the easy ones and got the hard ones right,
+    `usual` the other way round. Also the first hard question."""
+    skill = SkillFactory(test=test)
+    easy = [QuestionFactory(skill=skill, test=test, difficulty="easy") for _ in range(4)]
+    hard = [QuestionFactory(skill=skill, test=test, difficulty="hard") for _ in range(4)]
+    odd = attempt_with_answers(test=test, answers={**dict.fromkeys(easy, False), **dict.fromkeys(hard, True)})
+    usual = attempt_with_answers(test=test, answers={**dict.fromkeys(easy, True), **dict.fromkeys(hard, False)})
+    return _at_theta_zero(odd), _at_theta_zero(usual), hard[0]
+
+
+ODD_LZ = person_fit_lz(theta=0.0, responses=[(-1.0, 0.0)] * 4 + [(1.0, 1.0)] * 4)
+
+
 def test_an_answer_under_a_tenth_of_the_items_median_less_the_round_trip_is_a_rapid_guess() -> None:
     test = published_test_with_bank(questions=2, skills=1)
     usual, new = test.questions.order_by("id")
@@ -42,34 +62,19 @@ def test_an_answer_under_a_tenth_of_the_items_median_less_the_round_trip_is_a_ra
 
 
 def test_hard_items_right_and_easy_ones_wrong_fit_the_ability_poorly() -> None:
-    test = TestFactory()
-    skill = SkillFactory(test=test)
-    easy = [QuestionFactory(skill=skill, test=test, difficulty="easy") for _ in range(4)]
-    hard = [QuestionFactory(skill=skill, test=test, difficulty="hard") for _ in range(4)]
-    odd = attempt_with_answers(test=test, answers={**dict.fromkeys(easy, False), **dict.fromkeys(hard, True)})
-    usual = attempt_with_answers(test=test, answers={**dict.fromkeys(easy, True), **dict.fromkeys(hard, False)})
-    for attempt in (odd, usual):
-        attempt.ai_state = {"ability": {"overall": {"theta": 0.0, "se": 0.6, "asked": 8, "correct": 4}}}
-        attempt.save()
+    odd, usual, _ = _patterns(TestFactory())
 
     signals = response_signals(assessments=[odd, usual])
 
-    expected = person_fit_lz(theta=0.0, responses=[(-1.0, 0.0)] * 4 + [(1.0, 1.0)] * 4)
-    assert signals[odd.pk].person_fit == pytest.approx(expected)
+    assert signals[odd.pk].person_fit == pytest.approx(ODD_LZ)
     assert signals[odd.pk].misfit
     assert not signals[usual.pk].misfit
     assert (signals[usual.pk].person_fit or 0.0) > 0
 
 
 def test_the_integrity_summary_says_both_in_plain_words() -> None:
-    test = TestFactory()
-    skill = SkillFactory(test=test)
-    easy = [QuestionFactory(skill=skill, test=test, difficulty="easy") for _ in range(4)]
-    hard = [QuestionFactory(skill=skill, test=test, difficulty="hard") for _ in range(4)]
-    odd = attempt_with_answers(test=test, answers={**dict.fromkeys(easy, False), **dict.fromkeys(hard, True)})
-    odd.ai_state = {"ability": {"overall": {"theta": 0.0, "se": 0.6, "asked": 8, "correct": 4}}}
-    odd.save()
-    odd.responses.filter(question=hard[0]).update(time_taken_ms=800)
+    odd, _, hard = _patterns(TestFactory())
+    odd.responses.filter(question=hard).update(time_taken_ms=800)
 
     (row,) = integrity_annotate(Assessment.objects.filter(pk=odd.pk))
     integrity_signals_attach([row])
@@ -97,17 +102,11 @@ def test_an_answer_keeps_the_round_trip_its_connection_measured() -> None:
 
 
 def test_the_results_api_gives_each_attempts_signals(as_recruiter, recruiter) -> None:
-    test = TestFactory(created_by=recruiter)
-    skill = SkillFactory(test=test)
-    easy = [QuestionFactory(skill=skill, test=test, difficulty="easy") for _ in range(4)]
-    hard = [QuestionFactory(skill=skill, test=test, difficulty="hard") for _ in range(4)]
-    odd = attempt_with_answers(test=test, answers={**dict.fromkeys(easy, False), **dict.fromkeys(hard, True)})
-    odd.ai_state = {"ability": {"overall": {"theta": 0.0, "se": 0.6, "asked": 8, "correct": 4}}}
-    odd.save()
-    odd.responses.filter(question=hard[0]).update(time_taken_ms=800)
+    odd, _, hard = _patterns(TestFactory(created_by=recruiter))
+    odd.responses.filter(question=hard).update(time_taken_ms=800)
 
-    (row,) = as_recruiter.get(f"/api/tests/{test.pk}/results/").json()["results"]
+    rows = as_recruiter.get(f"/api/tests/{odd.test_id}/results/").json()["results"]
 
-    expected = person_fit_lz(theta=0.0, responses=[(-1.0, 0.0)] * 4 + [(1.0, 1.0)] * 4)
+    row = next(r for r in rows if r["id"] == odd.pk)
     assert row["rapid_guesses"] == 1
-    assert row["person_fit"] == round(expected or 0.0, 2)
+    assert row["person_fit"] == round(ODD_LZ or 0.0, 2)
