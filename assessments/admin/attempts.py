@@ -11,7 +11,8 @@ from django.shortcuts import render
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from assessments.admin import reports
 from assessments.admin.comparison import MAX_COMPARED
@@ -26,6 +27,7 @@ from assessments.models import (
     Response,
     Test,
 )
+from assessments.selectors.attempt_report import attempt_disconnect_credits
 from assessments.selectors.integrity import integrity_annotate, integrity_signals_attach, integrity_summary_of
 from assessments.selectors.results import duration_label, results_annotate
 from assessments.services.attempt_control import assessment_reset, assessments_expire_due
@@ -118,7 +120,7 @@ class AssessmentAdmin(RecordAdmin):
     list_select_related = ("candidate", "test", "application")
     date_hierarchy = "started_at"
     raw_id_fields = ("application",)
-    readonly_fields = ("session_epoch", "last_seq", "ai_state")
+    readonly_fields = ("session_epoch", "last_seq", "disconnect_credits", "ai_state")
     inlines = (ResponseInline, ChatMessageInline, IntegrityEventInline, AssessmentEventInline)
     actions = ("compare", "shortlist", "reject", "export_results", "export_responses")
 
@@ -174,6 +176,18 @@ class AssessmentAdmin(RecordAdmin):
             "report_url": reverse("admin:assessments_assessment_report", args=[object_id]),
         }
         return super().change_view(request, object_id, form_url, extra)
+
+    @admin.display(description="time given back")
+    def disconnect_credits(self, obj: Assessment) -> str:
+        """Each disconnect credit (the test's disconnect policy), from the attempt's event log."""
+        credits = attempt_disconnect_credits(events=obj.events.filter(type="time_extended").order_by("seq"))
+        if not credits:
+            return "-"
+        return format_html_join(
+            mark_safe("<br>"),
+            "Time given back for a lost connection: {} at {}",
+            ((c.duration, date_format(timezone.localtime(c.at), "H:i")) for c in credits),
+        )
 
     @admin.display(description="attempt", ordering="attempt_number")
     def attempt(self, obj: Assessment) -> int:

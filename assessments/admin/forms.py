@@ -169,6 +169,9 @@ class TestForm(forms.ModelForm):
         labels = {
             "se_target": "Stop early at precision",
             "multi_select_scoring": "Scoring of questions with several correct options",
+            "max_exposure_rate": "Maximum exposure rate",
+            "disconnect_policy": "Lost connections",
+            "disconnect_credit_minutes": "Most time given back (minutes)",
             "requires_application": "Invited candidates only",
             "pass_percentage": "Pass mark (%)",
         }
@@ -198,13 +201,28 @@ class TestForm(forms.ModelForm):
                 "correct options are chosen. Partial credit: with k correct options, each right option chosen "
                 "earns 1/k of the question and each wrong one chosen takes 1/k away, never below 0."
             ),
+            "max_exposure_rate": (
+                "The largest share of attempts one question may be shown in, e.g. 0.3: at most 3 attempts in 10, so "
+                "a good question does not reach every candidate. 1 turns the control off; a small bank may need more."
+            ),
+            "disconnect_policy": (
+                "Give back: when a candidate's connection is lost, the deadline moves by the time the attempt had "
+                "none, as the server measured it (up to the cap below, never past the closing time); the candidate "
+                "is told and the report lists each credit. No time back: the clock runs on."
+            ),
+            "disconnect_credit_minutes": "With time given back: the most, in minutes, one attempt gets back in all.",
             "created_by": "The recruiter who owns the test and sees its results.",
         }
 
+    # Left out of a post (a form from before they existed, a script), these keep the test's value (a
+    # new test's: the model's default), as a model form does for an omitted field with a default.
+    KEPT_WHEN_LEFT_OUT = ("multi_select_scoring", "max_exposure_rate", "disconnect_policy", "disconnect_credit_minutes")
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        if "multi_select_scoring" in self.fields:
-            self.fields["multi_select_scoring"].required = False  # left out: the test's rule stays as it is
+        for name in self.KEPT_WHEN_LEFT_OUT:
+            if name in self.fields:
+                self.fields[name].required = False
 
     def clean_multi_select_scoring(self) -> str:
         chosen = self.cleaned_data.get("multi_select_scoring")

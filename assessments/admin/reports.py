@@ -12,7 +12,11 @@ from django.utils.text import slugify
 from assessments.admin.scoping import csv_response, object_in_scope, page_context
 from assessments.charts import histogram_svg
 from assessments.models import Assessment, AssessmentEvent, Test
-from assessments.selectors.attempt_report import attempt_questions_as_seen, tutor_refusals_count
+from assessments.selectors.attempt_report import (
+    attempt_disconnect_credits,
+    attempt_questions_as_seen,
+    tutor_refusals_count,
+)
 from assessments.selectors.distributions import score_distribution, time_distribution
 from assessments.selectors.integrity import integrity_annotate, integrity_signals_attach, integrity_summary_of
 from assessments.selectors.item_analysis import (
@@ -127,6 +131,7 @@ def attempt_report_view(model_admin: admin.ModelAdmin, request: HttpRequest, obj
         integrity_summary=integrity_summary_of(assessment).line(),
         signals_legend=SIGNALS_LEGEND,
         asked=attempt_questions_as_seen(assessment=assessment, events=events),
+        disconnect_credits=attempt_disconnect_credits(events=events),
         overall=ability.get("overall"),
         skills=sorted(skills.items()),
         usage=assessment.ai_state.get("usage"),

@@ -1,8 +1,9 @@
 """One attempt's questions as the candidate saw them, rebuilt from its event log, for the recruiters'
 attempt report."""
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.db.models import Q
@@ -78,3 +79,32 @@ def tutor_refusals_count(*, assessment: Assessment) -> int:
         .filter(Q(blocked_leak=True) | Q(content=REFUSAL))
         .count()
     )
+
+
+@dataclass(frozen=True)
+class DisconnectCreditShown:
+    """Time given back for a lost connection (`services.disconnect_credits`), as its event logged it."""
+
+    seq: int
+    seconds: int
+    at: datetime  # the server's time of the connect that gave it
+
+    @property
+    def duration(self) -> str:
+        """`2 min 10 s`, `45 s`, `5 min`."""
+        minutes, rest = divmod(self.seconds, 60)
+        if not minutes:
+            return f"{rest} s"
+        return f"{minutes} min {rest} s" if rest else f"{minutes} min"
+
+
+def attempt_disconnect_credits(*, events: Iterable[AssessmentEvent]) -> list[DisconnectCreditShown]:
+    """Each disconnect credit in the attempt's log (`events`, in seq order): its `time_extended` events
+    with reason `disconnected`; a recruiter's extension is not one."""
+    credits = []
+    for event in events:
+        data = event.payload.get("data", {}) if isinstance(event.payload, dict) else {}
+        if event.type == "time_extended" and data.get("reason") == "disconnected":
+            at = datetime.fromisoformat(str(data["server_time"]))
+            credits.append(DisconnectCreditShown(seq=event.seq, seconds=int(data["seconds"]), at=at))
+    return credits

@@ -49,10 +49,14 @@ TEST_FIELD_NAMES: frozenset[str] = frozenset(TestFields.__annotations__)
 
 class AdminTestFields(TestFields, total=False):
     """What the admin may write besides: the precision target, how questions with several correct
-    options are scored, and (superusers) the owner."""
+    options are scored, the exposure control, time given back for lost connections, and (superusers)
+    the owner."""
 
     se_target: float | None
     multi_select_scoring: str
+    max_exposure_rate: float
+    disconnect_policy: str
+    disconnect_credit_minutes: int
     created_by: User
 
 
