@@ -20,3 +20,18 @@ def machine_clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[timedel
     yield set_offset
     monkeypatch.undo()
     clock.clock_measure()
+
+
+@pytest.fixture
+def clock_advance(monkeypatch: pytest.MonkeyPatch) -> Callable[[float], None]:
+    """`clock_advance(seconds)`: from now on the time every deadline and session record reads
+    (`assessments.clock.now`) is `seconds` further on, as if that long had passed; it adds up."""
+    real_now = clock.now
+    ahead = [0.0]
+
+    def advance(seconds: float) -> None:
+        ahead[0] += seconds
+        shift = timedelta(seconds=ahead[0])
+        monkeypatch.setattr(clock, "now", lambda: real_now() + shift)
+
+    return advance
