@@ -9,6 +9,7 @@ often each was shown (its exposure). A copy older than `BANK_REFRESH_SECONDS` is
 selection follows them within that time at the cost of five statements per test and process.
 """
 
+import functools
 import threading
 import time
 from collections.abc import Mapping
@@ -51,7 +52,7 @@ class Item:
     def prior_logit(self) -> float:
         return difficulty_logit(self.difficulty)
 
-    @property
+    @functools.cached_property  # read a hundred times a pick: computed once per loaded item
     def logit(self) -> float:
         """The difficulty selection and scoring use: the calibrated one once its SE is under
         `calibration.TRUSTED_SE`, the prior (the author's or generator's label) until then."""
