@@ -130,6 +130,7 @@ def attempt_report_view(model_admin: admin.ModelAdmin, request: HttpRequest, obj
         integrity_count=getattr(assessment, "_integrity", 0),
         integrity_summary=integrity_summary_of(assessment).line(),
         signals_legend=SIGNALS_LEGEND,
+        rapid_ids=getattr(getattr(assessment, "_response_signals", None), "rapid_response_ids", frozenset()),
         asked=attempt_questions_as_seen(assessment=assessment, events=events),
         disconnect_credits=attempt_disconnect_credits(events=events),
         overall=ability.get("overall"),

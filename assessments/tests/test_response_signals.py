@@ -110,3 +110,16 @@ def test_the_results_api_gives_each_attempts_signals(as_recruiter, recruiter) ->
     row = next(r for r in rows if r["id"] == odd.pk)
     assert row["rapid_guesses"] == 1
     assert row["person_fit"] == round(ODD_LZ or 0.0, 2)
+
+
+def test_the_report_marks_the_rapid_answer_and_explains_the_signals(admin_client) -> None:
+    from django.urls import reverse
+
+    odd, _, hard = _patterns(TestFactory())
+    odd.responses.filter(question=hard).update(time_taken_ms=800)
+
+    page = admin_client.get(reverse("admin:assessments_assessment_report", args=[odd.pk])).content.decode()
+
+    assert page.count('<div class="flag rapid-guess">too fast to read</div>') == 1
+    assert "unusual answer pattern (person fit -" in page
+    assert "never used to score" in page
