@@ -223,12 +223,12 @@ def _rmse(errors: list[float]) -> float:
     return math.sqrt(statistics.fmean(e * e for e in errors)) if errors else float("nan")
 
 
-def report(figures: Figures, *, candidates: int, items: int, seed: int) -> str:
+def report(figures: Figures, *, candidates: int, items: int, seed: int, commit: str = "") -> str:
     lines = [
         f"## CAT simulation ({candidates} candidates, {items} items in 2 skills, seed {seed})",
         "",
         f"`python -m benchmarks.cat_simulation --candidates {candidates} --items {items} --seed {seed}`, "
-        f"{datetime.now(UTC):%Y-%m-%d}, {figures.seconds:.0f} s. True θ ~ N(0, 1); item priors off by SD 0.7 "
+        f"{datetime.now(UTC):%Y-%m-%d}{f', commit {commit}' if commit else ''}, {figures.seconds:.0f} s. True θ ~ N(0, 1); item priors off by SD 0.7 "
         f"(measured {figures.prior_rmse:.2f}); calibration on; maximum exposure {MAX_EXPOSURE}; "
         f"{GUESSER_SHARE:.0%} rapid guessers.",
         "",
@@ -272,7 +272,9 @@ def main() -> None:
     parser.add_argument("--write", action="store_true", help="record the figures in docs/PERFORMANCE.md")
     args = parser.parse_args()
     figures = simulate(candidates=args.candidates, items=args.items, seed=args.seed)
-    text = report(figures, candidates=args.candidates, items=args.items, seed=args.seed)
+    from benchmarks.report import git_commit
+
+    text = report(figures, candidates=args.candidates, items=args.items, seed=args.seed, commit=git_commit())
     print(text)
     if args.write:
         from benchmarks.report import section_write
