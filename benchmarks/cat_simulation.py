@@ -20,6 +20,7 @@ import math
 import random
 import statistics
 import time
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -109,8 +110,8 @@ def simulate(*, candidates: int, items: int, seed: int) -> Figures:
             items=pool,
             skills=skills,
             voided=frozenset(),
-            attempts=attempt,
-            shown=shown,
+            attempts=attempt + 1,  # this one counted, as a bank counts a started attempt
+            shown=Counter(shown),
             max_exposure_rate=MAX_EXPOSURE,
         )
         progress = Progress()

@@ -34,6 +34,7 @@ import math
 import random
 import statistics
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import version
@@ -121,8 +122,8 @@ def calibration_compare(*, pool: Pool, points: Sequence[int], seed: int) -> tupl
             items=bank_items,
             skills=skills,
             voided=frozenset(),
-            attempts=attempt - 1,
-            shown=shown,
+            attempts=attempt,  # this one counted, as a bank counts a started attempt
+            shown=Counter(shown),
             max_exposure_rate=MAX_EXPOSURE,
         )
         progress = Progress()

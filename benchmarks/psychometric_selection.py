@@ -4,6 +4,7 @@
 import random
 import statistics
 import time
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -111,8 +112,8 @@ class JatayuEngine:
             items=self.items,
             skills=self.skills,
             voided=frozenset(),
-            attempts=number,
-            shown={pk: shown[pk - 1] for pk in self.items},
+            attempts=number + 1,  # this one counted, as a bank counts a started attempt
+            shown=Counter({pk: shown[pk - 1] for pk in self.items}),
             max_exposure_rate=MAX_EXPOSURE,
         )
         return JatayuSession(engine=self, bank=bank)

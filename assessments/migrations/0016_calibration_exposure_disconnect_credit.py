@@ -51,7 +51,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='test',
             name='disconnect_credit_minutes',
-            field=models.PositiveIntegerField(default=5, help_text='With the credit policy: the most time given back per attempt, in minutes.'),
+            field=models.PositiveIntegerField(default=5, help_text='With the credit policy: the most time given back per attempt, in minutes. A candidate who closes the page on purpose gets that time back too, so keep it small.'),
         ),
         migrations.AddField(
             model_name='test',

@@ -55,7 +55,9 @@ class Test(KeepsServiceFields):
     )
     disconnect_policy = models.CharField(max_length=10, choices=DisconnectPolicy.choices, default=DisconnectPolicy.NONE)
     disconnect_credit_minutes = models.PositiveIntegerField(
-        default=5, help_text="With the credit policy: the most time given back per attempt, in minutes."
+        default=5,
+        help_text="With the credit policy: the most time given back per attempt, in minutes. A candidate who "
+        "closes the page on purpose gets that time back too, so keep it small.",
     )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True)
     created_by = models.ForeignKey(

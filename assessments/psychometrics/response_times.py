@@ -23,9 +23,15 @@ LZ_CUTOFF = -1.96
 LZ_MIN_ITEMS = 5
 
 
+# The most of a reported round trip taken off: the client reports it, and one slow pong must not make
+# the next answers look rapid.
+MAX_ROUND_TRIP_MS = 2000
+
+
 def response_seconds(*, sent_to_received_ms: int, round_trip_ms: int | None) -> float:
-    """The candidate's time on a question: the server's measure less the network's round trip."""
-    return max(0.0, (sent_to_received_ms - (round_trip_ms or 0)) / 1000.0)
+    """The candidate's time on a question: the server's measure less the network's round trip (at
+    most MAX_ROUND_TRIP_MS of it)."""
+    return max(0.0, (sent_to_received_ms - min(round_trip_ms or 0, MAX_ROUND_TRIP_MS)) / 1000.0)
 
 
 def effortful(*, seconds: float | None) -> bool:

@@ -12,7 +12,7 @@ selection follows them within that time at the cost of five statements per test 
 import functools
 import threading
 import time
-from collections.abc import Mapping
+from collections import Counter
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -78,11 +78,21 @@ class Bank:
     items: dict[int, Item]  # every question of the test, inactive ones too: a running attempt may hold one
     skills: dict[int, SkillInfo]
     voided: frozenset[int]
-    # Exposure when loaded: the test's attempts, and in how many of them each item was shown.
+    # Exposure: the test's attempts, and in how many of them each item was shown, as loaded and then
+    # counted on by this process's own starts and questions (`exposure_count_start`, `_shown`) until
+    # the next load; other processes' are seen at that load.
     attempts: int = 0
-    shown: Mapping[int, int] = field(default_factory=dict)
+    shown: Counter[int] = field(default_factory=Counter)
     max_exposure_rate: float = 1.0
     loaded_at: float = 0.0  # time.monotonic()
+
+    def exposure_count_start(self) -> None:
+        """An attempt of the test started in this process."""
+        object.__setattr__(self, "attempts", self.attempts + 1)
+
+    def exposure_count_shown(self, *, question_id: int) -> None:
+        """An attempt of the test was shown this question, in this process."""
+        self.shown[question_id] += 1
 
     def active(self) -> list[Item]:
         return [item for item in self.items.values() if item.active]
@@ -139,7 +149,7 @@ def _bank_load(*, test_id: int, version: tuple[int, object], max_exposure_rate: 
         for s in Skill.objects.filter(test_id=test_id).order_by("order", "pk")
     }
     voided = frozenset(blueprint_voided_question_ids(test_id=test_id))
-    attempts, shown = test_exposure_counts(test_id=test_id)
+    attempts, shown = blueprint_exposure_counts(test_id=test_id)
     return Bank(
         test_id=test_id,
         version=version,
@@ -147,13 +157,13 @@ def _bank_load(*, test_id: int, version: tuple[int, object], max_exposure_rate: 
         skills=skills,
         voided=voided,
         attempts=attempts,
-        shown=shown,
+        shown=Counter(shown),
         max_exposure_rate=max_exposure_rate,
         loaded_at=loaded_at,
     )
 
 
-def test_exposure_counts(*, test_id: int) -> tuple[int, dict[int, int]]:
+def blueprint_exposure_counts(*, test_id: int) -> tuple[int, dict[int, int]]:
     """The test's attempts, and for each question the attempts it was shown in (two statements; an
     attempt holds a question once, so its responses count attempts)."""
     attempts = Assessment.objects.filter(test_id=test_id).count()

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from assessments.models import Question, Test
 from assessments.psychometrics.exposure import exposure_rate
-from assessments.selectors.bank import test_exposure_counts
+from assessments.selectors.bank import blueprint_exposure_counts
 
 
 @dataclass(frozen=True)
@@ -24,7 +24,7 @@ def blueprint_exposure(*, test: Test, max_rate: float | None = None) -> tuple[in
     """The test's attempts, and every question of its bank with its exposure, most shown first; over
     the test's own maximum rate unless `max_rate` says otherwise."""
     limit = test.max_exposure_rate if max_rate is None else max_rate
-    attempts, shown = test_exposure_counts(test_id=test.pk)
+    attempts, shown = blueprint_exposure_counts(test_id=test.pk)
     rows = []
     for question in Question.objects.filter(test=test).select_related("skill").order_by("id"):
         n = shown.get(question.pk, 0)

@@ -111,6 +111,7 @@ def ask_next(
     position = len(progress.items) + 1
     response = Response(assessment=assessment, question_id=item.pk, position=position, option_order=order, asked_at=now)
     rows_insert([response], returning_pk=True)
+    bank.exposure_count_shown(question_id=item.pk)
     asked = Asked(question_id=item.pk, response_id=response.pk, position=position, option_order=order, asked_at=now)
     progress.items.append(asked)
     data = question_payload(assessment=assessment, asked=asked, bank=bank, now=now)
@@ -307,6 +308,7 @@ def _assessment_start(*, conn: Connection, ref: str | None) -> Outcome:
         progress=progress.as_json(),
     )
     rows_insert([assessment], returning_pk=True)
+    bank.exposure_count_start()
     events = EventBatch(assessment)
     started = events.add("assessment_started", started_data(assessment=assessment, resumed=False, now=now), ref=ref)
     question = ask_next(assessment=assessment, progress=progress, bank=bank, events=events, now=now)

@@ -96,21 +96,32 @@ def _uncalibrated() -> QuerySet[Assessment]:
 def attempts_calibrate(*, limit: int = BATCH) -> int:
     """Put up to `limit` ended, not yet calibrated attempts into their items' estimates; how many.
 
-    Attempts are claimed with SKIP LOCKED, so loops on several machines share the work, and the items
-    are locked in id order, so two batches touching the same items wait for each other instead of
-    deadlocking. Both writes are in one transaction: an attempt is counted once or not at all.
+    Locks the items first, in id order, then claims the attempts with SKIP LOCKED: the order a
+    regrade takes (its question, then the attempts that saw it), so neither waits for the other in a
+    cycle; loops on several machines share the work. Both writes are in one transaction: an attempt
+    is counted once or not at all.
     """
+    backlog = list(_uncalibrated().order_by("ended_at", "pk").values_list("pk", flat=True)[:limit])
+    if not backlog:
+        return 0
+    question_ids = sorted(
+        set(
+            Response.objects.filter(assessment_id__in=backlog, credit__isnull=False).values_list(
+                "question_id", flat=True
+            )
+        )
+    )
+    questions = Question.objects.select_for_update().filter(pk__in=question_ids).order_by("pk").in_bulk()
     claimed = list(
         _uncalibrated()
+        .filter(pk__in=backlog)
         .select_for_update(skip_locked=True)
         .order_by("ended_at", "pk")
-        .only("pk", "test_id", "ai_state")[:limit]
+        .only("pk", "test_id", "ai_state")
     )
     if not claimed:
         return 0
     responses = _responses_of(attempt_ids=[a.pk for a in claimed])
-    question_ids = sorted({r.question_id for rs in responses.values() for r in rs})
-    questions = Question.objects.select_for_update().filter(pk__in=question_ids).order_by("pk").in_bulk()
     voided_by_test = {
         tid: frozenset(blueprint_voided_question_ids(test_id=tid)) for tid in {a.test_id for a in claimed}
     }
@@ -148,18 +159,16 @@ class Recalibrated:
 def items_recalibrate(*, test_id: int, progress: Callable[[int, int], None] | None = None) -> Recalibrated:
     """Start every item of the test over from its prior and replay all of its ended attempts, oldest
     ended first. `progress(done, total)` hears after each batch of attempts."""
-    test = Test.objects.select_for_update().filter(pk=test_id).first()
-    if test is None:
+    if not Test.objects.filter(pk=test_id).exists():
         raise ApplicationError(ErrorCode.TEST_NOT_FOUND, f"There is no test {test_id}.", status=404)
-    # The attempts before the items, as attempts_calibrate locks them: a batch of it holding some of
-    # these attempts finishes first instead of deadlocking.
+    # The items, then the attempts, as attempts_calibrate and a regrade lock them.
+    questions = Question.objects.select_for_update().filter(test_id=test_id).order_by("pk").in_bulk()
     ended = list(
         Assessment.objects.select_for_update()
         .filter(test_id=test_id, status__in=CALIBRATED_STATUSES)
         .order_by("ended_at", "pk")
         .only("pk", "ai_state")
     )
-    questions = Question.objects.select_for_update().filter(test_id=test_id).order_by("pk").in_bulk()
     for question in questions.values():
         question.calibrated_difficulty = question.calibration_se = question.live_discrimination = None
         question.calibration_n, question.calibration_moments = 0, {}

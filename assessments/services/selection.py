@@ -1,10 +1,10 @@
 """Which question to ask next.
 
-0. Exposure control: an item already shown in the test's maximum share of its attempts is not
-   eligible for a new attempt (restricted maximum, `psychometrics.exposure`), unless that would
-   leave none. Counts are the bank's, at most `selectors.bank.bank_refresh_seconds()` old.
 1. Content balancing: the skill furthest below its share of the blueprint's weights.
-2. Adaptivity: within that skill, an unseen item whose difficulty (calibrated once trusted,
+2. Exposure control: within that skill, an item that would then have been shown in more than the
+   test's maximum share of its attempts is not eligible (restricted maximum, `psychometrics.exposure`),
+   unless that would leave none. The counts are the bank's (`selectors.bank`).
+3. Adaptivity: among those, an unseen item whose difficulty (calibrated once trusted,
    `Item.logit`) is closest to the candidate's current ability θ (the skill's own estimate once it
    has answers, the overall one before), drawn at random from the few closest so candidates don't
    all see the same items.
@@ -63,17 +63,18 @@ def question_pick_next(
     available = [item for item in bank.active() if item.pk not in asked_ids]
     if not available:
         return None
-    eligible = exposure_eligible(
-        items=[item.pk for item in available], shown=bank.shown, attempts=bank.attempts, max_rate=bank.max_exposure_rate
-    )
-    available = [item for item in available if item.pk in eligible]
     weights = {sid: skill.weight for sid, skill in bank.skills.items()}
     asked = skills_asked(progress=progress, bank=bank)
     skill_id = skill_most_behind(weights=weights, asked=asked, eligible={item.skill_id for item in available})
     overall, per_skill = abilities or attempt_abilities(progress=progress, bank=bank)
     theta = per_skill[skill_id].theta if skill_id in per_skill else overall.theta
 
-    in_skill = sorted((item for item in available if item.skill_id == skill_id), key=lambda i: abs(i.logit - theta))
+    in_skill = [item for item in available if item.skill_id == skill_id]
+    # Within the skill, so a skill whose items are all at the rate is still asked (from all of them).
+    eligible = exposure_eligible(
+        items=[item.pk for item in in_skill], shown=bank.shown, attempts=bank.attempts, max_rate=bank.max_exposure_rate
+    )
+    in_skill = sorted((item for item in in_skill if item.pk in eligible), key=lambda i: abs(i.logit - theta))
     cutoff = abs(in_skill[min(CLOSEST_FEW, len(in_skill)) - 1].logit - theta)
     closest = [item for item in in_skill if abs(item.logit - theta) <= cutoff]
     preferred = [item for item in closest if item.pk in prepared] or closest

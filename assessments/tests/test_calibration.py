@@ -3,6 +3,8 @@ calibrated difficulty once trusted, and the test's maximum exposure rate."""
 
 import io
 import math
+from collections import Counter
+from dataclasses import replace
 
 import pytest
 from django.core.management import call_command
@@ -161,15 +163,15 @@ def test_the_bank_counts_each_items_attempts_for_exposure(settings) -> None:
     assert (bank.attempts, dict(bank.shown), bank.max_exposure_rate) == (2, {q1.pk: 2, q2.pk: 1}, 0.5)
 
 
-def _bank(items: list[Item], *, attempts: int, shown: dict[int, int], max_rate: float) -> Bank:
+def _bank(items: list[Item], *, attempts: int, shown: dict[int, int], max_rate: float, skills: int = 1) -> Bank:
     return Bank(
         test_id=1,
         version=(1, None),
         items={item.pk: item for item in items},
-        skills={1: SkillInfo(pk=1, name="A", weight=1.0)},
+        skills={sid: SkillInfo(pk=sid, name=f"skill {sid}", weight=1.0) for sid in range(1, skills + 1)},
         voided=frozenset(),
         attempts=attempts,
-        shown=shown,
+        shown=Counter(shown),
         max_exposure_rate=max_rate,
     )
 
@@ -193,7 +195,7 @@ def test_selection_passes_over_an_item_at_the_maximum_exposure_rate() -> None:
     picks_exposed, picks_free = picks(exposed), picks(free)
 
     assert 1 not in picks_exposed
-    assert 1 in picks_free  # (2 + 1) / 11 is still under 0.3
+    assert 1 in picks_free  # (2 + 1) / 10 is still within 0.3
 
 
 def test_the_expiry_loop_calibrates_what_ended() -> None:
@@ -235,3 +237,33 @@ def test_a_void_item_measures_nothing_in_the_live_ability_estimate() -> None:
     overall, _ = attempt_abilities(progress=progress, bank=bank)
 
     assert overall == ability_estimate([(-1.0, True)])
+
+
+def test_a_skill_whose_items_are_all_at_the_rate_is_still_asked() -> None:
+    """Exposure control chooses within the skill content balancing picked, never another skill."""
+    items = [
+        replace(_item(1), skill_id=1),
+        replace(_item(2), skill_id=1),
+        replace(_item(3), skill_id=2),
+        replace(_item(4), skill_id=2),
+    ]
+    bank = _bank(items, attempts=10, shown={1: 5, 2: 5}, max_rate=0.3, skills=2)  # skill 1: both over the rate
+
+    picked_skills = set()
+    for _ in range(20):
+        picked = question_pick_next(progress=Progress(), bank=bank, prepared=set())
+        assert picked is not None
+        picked_skills.add(picked.skill_id)
+
+    assert picked_skills == {1}  # the skill furthest behind (ties: the lower id), from its over-exposed items
+
+
+def test_an_attempt_started_and_a_question_shown_here_count_before_the_next_load() -> None:
+    from assessments.tests.factories import attempt_started, question_served
+
+    conn, outcome = attempt_started(questions=4, total=2)
+    assert conn.test_id is not None
+    bank = bank_for(test=Test.objects.get(pk=conn.test_id))
+
+    assert bank.attempts == 1
+    assert bank.shown[question_served(outcome)["question_id"]] == 1

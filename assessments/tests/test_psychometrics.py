@@ -58,7 +58,7 @@ def test_exposure_control_leaves_out_items_at_the_maximum_rate() -> None:
     shown = {1: 3, 2: 2, 3: 0}
 
     assert exposure_eligible(items=[1, 2, 3], shown=shown, attempts=MIN_ATTEMPTS, max_rate=0.3) == {2, 3}
-    # (2 + 1) / 11 = 0.27 is allowed; (3 + 1) / 11 = 0.36 is not.
+    # The tenth attempt choosing: (2 + 1) / 10 = 0.3 is allowed; (3 + 1) / 10 = 0.4 is not.
     assert exposure_eligible(items=[1, 2, 3], shown=shown, attempts=3, max_rate=0.3) == {1, 2, 3}  # too few yet
     assert exposure_eligible(items=[1], shown={1: 9}, attempts=10, max_rate=0.3) == {1}  # never none at all
 
@@ -72,6 +72,7 @@ def test_the_rapid_guess_threshold_is_a_tenth_of_the_median_within_bounds() -> N
     assert not rapid_guess(seconds=4.0, median_seconds=40)
     assert response_seconds(sent_to_received_ms=5200, round_trip_ms=200) == 5.0
     assert response_seconds(sent_to_received_ms=100, round_trip_ms=300) == 0.0
+    assert response_seconds(sent_to_received_ms=9000, round_trip_ms=8000) == 7.0  # one slow pong: 2 s at most
 
 
 def test_lz_by_hand_and_the_misfit_flag() -> None:

@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from assessments.errors import ApplicationError
-from assessments.management.commands.item_drift_report import COLUMNS, _line
+from assessments.management.commands.item_drift_report import COLUMNS, HEADER_LINE, _line
 from assessments.management.report_formats import FORMATS, rows_write
 from assessments.models import Test
 from assessments.selectors.calibration_report import blueprint_calibration
@@ -58,7 +58,7 @@ class Command(BaseCommand):
             summary=summary,
             heading=(
                 f"calibrated {done.items} question(s) from {done.answers} answer(s) in {done.attempts} ended "
-                f"attempt(s); {sum(bool(r.flags) for r in rows)} flagged for review"
+                f"attempt(s); {sum(bool(r.flags) for r in rows)} flagged for review\n{HEADER_LINE}"
             ),
             table_line=_line,
         )

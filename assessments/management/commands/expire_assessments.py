@@ -1,7 +1,9 @@
+import logging
 import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import DatabaseError
 
 from assessments.services.attempt_control import assessments_expire_due
 from assessments.services.calibration import BATCH, attempts_calibrate
@@ -9,6 +11,8 @@ from assessments.services.calibration import BATCH, attempts_calibrate
 # Batches of ended attempts calibrated per pass at most: a large backlog drains over a few passes
 # without holding up the expiry of the next ones.
 CALIBRATION_BATCHES_PER_PASS = 10
+
+logger = logging.getLogger(__name__)
 
 
 class Command(BaseCommand):
@@ -27,7 +31,14 @@ class Command(BaseCommand):
             raise CommandError("--loop needs a positive number of seconds")
         while True:
             expired = assessments_expire_due()
-            calibrated = self._calibrate()
+            try:
+                calibrated = self._calibrate()
+            except DatabaseError:
+                if loop is None:
+                    raise
+                # Say, a lock conflict or the database restarting: expiry must go on; the next pass retries.
+                logger.exception("calibrating the ended attempts failed; retrying next pass")
+                calibrated = 0
             if expired or loop is None:
                 self.stdout.write(
                     f"expired {len(expired)} attempt(s)" + (f": {', '.join(map(str, expired))}" if expired else "")

@@ -30,6 +30,9 @@ def _number(value: float | None) -> str:
     return "-" if value is None else f"{value:+.2f}"
 
 
+HEADER_LINE = "    id  label    prior  calib.     se      n   drift  discr.  prompt"
+
+
 def _line(row: ItemCalibration) -> str:
     flags = f"  FLAG: {'; '.join(row.flags)}" if row.flags else ""
     se = "-" if row.se is None else f"{row.se:.2f}"
@@ -65,10 +68,7 @@ class Command(BaseCommand):
                 rows=rows,
                 columns=COLUMNS,
                 summary={"test_id": test.pk, "questions": len(rows), "flagged": flagged, "trusted_se": TRUSTED_SE},
-                heading=(
-                    f"{len(rows)} question(s), {flagged} flagged for review\n"
-                    "    id  label    prior  calib.     se      n   drift  discr.  prompt"
-                ),
+                heading=(f"{len(rows)} question(s), {flagged} flagged for review\n{HEADER_LINE}"),
                 table_line=_line,
             )
         except BrokenPipeError:
