@@ -135,17 +135,40 @@ def attempts_calibrate(*, limit: int = BATCH) -> int:
     return len(claimed)
 
 
-def _responses_of(*, attempt_ids: list[int]) -> dict[int, list[Response]]:
+def _responses_of(*, attempt_ids: list[int], question_id: int | None = None) -> dict[int, list[Response]]:
     by_attempt: dict[int, list[Response]] = {}
+    rows = Response.objects.filter(assessment_id__in=attempt_ids, credit__isnull=False)
+    if question_id is not None:
+        rows = rows.filter(question_id=question_id)
     rows = (
-        Response.objects.filter(assessment_id__in=attempt_ids, credit__isnull=False)
-        .select_related("question__skill")
+        rows.select_related("question__skill")
         .only("assessment_id", "question_id", "credit", "time_taken_ms", "round_trip_ms", "question__skill__name")
         .order_by("assessment_id", "position")
     )
     for response in rows:
         by_attempt.setdefault(response.assessment_id, []).append(response)
     return by_attempt
+
+
+def question_recalibrate(*, question: Question) -> None:
+    """Start one question over from its prior and replay its answers in the attempts calibration has
+    already counted, oldest ended first: after a regrade changed their credit (the caller holds the
+    question's row lock and the attempts'). Attempts not yet counted are counted by the next pass."""
+    question.calibrated_difficulty = question.calibration_se = question.live_discrimination = None
+    question.calibration_n, question.calibration_moments = 0, {}
+    attempts = (
+        Assessment.objects.filter(
+            responses__question=question, status__in=CALIBRATED_STATUSES, calibrated_at__isnull=False
+        )
+        .order_by("ended_at", "pk")
+        .only("pk", "ai_state")
+    )
+    ordered = list(attempts)
+    responses = _responses_of(attempt_ids=[a.pk for a in ordered], question_id=question.pk)
+    for attempt in ordered:
+        scored = _attempt_scored(assessment=attempt, responses=responses.get(attempt.pk, []), voided=frozenset())
+        _apply(questions={question.pk: question}, scored=scored)
+    question.save(update_fields=CALIBRATION_FIELDS)
 
 
 @dataclass(frozen=True)

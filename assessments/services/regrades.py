@@ -27,6 +27,7 @@ from assessments.errors import ApplicationError, BackOfficeCode
 from assessments.models import Assessment, Question, QuestionRegrade, Response, Test
 from assessments.selectors.bank import Bank, bank_for
 from assessments.selectors.regrades import blueprint_voided_question_ids, question_is_void
+from assessments.services.calibration import question_recalibrate
 from assessments.services.rescores import AttemptRescore, RescoredAttempt, attempt_rescore
 
 logger = logging.getLogger(__name__)
@@ -222,6 +223,9 @@ def question_regrade_apply(
         if result.ability is not None:
             assessment.ai_state["ability"] = result.ability
         assessment.save(update_fields=["score", "max_score", "percentage_score", "passed", "ai_state"])
+    if action != QuestionRegrade.Action.VOID:
+        # Its difficulty was measured with the old credits; a void question is left out of calibration.
+        question_recalibrate(question=question)
     rescores = [s.rescore for _, s in computed.scored]
     skipped = computed.skipped
     record = QuestionRegrade.objects.create(

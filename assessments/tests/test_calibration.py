@@ -267,3 +267,35 @@ def test_an_attempt_started_and_a_question_shown_here_count_before_the_next_load
 
     assert bank.attempts == 1
     assert bank.shown[question_served(outcome)["question_id"]] == 1
+
+
+def test_a_changed_key_replays_the_items_calibration_with_the_new_credits() -> None:
+    """Its difficulty was measured against the wrong key: after the regrade it is as if the answers had
+    always been scored with the right one."""
+    from assessments.services.regrades import question_regrade_apply
+    from assessments.tests.backoffice_factories import wrong_option
+
+    test = published_test_with_bank(questions=1, skills=1)
+    (question,) = test.questions.all()
+    for _ in range(3):  # everyone chose the option the old key calls wrong: it looks very hard
+        _ended(test, {question: False}, theta=0.5, se=0.3)
+    attempts_calibrate()
+    question.refresh_from_db()
+    assert question.calibrated_difficulty is not None
+    assert question.calibrated_difficulty > 0
+
+    question_regrade_apply(
+        question=question, action=QuestionRegrade.Action.REKEY, new_correct_option=wrong_option(question), by=None
+    )
+
+    question.refresh_from_db()
+    thetas = [
+        a.ai_state["ability"]["skills"][question.skill.name]
+        for a in Assessment.objects.filter(test=test).order_by("ended_at", "pk")
+    ]
+    expected = ItemEstimate.from_prior(0.0)
+    for estimate in thetas:  # the re-estimated θ of each attempt, now with a right answer
+        expected = calibration_update(item=expected, theta=estimate["theta"], theta_se=estimate["se"], credit=1.0)
+    assert question.calibrated_difficulty == pytest.approx(expected.mean)
+    assert question.calibrated_difficulty < 0
+    assert question.calibration_n == 3
