@@ -5,7 +5,7 @@ the body is `{"count", "next", "previous", "results"}`, `next`/`previous` being 
 A page that does not exist is 404 `not_found`. CSV downloads are never paged.
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, cast
 
 from django.db.models import QuerySet
@@ -35,8 +35,11 @@ class PaginatedListView(APIView):
         rows: QuerySet[Any] | Sequence[Any],
         serializer_class: type[BaseSerializer[Any]],
         context: dict[str, Any] | None = None,
+        page_context: Callable[[list[Any]], dict[str, Any]] | None = None,
     ) -> Response:
+        """One page of `rows`; `page_context(page)` adds what the serializer needs of that page's rows only."""
         paginator = self.pagination_class()
         # Django's Paginator takes any sequence (a selector may return a list); the stubs say QuerySet.
-        page = paginator.paginate_queryset(cast(QuerySet[Any], rows), request, view=self)
-        return paginator.get_paginated_response(serializer_class(page, many=True, context=context or {}).data)
+        page = list(paginator.paginate_queryset(cast(QuerySet[Any], rows), request, view=self) or [])
+        context = {**(context or {}), **(page_context(page) if page_context is not None else {})}
+        return paginator.get_paginated_response(serializer_class(page, many=True, context=context).data)

@@ -321,18 +321,24 @@ class TestResultsView(PaginatedListView, RecruiterView):
         test = self.get_test(request, test_id)
         assessments_expire_due(test_id=test.pk)
         results = catalog.blueprint_results(test=test)
-        context = {
-            "percentiles": comparison.percentile_ranks(test=test),
-            "signals": response_signals(assessments=list(results)),
-        }
+        context: dict[str, object] = {"percentiles": comparison.percentile_ranks(test=test)}
         renderer: BaseRenderer | None = getattr(request, "accepted_renderer", None)
         if renderer is not None and renderer.format == CSVRenderer.format:
             # An export is complete: no paging here.
+            rows = list(results)
             return Response(
-                ResultSerializer(results, many=True, context=context).data,
+                ResultSerializer(
+                    rows, many=True, context={**context, "signals": response_signals(assessments=rows)}
+                ).data,
                 headers={"Content-Disposition": f'attachment; filename="test-{test.pk}-results.csv"'},
             )
-        return self.paginated_response(request, results, ResultSerializer, context)
+        return self.paginated_response(
+            request,
+            results,
+            ResultSerializer,
+            context,
+            page_context=lambda page: {"signals": response_signals(assessments=page)},
+        )
 
 
 # ------------------------------------------------------------------------------------- candidates

@@ -123,3 +123,28 @@ def test_the_report_marks_the_rapid_answer_and_explains_the_signals(admin_client
     assert page.count('<div class="flag rapid-guess">too fast to read</div>') == 1
     assert "unusual answer pattern (person fit -" in page
     assert "never used to score" in page
+
+
+def test_each_page_of_results_gets_its_own_rows_signals(as_recruiter, recruiter, monkeypatch) -> None:
+    from assessments.api import views
+
+    odd, usual, hard = _patterns(TestFactory(created_by=recruiter))
+    odd.responses.filter(question=hard).update(time_taken_ms=800)
+    asked_for: list[set[int]] = []
+    real = views.response_signals
+
+    def counting(*, assessments):
+        asked_for.append({a.pk for a in assessments})
+        return real(assessments=assessments)
+
+    monkeypatch.setattr(views, "response_signals", counting)
+
+    pages = [
+        as_recruiter.get(f"/api/tests/{odd.test_id}/results/", {"page_size": 1, "page": n}).json()["results"]
+        for n in (1, 2)
+    ]
+
+    assert [len(p) for p in pages] == [1, 1]
+    assert asked_for == [{pages[0][0]["id"]}, {pages[1][0]["id"]}]  # one page's attempts at a time
+    by_id = {p[0]["id"]: p[0] for p in pages}
+    assert (by_id[odd.pk]["rapid_guesses"], by_id[usual.pk]["rapid_guesses"]) == (1, 0)

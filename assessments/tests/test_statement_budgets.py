@@ -173,3 +173,16 @@ def test_a_question_moved_to_another_test_leaves_the_old_tests_bank_and_an_asked
     asked.test, asked.skill = other, other_skill
     with pytest.raises(ValidationError, match="cannot move"):
         asked.full_clean()
+
+
+def test_an_answer_that_finds_its_bank_older_than_the_refresh_pays_five_statements_more(settings) -> None:
+    """Once per JATAYU_BANK_REFRESH_SECONDS per test and process: the questions, skills, voids and the
+    two exposure counts, read again for calibration and exposure control."""
+    conn, outcome = attempt_started(questions=4, total=3)
+    settings.JATAYU_BANK_REFRESH_SECONDS = 0
+
+    _, sql = statements(
+        lambda: answer_submit(conn=conn, question_id=question_served(outcome)["question_id"], selected_option=0)
+    )
+
+    assert len(sql) == ANSWER_BUDGET + 5, "\n".join(sql)
