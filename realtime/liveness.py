@@ -11,6 +11,10 @@ The kick-out over the channel layer is at most once and needs Redis. When a roun
 sessions than it holds, the ones taken over are told here, in process: a missed kick-out closes its
 socket within one round. After a channel-layer outage, every open connection of the process joins
 its groups again (a restarted Redis has forgotten them) and a round runs at once.
+
+Each round also reads again the question banks this process holds that are half their refresh age old
+(`selectors.bank.banks_refresh`): calibration and exposure counts move without a new bank version, and
+read here, between frames, an answer seldom pays for them.
 """
 
 import asyncio
@@ -21,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from assessments.clock import clock_measure
+from assessments.selectors.bank import bank_refresh_seconds, banks_refresh
 from assessments.selectors.sessions import touch_every
 from assessments.services.sessions import sessions_superseded, sessions_touch
 from realtime.db import db
@@ -79,6 +84,12 @@ class WorkerLiveness:
         for channel_name, h in held.items():
             if (h.connection_id, h.epoch) in gone and self.held.get(channel_name) is h:
                 h.superseded()
+        try:
+            # Calibration and exposure counts move on without a new bank version: read them here,
+            # between frames, so an answer seldom finds its bank past the refresh age.
+            await db(banks_refresh)(older_than=bank_refresh_seconds() / 2)
+        except Exception:
+            logger.warning("refreshing this worker's question banks failed; answers refresh them", exc_info=True)
 
     def channel_layer_failed(self) -> None:
         self.layer_failed = True

@@ -125,6 +125,24 @@ def bank_for(*, test: Test) -> Bank:
     return bank
 
 
+def banks_refresh(*, older_than: float) -> int:
+    """Read again every bank this process holds that is older than `older_than` seconds, outside any
+    answer (the worker's liveness round calls it), so an answer seldom pays for the refresh; how many."""
+    now = time.monotonic()
+    stale = [test_id for test_id, bank in list(_banks.items()) if now - bank.loaded_at >= older_than]
+    if not stale:
+        return 0
+    found = set()
+    for test in Test.objects.filter(pk__in=stale):
+        found.add(test.pk)
+        with _loading:
+            version = (test.bank_version, test.created_at)
+            _banks[test.pk] = _bank_load(test_id=test.pk, version=version, max_exposure_rate=test.max_exposure_rate)
+    for gone in set(stale) - found:  # the test was deleted
+        _banks.pop(gone, None)
+    return len(found)
+
+
 def _bank_load(*, test_id: int, version: tuple[int, object], max_exposure_rate: float) -> Bank:
     loaded_at = time.monotonic()
     items = {

@@ -299,3 +299,17 @@ def test_a_changed_key_replays_the_items_calibration_with_the_new_credits() -> N
     assert question.calibrated_difficulty == pytest.approx(expected.mean)
     assert question.calibrated_difficulty < 0
     assert question.calibration_n == 3
+
+
+def test_the_liveness_round_reads_old_banks_again_outside_any_answer() -> None:
+    from assessments.selectors.bank import banks_refresh
+
+    test = published_test_with_bank(questions=1, skills=1)
+    (question,) = test.questions.all()
+    bank_for(test=Test.objects.get(pk=test.pk))
+    Question.objects.filter(pk=question.pk).update(calibrated_difficulty=-0.6, calibration_se=0.2)
+
+    assert banks_refresh(older_than=3600) == 0  # nothing that old: the copy stays
+    assert bank_for(test=Test.objects.get(pk=test.pk)).items[question.pk].logit == 0.0
+    assert banks_refresh(older_than=0) >= 1
+    assert bank_for(test=Test.objects.get(pk=test.pk)).items[question.pk].logit == -0.6
