@@ -29,7 +29,7 @@ from assessments.services.attempts import (
 )
 from assessments.services.events import EventBatch, events_of_response
 from assessments.services.progress import Asked, Progress, progress_keep, progress_of
-from assessments.services.selection import Abilities, attempt_abilities
+from assessments.services.selection import Abilities, abilities_state, attempt_abilities
 from assessments.services.statements import attempt_save, response_answer
 
 Choice = int | str
@@ -71,11 +71,8 @@ def _chosen(
 
 def _ability_update(*, assessment: Assessment, abilities: Abilities, bank: Bank) -> bool:
     """Keep θ and its SE, overall and per skill, in ai_state; True when the SE target is met for every skill."""
-    overall, per_skill = abilities
-    assessment.ai_state["ability"] = {
-        "overall": overall.as_dict(),
-        "skills": {bank.skills[sid].name: a.as_dict() for sid, a in per_skill.items() if sid in bank.skills},
-    }
+    _, per_skill = abilities
+    assessment.ai_state["ability"] = abilities_state(abilities=abilities, bank=bank)
     target = assessment.test.se_target
     if target is None:
         return False

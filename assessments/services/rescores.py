@@ -18,7 +18,7 @@ from assessments.models import Assessment, Response
 from assessments.scoring import attempt_score, is_full_credit, question_credit
 from assessments.selectors.bank import Bank
 from assessments.services.progress import Asked, Progress
-from assessments.services.selection import attempt_abilities
+from assessments.services.selection import abilities_state, attempt_abilities
 
 OVERALL = "overall"
 
@@ -185,8 +185,4 @@ def _answered(*, response: Response, correct: bool, credit: float) -> Asked:
 
 def ability_state(*, answered: list[Asked], bank: Bank) -> dict[str, Any]:
     """`ai_state["ability"]` from these answers, shaped as the answer path keeps it (by skill name)."""
-    overall, per_skill = attempt_abilities(progress=Progress(items=answered), bank=bank)
-    return {
-        OVERALL: overall.as_dict(),
-        "skills": {bank.skills[sid].name: a.as_dict() for sid, a in per_skill.items() if sid in bank.skills},
-    }
+    return abilities_state(abilities=attempt_abilities(progress=Progress(items=answered), bank=bank), bank=bank)

@@ -12,6 +12,7 @@
 
 import secrets
 from collections import Counter, defaultdict
+from typing import Any
 
 from assessments.ai.ability import Ability, ability_estimate
 from assessments.psychometrics.exposure import exposure_eligible
@@ -53,6 +54,15 @@ def skills_asked(*, progress: Progress, bank: Bank) -> Counter[int]:
 
 
 Abilities = tuple[Ability, dict[int, Ability]]
+
+
+def abilities_state(*, abilities: Abilities, bank: Bank) -> dict[str, Any]:
+    """The estimates as an attempt keeps them in `ai_state["ability"]`: overall, and per skill by name."""
+    overall, per_skill = abilities
+    return {
+        "overall": overall.as_dict(),
+        "skills": {bank.skills[sid].name: a.as_dict() for sid, a in per_skill.items() if sid in bank.skills},
+    }
 
 
 def question_pick_next(
