@@ -88,6 +88,12 @@ def _apply(*, questions: dict[int, Question], scored: Iterable[Scored]) -> None:
         question.live_discrimination = moments_correlation(question.calibration_moments)
 
 
+def _calibration_reset(question: Question) -> None:
+    """Back to its prior: no calibrated answer yet."""
+    question.calibrated_difficulty = question.calibration_se = question.live_discrimination = None
+    question.calibration_n, question.calibration_moments = 0, {}
+
+
 def _uncalibrated() -> QuerySet[Assessment]:
     return Assessment.objects.filter(status__in=CALIBRATED_STATUSES, calibrated_at__isnull=True)
 
@@ -121,27 +127,33 @@ def attempts_calibrate(*, limit: int = BATCH) -> int:
     )
     if not claimed:
         return 0
-    responses = _responses_of(attempt_ids=[a.pk for a in claimed])
     voided_by_test = {
         tid: frozenset(blueprint_voided_question_ids(test_id=tid)) for tid in {a.test_id for a in claimed}
     }
-    for attempt in claimed:
-        scored = _attempt_scored(
-            assessment=attempt, responses=responses.get(attempt.pk, []), voided=voided_by_test[attempt.test_id]
-        )
-        _apply(questions=questions, scored=scored)
+    _replay(attempts=claimed, questions=questions, voided=lambda attempt: voided_by_test[attempt.test_id])
     Question.objects.bulk_update(questions.values(), CALIBRATION_FIELDS)
     Assessment.objects.filter(pk__in=[a.pk for a in claimed]).update(calibrated_at=clock.now())
     return len(claimed)
 
 
-def _responses_of(*, attempt_ids: list[int], question_id: int | None = None) -> dict[int, list[Response]]:
+def _replay(
+    *, attempts: list[Assessment], questions: dict[int, Question], voided: Callable[[Assessment], frozenset[int]]
+) -> int:
+    """Each attempt's answers to these questions into their estimates, in the attempts' order; how many."""
+    responses = _responses_of(attempt_ids=[a.pk for a in attempts], question_ids=list(questions))
+    answers = 0
+    for attempt in attempts:
+        scored = _attempt_scored(assessment=attempt, responses=responses.get(attempt.pk, []), voided=voided(attempt))
+        _apply(questions=questions, scored=scored)
+        answers += len(scored)
+    return answers
+
+
+def _responses_of(*, attempt_ids: list[int], question_ids: list[int]) -> dict[int, list[Response]]:
     by_attempt: dict[int, list[Response]] = {}
-    rows = Response.objects.filter(assessment_id__in=attempt_ids, credit__isnull=False)
-    if question_id is not None:
-        rows = rows.filter(question_id=question_id)
     rows = (
-        rows.select_related("question__skill")
+        Response.objects.filter(assessment_id__in=attempt_ids, question_id__in=question_ids, credit__isnull=False)
+        .select_related("question__skill")
         .only("assessment_id", "question_id", "credit", "time_taken_ms", "round_trip_ms", "question__skill__name")
         .order_by("assessment_id", "position")
     )
@@ -154,8 +166,7 @@ def question_recalibrate(*, question: Question) -> None:
     """Start one question over from its prior and replay its answers in the attempts calibration has
     already counted, oldest ended first: after a regrade changed their credit (the caller holds the
     question's row lock and the attempts'). Attempts not yet counted are counted by the next pass."""
-    question.calibrated_difficulty = question.calibration_se = question.live_discrimination = None
-    question.calibration_n, question.calibration_moments = 0, {}
+    _calibration_reset(question)
     attempts = (
         Assessment.objects.filter(
             responses__question=question, status__in=CALIBRATED_STATUSES, calibrated_at__isnull=False
@@ -163,11 +174,7 @@ def question_recalibrate(*, question: Question) -> None:
         .order_by("ended_at", "pk")
         .only("pk", "ai_state")
     )
-    ordered = list(attempts)
-    responses = _responses_of(attempt_ids=[a.pk for a in ordered], question_id=question.pk)
-    for attempt in ordered:
-        scored = _attempt_scored(assessment=attempt, responses=responses.get(attempt.pk, []), voided=frozenset())
-        _apply(questions={question.pk: question}, scored=scored)
+    _replay(attempts=list(attempts), questions={question.pk: question}, voided=lambda _: frozenset())
     question.save(update_fields=CALIBRATION_FIELDS)
 
 
@@ -193,17 +200,11 @@ def items_recalibrate(*, test_id: int, progress: Callable[[int, int], None] | No
         .only("pk", "ai_state")
     )
     for question in questions.values():
-        question.calibrated_difficulty = question.calibration_se = question.live_discrimination = None
-        question.calibration_n, question.calibration_moments = 0, {}
+        _calibration_reset(question)
     voided = frozenset(blueprint_voided_question_ids(test_id=test_id))
     answers = 0
     for start in range(0, len(ended), BATCH):
-        batch = ended[start : start + BATCH]
-        responses = _responses_of(attempt_ids=[a.pk for a in batch])
-        for attempt in batch:
-            scored = _attempt_scored(assessment=attempt, responses=responses.get(attempt.pk, []), voided=voided)
-            _apply(questions=questions, scored=scored)
-            answers += len(scored)
+        answers += _replay(attempts=ended[start : start + BATCH], questions=questions, voided=lambda _: voided)
         if progress is not None:
             progress(min(start + BATCH, len(ended)), len(ended))
     Question.objects.bulk_update(questions.values(), CALIBRATION_FIELDS)

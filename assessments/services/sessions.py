@@ -8,11 +8,11 @@ candidate had no live connection (`SessionClaim.offline_since`), the measure of 
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from django.contrib.auth.models import User
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Field, Q
 
 from assessments import clock
 from assessments.broadcast import send_to_group_on_commit, user_group
@@ -20,6 +20,7 @@ from assessments.errors import ApplicationError
 from assessments.messages import ErrorCode
 from assessments.models import Assessment, CandidateSession
 from assessments.selectors.sessions import stale_after
+from assessments.services.statements import column_value
 
 
 def connection_id_for(*, user_id: int, test_id: int | None) -> str:
@@ -153,14 +154,9 @@ def _session_upsert(
 
 
 def _datetime_of(value: Any) -> datetime | None:
-    """A datetime column read by raw SQL, as the ORM would give it (SQLite returns text)."""
-    if value is None:
-        return None
+    """A datetime column of the session row read by raw SQL, as the ORM would give it."""
     field = CandidateSession._meta.get_field("last_seen_at")
-    column = field.get_col(CandidateSession._meta.db_table)
-    for convert in [*connection.ops.get_db_converters(column), *column.get_db_converters(connection)]:
-        value = convert(value, column, connection)
-    return value
+    return None if value is None else column_value(connection, cast(Field, field), value)
 
 
 def session_release(*, connection_id: str, epoch: int) -> None:

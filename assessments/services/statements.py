@@ -44,13 +44,16 @@ def _converters(vendor: str, field: Field) -> tuple[Any, list[Converter]]:
     return column, [*connection.ops.get_db_converters(column), *column.get_db_converters(connection)]
 
 
+def column_value(db: BaseDatabaseWrapper, field: Field, value: Any) -> Any:
+    """A column read by raw SQL as the ORM would give it (SQLite returns a datetime as text, say)."""
+    column, converters = _converters(db.vendor, field)
+    for convert in converters:
+        value = convert(value, column, db)
+    return value
+
+
 def _instance(db: BaseDatabaseWrapper, model: type[M], fields: Sequence[Field], values: Sequence[Any]) -> M:
-    converted = []
-    for field, value in zip(fields, values, strict=True):
-        column, converters = _converters(db.vendor, field)
-        for convert in converters:
-            value = convert(value, column, db)
-        converted.append(value)
+    converted = [column_value(db, field, value) for field, value in zip(fields, values, strict=True)]
     return model.from_db(db.alias, [f.attname for f in fields], converted)
 
 
@@ -193,9 +196,7 @@ def _access_of(
     test = _instance(db, Test, _columns(Test), row[5:])
     application = None
     if application_id is not None:
-        column, converters = _converters(db.vendor, CandidateApplication._meta.get_field("closes_at"))
-        for convert in converters:
-            closes_at = convert(closes_at, column, db)
+        closes_at = column_value(db, _field(CandidateApplication, "closes_at"), closes_at)
         application = CandidateApplication.from_db(
             db.alias,
             ["id", "test_id", "candidate_id", "status", "time_multiplier", "closes_at"],
