@@ -45,7 +45,10 @@ def pg_connections(worker: Worker) -> int:
     port = int(connection.settings_dict.get("PORT") or 5432)
     inodes = set()
     for fd in Path(f"/proc/{worker.pid}/fd").iterdir():
-        target = os.readlink(fd) if fd.is_symlink() else ""
+        try:
+            target = os.readlink(fd)
+        except FileNotFoundError:  # the worker closed this descriptor while we listed them
+            continue
         if target.startswith("socket:["):
             inodes.add(target[8:-1])
     held = 0
