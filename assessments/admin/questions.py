@@ -245,7 +245,8 @@ class QuestionAdmin(RecruiterScopedAdmin):
         if row.calibrated is None or row.se is None:
             return f"{row.prior:+.2f} (no answers yet)"
         used = "in use" if row.trusted else f"not yet used: SE over {TRUSTED_SE:g}"
-        return f"{row.prior:+.2f} → {row.calibrated:+.2f} ± {row.se:.2f}, n {row.n} ({used})"
+        slope = f", discrimination {row.a:.2f} ± {row.a_se:.2f}" if row.a is not None and row.a_se is not None else ""
+        return f"{row.prior:+.2f} → {row.calibrated:+.2f} ± {row.se:.2f}{slope}, n {row.n} ({used})"
 
     @admin.display(description="review")
     def review(self, obj: Question) -> str:

@@ -153,6 +153,11 @@ class Question(KeepsServiceFields):
     calibrated_difficulty = models.FloatField(null=True, blank=True, editable=False)
     calibration_se = models.FloatField(null=True, blank=True, editable=False)
     calibration_n = models.PositiveIntegerField(default=0, editable=False)
+    # The 2PL discrimination a estimated with it, its SE, and the covariance of the difficulty with ln a
+    # (the joint estimate's third number); null until the first answer.
+    calibrated_discrimination = models.FloatField(null=True, blank=True, editable=False)
+    discrimination_se = models.FloatField(null=True, blank=True, editable=False)
+    calibration_covariance = models.FloatField(null=True, blank=True, editable=False)
     # The point-biserial correlation of the item with the candidates' ability estimates; negative
     # when the stronger candidates get it wrong more often (flagged for review).
     live_discrimination = models.FloatField(null=True, blank=True, editable=False)
@@ -163,6 +168,9 @@ class Question(KeepsServiceFields):
         "calibrated_difficulty",
         "calibration_se",
         "calibration_n",
+        "calibrated_discrimination",
+        "discrimination_se",
+        "calibration_covariance",
         "live_discrimination",
         "calibration_moments",
     )

@@ -1,6 +1,6 @@
 """Response-time and response-pattern signals. Privacy-light (no camera, nothing from the device): the
 time from a question's being sent to its answer arriving, as the server measures it, minus the
-connection's round trip; and the pattern of right and wrong answers against the Rasch model. Both are
+connection's round trip; and the pattern of right and wrong answers against the items' 2PL model. Both are
 signals for a recruiter to look closer at, never used to score.
 
 Rapid guess (normative threshold, NT10): a response faster than RAPID_FRACTION of the item's median
@@ -51,12 +51,17 @@ def rapid_guess(*, seconds: float, median_seconds: float | None) -> bool:
     return seconds < rapid_threshold(median_seconds=median_seconds)
 
 
-def person_fit_lz(*, theta: float, responses: Iterable[tuple[float, float]]) -> float | None:
-    """lz of (difficulty, credit) responses at θ; None with fewer than LZ_MIN_ITEMS (too few to judge)."""
+def person_fit_lz(
+    *, theta: float, responses: Iterable[tuple[float, float] | tuple[float, float, float]]
+) -> float | None:
+    """lz of (difficulty, credit[, discrimination]) responses at θ under the 2PL (a discrimination left
+    out is 1, Rasch); None with fewer than LZ_MIN_ITEMS (too few to judge)."""
     l0 = expected = variance = 0.0
     count = 0
-    for difficulty, credit in responses:
-        p = min(max(1.0 / (1.0 + math.exp(-(theta - difficulty))), 1e-9), 1 - 1e-9)
+    for response in responses:
+        difficulty, credit = response[0], response[1]
+        a = response[2] if len(response) == 3 else 1.0
+        p = min(max(1.0 / (1.0 + math.exp(-a * (theta - difficulty))), 1e-9), 1 - 1e-9)
         log_odds = math.log(p / (1.0 - p))
         l0 += credit * math.log(p) + (1.0 - credit) * math.log(1.0 - p)
         expected += p * math.log(p) + (1.0 - p) * math.log(1.0 - p)

@@ -20,11 +20,11 @@ from django.db.models import Count
 
 from assessments.ai.ability import difficulty_logit
 from assessments.models import Assessment, Question, Response, Skill, Test
-from assessments.psychometrics.calibration import ItemEstimate
+from assessments.psychometrics.calibration import TRUSTED_SE
 from assessments.selectors.regrades import blueprint_voided_question_ids
 
-# Calibrated difficulties are used to this step: finer adds nothing under an SE of at least a few
-# hundredths, and a coarse grid keeps the ability estimate's per-difficulty cache small.
+# Calibrated difficulties and discriminations are used to this step: finer adds nothing under an SE of
+# at least a few hundredths, and a coarse grid keeps the ability estimate's per-item cache small.
 LOGIT_STEP = 0.05
 
 
@@ -42,6 +42,7 @@ class Item:
     correct_options: tuple[int, ...] = ()  # a multiple question's correct option indices
     calibrated: float | None = None  # the calibrated difficulty (logits), once there are answers
     calibration_se: float | None = None
+    calibrated_discrimination: float | None = None  # the 2PL a, with the difficulty
 
     @property
     def key(self) -> tuple[int, ...]:
@@ -56,12 +57,25 @@ class Item:
     def logit(self) -> float:
         """The difficulty selection and scoring use: the calibrated one once its SE is under
         `calibration.TRUSTED_SE`, the prior (the author's or generator's label) until then."""
-        if self.calibrated is None or self.calibration_se is None:
+        if not self._trusted or self.calibrated is None:
             return self.prior_logit
-        estimate = ItemEstimate(prior=self.prior_logit, mean=self.calibrated, variance=self.calibration_se**2)
-        if not estimate.trusted:
-            return estimate.difficulty
-        return round(round(estimate.difficulty / LOGIT_STEP) * LOGIT_STEP, 2) + 0.0
+        return _on_step(self.calibrated)
+
+    @functools.cached_property
+    def discrimination(self) -> float:
+        """The 2PL discrimination a selection and scoring use: the calibrated one once the difficulty
+        is trusted (they are estimated together), 1 (the Rasch model) until then."""
+        if not self._trusted or self.calibrated_discrimination is None:
+            return 1.0
+        return _on_step(self.calibrated_discrimination)
+
+    @property
+    def _trusted(self) -> bool:
+        return self.calibration_se is not None and self.calibration_se < TRUSTED_SE
+
+
+def _on_step(value: float) -> float:
+    return round(round(value / LOGIT_STEP) * LOGIT_STEP, 2) + 0.0
 
 
 @dataclass(frozen=True)
@@ -159,6 +173,7 @@ def _bank_load(*, test_id: int, version: tuple[int, object], max_exposure_rate: 
             correct_options=q.key if q.kind == Question.Kind.MULTIPLE else (),
             calibrated=q.calibrated_difficulty,
             calibration_se=q.calibration_se,
+            calibrated_discrimination=q.calibrated_discrimination,
         )
         for q in Question.objects.filter(test_id=test_id).order_by("pk")
     }

@@ -1,8 +1,9 @@
 """Each item's calibration for recruiters and operators: its prior, the calibrated difficulty, its SE
-and n, and the flags for review (`psychometrics.calibration`): drifted more than DRIFT_LOGITS from the
+and n, the calibrated discrimination a ± SE, and the flags for review (`psychometrics.calibration`): drifted more than DRIFT_LOGITS from the
 prior once trusted, or a negative live discrimination."""
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, replace
 
 from assessments.ai.ability import difficulty_logit
 from assessments.models import Question, Test
@@ -15,7 +16,18 @@ def item_estimate(question: Question) -> ItemEstimate:
     if question.calibrated_difficulty is None or question.calibration_se is None:
         return ItemEstimate.from_prior(prior)
     variance = question.calibration_se**2
-    return ItemEstimate(prior=prior, mean=question.calibrated_difficulty, variance=variance, n=question.calibration_n)
+    estimate = ItemEstimate(
+        prior=prior, mean=question.calibrated_difficulty, variance=variance, n=question.calibration_n
+    )
+    a, a_se = question.calibrated_discrimination, question.discrimination_se
+    if a is None or a_se is None or a <= 0:  # calibrated before discriminations were (a Rasch item so far)
+        return estimate
+    return replace(
+        estimate,
+        log_discrimination=math.log(a),
+        log_discrimination_variance=(a_se / a) ** 2,
+        covariance=question.calibration_covariance or 0.0,
+    )
 
 
 @dataclass(frozen=True)
@@ -29,7 +41,9 @@ class ItemCalibration:
     n: int
     trusted: bool
     drift: float | None  # calibrated - prior
-    discrimination: float | None
+    a: float | None  # the calibrated 2PL discrimination
+    a_se: float | None
+    discrimination: float | None  # the live point-biserial r of θ and credit
     flags: tuple[str, ...]
     prompt: str
 
@@ -52,6 +66,8 @@ def question_calibration(question: Question) -> ItemCalibration:
         n=question.calibration_n,
         trusted=calibrated is not None and estimate.trusted,
         drift=None if calibrated is None else round(calibrated - estimate.prior, 3),
+        a=None if question.calibrated_discrimination is None else round(question.calibrated_discrimination, 3),
+        a_se=None if question.discrimination_se is None else round(question.discrimination_se, 3),
         discrimination=None if question.live_discrimination is None else round(question.live_discrimination, 3),
         flags=tuple(flags),
         prompt=question.prompt,

@@ -104,7 +104,7 @@ def response_signals(*, assessments: Sequence[Assessment]) -> dict[int, Response
                 rapid.add(response.pk)
         overall = ((assessment.ai_state or {}).get("ability") or {}).get("overall")
         scored = [
-            (bank.items[r.question_id].logit, float(r.credit or 0.0))
+            (bank.items[r.question_id].logit, float(r.credit or 0.0), bank.items[r.question_id].discrimination)
             for r in responses
             if r.question_id in bank.items and r.question_id not in bank.voided
         ]

@@ -3,28 +3,31 @@
 Answers faster than anyone reads (`response_times.effortful`) are left out: a guess says nothing
 about the item. Off the answer path: an ended attempt's answers go into its items' estimates afterwards, in batches,
 by `attempts_calibrate` (the expiry loop runs it every pass), so an answer costs no statement more
-and no item row is locked while candidates answer. Each answer is paired with the attempt's final
-ability estimate for the item's skill: the best θ the attempt has, and its SE discounts the step.
+and no item row is locked while candidates answer. Each answer is paired with the attempt's
+ability estimate for the item's skill from its other answers (leaving the answer out keeps it from
+making its own item look more discriminating than it is), and that θ's SE discounts the step.
 
 `items_recalibrate` (manage.py calibrate_items) starts every item of a test over from its prior and
 replays every ended attempt in the order they ended: the same rule, so the result is what the online
 updates would have reached had they seen the same attempts in that order.
 """
 
-from collections.abc import Callable, Iterable
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import QuerySet
 
 from assessments import clock
+from assessments.ai.ability import Ability, Answer, abilities_without_each
 from assessments.errors import ApplicationError
 from assessments.messages import ErrorCode
 from assessments.models import Assessment, Question, Response, Test
 from assessments.psychometrics.calibration import calibration_update, moments_add, moments_correlation
 from assessments.psychometrics.response_times import effortful, response_seconds
+from assessments.selectors.bank import Bank, bank_for
 from assessments.selectors.calibration_report import item_estimate
-from assessments.selectors.regrades import blueprint_voided_question_ids
 
 CALIBRATED_STATUSES = (Assessment.Status.COMPLETED, Assessment.Status.TIMED_OUT)
 BATCH = 100
@@ -32,9 +35,25 @@ CALIBRATION_FIELDS = [
     "calibrated_difficulty",
     "calibration_se",
     "calibration_n",
+    "calibrated_discrimination",
+    "discrimination_se",
+    "calibration_covariance",
     "live_discrimination",
     "calibration_moments",
 ]
+
+
+def skill_abilities_without_each(answers: Sequence[tuple[int, Answer]]) -> list[Ability]:
+    """For each (skill id, answer) of one attempt, in order, the attempt's θ ± SE for that skill from
+    its other answers to the skill (`ability.abilities_without_each`)."""
+    by_skill: dict[int, list[int]] = defaultdict(list)
+    for index, (skill_id, _) in enumerate(answers):
+        by_skill[skill_id].append(index)
+    abilities: dict[int, Ability] = {}
+    for indices in by_skill.values():
+        estimates = abilities_without_each([answers[i][1] for i in indices])
+        abilities.update(zip(indices, estimates, strict=True))
+    return [abilities[i] for i in range(len(answers))]
 
 
 @dataclass(frozen=True)
@@ -47,41 +66,43 @@ class Scored:
     theta_se: float
 
 
-def _attempt_scored(*, assessment: Assessment, responses: Iterable[Response], voided: frozenset[int]) -> list[Scored]:
-    ability = (assessment.ai_state or {}).get("ability") or {}
-    overall = ability.get("overall")
-    skills = ability.get("skills") or {}
-    scored = []
-    for response in responses:
-        if response.credit is None or response.question_id in voided:
-            continue
-        if response.time_taken_ms is not None and not effortful(
-            seconds=response_seconds(sent_to_received_ms=response.time_taken_ms, round_trip_ms=response.round_trip_ms)
-        ):
-            continue
-        estimate = skills.get(response.question.skill.name) or overall
-        if not estimate:
-            continue
-        scored.append(
-            Scored(
-                question_id=response.question_id,
-                credit=float(response.credit),
-                theta=float(estimate["theta"]),
-                theta_se=float(estimate["se"]),
-            )
-        )
-    return scored
+def _attempt_scored(*, responses: Iterable[Response], bank: Bank, voided: frozenset[int]) -> list[Scored]:
+    """The attempt's answers to calibrate with, each paired with the attempt's θ ± SE for the item's
+    skill from its other answers (as its items stand in `bank`), less those too fast to read."""
+    answered = [
+        r for r in responses if r.credit is not None and r.question_id not in voided and r.question_id in bank.items
+    ]
+    items = [bank.items[r.question_id] for r in answered]
+    abilities = skill_abilities_without_each(
+        [
+            (item.skill_id, (item.logit, float(r.credit or 0.0), item.discrimination))
+            for r, item in zip(answered, items, strict=True)
+        ]
+    )
+    return [
+        Scored(question_id=r.question_id, credit=float(r.credit or 0.0), theta=ability.theta, theta_se=ability.se)
+        for r, ability in zip(answered, abilities, strict=True)
+        if r.time_taken_ms is None
+        or effortful(seconds=response_seconds(sent_to_received_ms=r.time_taken_ms, round_trip_ms=r.round_trip_ms))
+    ]
 
 
 def _apply(*, questions: dict[int, Question], scored: Iterable[Scored]) -> None:
     """Each answer's update, in order, on the questions' rows in memory."""
     for answer in scored:
-        question = questions[answer.question_id]
+        question = questions.get(answer.question_id)
+        if question is None:  # another question of the attempt: it measured θ, it is not replayed here
+            continue
         estimate = calibration_update(
             item=item_estimate(question), theta=answer.theta, theta_se=answer.theta_se, credit=answer.credit
         )
         question.calibrated_difficulty, question.calibration_se = estimate.mean, estimate.se
         question.calibration_n = estimate.n
+        question.calibrated_discrimination, question.discrimination_se = (
+            estimate.discrimination,
+            estimate.discrimination_se,
+        )
+        question.calibration_covariance = estimate.covariance
         question.calibration_moments = moments_add(
             question.calibration_moments or {}, theta=answer.theta, credit=answer.credit
         )
@@ -91,6 +112,7 @@ def _apply(*, questions: dict[int, Question], scored: Iterable[Scored]) -> None:
 def _calibration_reset(question: Question) -> None:
     """Back to its prior: no calibrated answer yet."""
     question.calibrated_difficulty = question.calibration_se = question.live_discrimination = None
+    question.calibrated_discrimination = question.discrimination_se = question.calibration_covariance = None
     question.calibration_n, question.calibration_moments = 0, {}
 
 
@@ -123,38 +145,35 @@ def attempts_calibrate(*, limit: int = BATCH) -> int:
         .filter(pk__in=backlog)
         .select_for_update(skip_locked=True)
         .order_by("ended_at", "pk")
-        .only("pk", "test_id", "ai_state")
+        .only("pk", "test_id")
     )
     if not claimed:
         return 0
-    voided_by_test = {
-        tid: frozenset(blueprint_voided_question_ids(test_id=tid)) for tid in {a.test_id for a in claimed}
-    }
-    _replay(attempts=claimed, questions=questions, voided=lambda attempt: voided_by_test[attempt.test_id])
+    _replay(attempts=claimed, questions=questions)
     Question.objects.bulk_update(questions.values(), CALIBRATION_FIELDS)
     Assessment.objects.filter(pk__in=[a.pk for a in claimed]).update(calibrated_at=clock.now())
     return len(claimed)
 
 
-def _replay(
-    *, attempts: list[Assessment], questions: dict[int, Question], voided: Callable[[Assessment], frozenset[int]]
-) -> int:
-    """Each attempt's answers to these questions into their estimates, in the attempts' order; how many."""
-    responses = _responses_of(attempt_ids=[a.pk for a in attempts], question_ids=list(questions))
+def _replay(*, attempts: list[Assessment], questions: dict[int, Question]) -> int:
+    """Each attempt's answers to these questions into their estimates, in the attempts' order; how
+    many. Every scored answer of an attempt gives the others their θ; a void one neither."""
+    responses = _responses_of(attempt_ids=[a.pk for a in attempts])
+    banks = {test.pk: bank_for(test=test) for test in Test.objects.filter(pk__in={a.test_id for a in attempts})}
     answers = 0
     for attempt in attempts:
-        scored = _attempt_scored(assessment=attempt, responses=responses.get(attempt.pk, []), voided=voided(attempt))
+        bank = banks[attempt.test_id]
+        scored = _attempt_scored(responses=responses.get(attempt.pk, []), bank=bank, voided=bank.voided)
         _apply(questions=questions, scored=scored)
-        answers += len(scored)
+        answers += sum(answer.question_id in questions for answer in scored)
     return answers
 
 
-def _responses_of(*, attempt_ids: list[int], question_ids: list[int]) -> dict[int, list[Response]]:
+def _responses_of(*, attempt_ids: list[int]) -> dict[int, list[Response]]:
     by_attempt: dict[int, list[Response]] = {}
     rows = (
-        Response.objects.filter(assessment_id__in=attempt_ids, question_id__in=question_ids, credit__isnull=False)
-        .select_related("question__skill")
-        .only("assessment_id", "question_id", "credit", "time_taken_ms", "round_trip_ms", "question__skill__name")
+        Response.objects.filter(assessment_id__in=attempt_ids, credit__isnull=False)
+        .only("assessment_id", "question_id", "credit", "time_taken_ms", "round_trip_ms")
         .order_by("assessment_id", "position")
     )
     for response in rows:
@@ -172,9 +191,9 @@ def question_recalibrate(*, question: Question) -> None:
             responses__question=question, status__in=CALIBRATED_STATUSES, calibrated_at__isnull=False
         )
         .order_by("ended_at", "pk")
-        .only("pk", "ai_state")
+        .only("pk", "test_id")
     )
-    _replay(attempts=list(attempts), questions={question.pk: question}, voided=lambda _: frozenset())
+    _replay(attempts=list(attempts), questions={question.pk: question})
     question.save(update_fields=CALIBRATION_FIELDS)
 
 
@@ -197,14 +216,13 @@ def items_recalibrate(*, test_id: int, progress: Callable[[int, int], None] | No
         Assessment.objects.select_for_update()
         .filter(test_id=test_id, status__in=CALIBRATED_STATUSES)
         .order_by("ended_at", "pk")
-        .only("pk", "ai_state")
+        .only("pk", "test_id")
     )
     for question in questions.values():
         _calibration_reset(question)
-    voided = frozenset(blueprint_voided_question_ids(test_id=test_id))
     answers = 0
     for start in range(0, len(ended), BATCH):
-        answers += _replay(attempts=ended[start : start + BATCH], questions=questions, voided=lambda _: voided)
+        answers += _replay(attempts=ended[start : start + BATCH], questions=questions)
         if progress is not None:
             progress(min(start + BATCH, len(ended)), len(ended))
     Question.objects.bulk_update(questions.values(), CALIBRATION_FIELDS)

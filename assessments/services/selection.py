@@ -4,37 +4,40 @@
 2. Exposure control: within that skill, an item that would then have been shown in more than the
    test's maximum share of its attempts is not eligible (restricted maximum, `psychometrics.exposure`),
    unless that would leave none. The counts are the bank's (`selectors.bank`).
-3. Adaptivity: among those, an unseen item whose difficulty (calibrated once trusted,
-   `Item.logit`) is closest to the candidate's current ability θ (the skill's own estimate once it
-   has answers, the overall one before), drawn at random from the few closest so candidates don't
-   all see the same items.
+3. Adaptivity: among those, an unseen item that carries the most Fisher information a² p (1 - p) at
+   the candidate's current ability θ (the skill's own estimate once it has answers, the overall one
+   before), with its difficulty b and discrimination a (calibrated once trusted, `Item.logit` and
+   `Item.discrimination`; until then a = 1 and this is the item whose difficulty is closest to θ),
+   drawn at random from the few most informative so candidates don't all see the same items.
 """
 
+import math
+import random
 import secrets
 from collections import Counter, defaultdict
 from typing import Any
 
-from assessments.ai.ability import Ability, ability_estimate
+from assessments.ai.ability import Ability, Answer, ability_estimate
 from assessments.psychometrics.exposure import exposure_eligible
 from assessments.selectors.bank import Bank, Item
 from assessments.services.progress import Progress
 
-_random = secrets.SystemRandom()
-CLOSEST_FEW = 3
+_random: random.Random = secrets.SystemRandom()
+MOST_INFORMATIVE_FEW = 3
 
 
 def attempt_abilities(*, progress: Progress, bank: Bank) -> "Abilities":
     """Overall and per-skill (by skill id) ability estimates from the attempt's answers so far; a
     partly right answer counts as the fractional response its credit is (`ai.ability`)."""
-    overall: list[tuple[float, bool | float]] = []
-    per_skill: dict[int, list[tuple[float, bool | float]]] = defaultdict(list)
+    overall: list[Answer] = []
+    per_skill: dict[int, list[Answer]] = defaultdict(list)
     for asked in progress.items:
         item = bank.items.get(asked.question_id)
         if not asked.answered or item is None or item.pk in bank.voided:  # a void item measures nothing
             continue
-        pair: tuple[float, bool | float] = (item.logit, asked.earned)
-        overall.append(pair)
-        per_skill[item.skill_id].append(pair)
+        answer: Answer = (item.logit, asked.earned, item.discrimination)
+        overall.append(answer)
+        per_skill[item.skill_id].append(answer)
     return ability_estimate(overall), {sid: ability_estimate(pairs) for sid, pairs in per_skill.items()}
 
 
@@ -84,11 +87,22 @@ def question_pick_next(
     eligible = exposure_eligible(
         items=[item.pk for item in in_skill], shown=bank.shown, attempts=bank.attempts, max_rate=bank.max_exposure_rate
     )
-    in_skill = sorted((item for item in in_skill if item.pk in eligible), key=lambda i: abs(i.logit - theta))
-    cutoff = abs(in_skill[min(CLOSEST_FEW, len(in_skill)) - 1].logit - theta)
-    closest = [item for item in in_skill if abs(item.logit - theta) <= cutoff]
-    preferred = [item for item in closest if item.pk in prepared] or closest
+    informative = sorted(
+        ((item_information(item=item, theta=theta), item) for item in in_skill if item.pk in eligible),
+        key=lambda pair: -pair[0],
+    )
+    cutoff = informative[min(MOST_INFORMATIVE_FEW, len(informative)) - 1][0]
+    best = [item for information, item in informative if information >= cutoff]
+    preferred = [item for item in best if item.pk in prepared] or best
     return _random.choice(preferred)
+
+
+def item_information(*, item: Item, theta: float) -> float:
+    """The 2PL item's Fisher information at θ: a² p (1 - p), the same either side of b (so two items
+    equally far from θ tie, as their distances do)."""
+    a = item.discrimination
+    odds = math.exp(-abs(a * (theta - item.logit)))
+    return a * a * odds / (1.0 + odds) ** 2
 
 
 def option_order_shuffled(*, count: int) -> list[int]:

@@ -23,7 +23,13 @@ def calibrated():
     attempt_with_answers(test=test, answers={drifted: True, settled: True})
     for _ in range(3):
         attempt_with_answers(test=test, answers={drifted: False})
-    Question.objects.filter(pk=drifted.pk).update(calibrated_difficulty=1.42, calibration_se=0.21, calibration_n=180)
+    Question.objects.filter(pk=drifted.pk).update(
+        calibrated_difficulty=1.42,
+        calibration_se=0.21,
+        calibration_n=180,
+        calibrated_discrimination=1.31,
+        discrimination_se=0.12,
+    )
     Question.objects.filter(pk=settled.pk).update(calibrated_difficulty=0.1, calibration_se=0.5, calibration_n=3)
     return test, drifted, settled, fresh
 
@@ -33,8 +39,8 @@ def test_the_list_shows_prior_calibrated_se_n_exposure_and_flags(admin_client: C
 
     page = admin_client.get(changelist("question"), {"test__id__exact": str(test.pk)}).content.decode()
 
-    assert "+0.00 → +1.42 ± 0.21, n 180 (in use)" in page
-    assert "+0.00 → +0.10 ± 0.50, n 3 (not yet used: SE over 0.35)" in page
+    assert "+0.00 → +1.42 ± 0.21, discrimination 1.31 ± 0.12, n 180 (in use)" in page
+    assert "+0.00 → +0.10 ± 0.50, n 3 (not yet used: SE over 0.5)" in page
     assert "+0.00 (no answers yet)" in page
     assert "100% of 4 (over the maximum)" in page  # drifted: in every attempt, the test allows half
     assert "25% of 4<" in page  # settled
@@ -59,6 +65,6 @@ def test_the_change_page_shows_the_calibration_and_the_add_page_does_not_fail(ad
     page = admin_client.get(reverse("admin:assessments_question_change", args=[drifted.pk])).content.decode()
     added = admin_client.get(reverse("admin:assessments_question_add"))
 
-    assert "+0.00 → +1.42 ± 0.21, n 180 (in use)" in page
+    assert "+0.00 → +1.42 ± 0.21, discrimination 1.31 ± 0.12, n 180 (in use)" in page
     assert "100% of 4 (over the maximum)" in page
     assert added.status_code == 200

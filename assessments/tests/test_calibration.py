@@ -9,38 +9,41 @@ from dataclasses import replace
 import pytest
 from django.core.management import call_command
 
+from assessments.ai.ability import ability_estimate
 from assessments.models import Assessment, Question, QuestionRegrade, Test
 from assessments.psychometrics.calibration import ItemEstimate, calibration_update, moments_add, moments_correlation
 from assessments.selectors.bank import Bank, Item, SkillInfo, bank_for
 from assessments.services.calibration import attempts_calibrate, items_recalibrate
 from assessments.services.progress import Progress
-from assessments.services.selection import question_pick_next
+from assessments.services.selection import item_information, question_pick_next
 from assessments.tests.backoffice_factories import attempt_with_answers
 from assessments.tests.factories import published_test_with_bank
 
 pytestmark = pytest.mark.django_db
 
 
-def _ended(test: Test, answers: dict[Question, bool], *, theta: float, se: float, **fields) -> Assessment:
-    """An ended attempt whose final ability estimate is θ ± SE, overall and for every skill."""
-    attempt = attempt_with_answers(test=test, answers=answers, **fields)
-    estimate = {"theta": theta, "se": se, "asked": len(answers), "correct": sum(answers.values())}
-    skills = {q.skill.name: estimate for q in answers}
-    attempt.ai_state = {"ability": {"overall": estimate, "skills": skills}}
-    attempt.save()
-    return attempt
+def _ended(test: Test, answers: dict[Question, bool], **fields) -> Assessment:
+    return attempt_with_answers(test=test, answers=answers, **fields)
+
+
+# The θ ± SE calibration pairs an answer with: the attempt's estimate from its other answers to the
+# skill (the items still at their medium prior, b = 0, a = 1).
+AFTER_A_WRONG = ability_estimate([(0.0, False)])
+AFTER_A_RIGHT = ability_estimate([(0.0, True)])
+NO_OTHER_ANSWER = ability_estimate([])
 
 
 def test_an_ended_attempt_moves_its_items_by_one_laplace_step_each() -> None:
     test = published_test_with_bank(questions=2, skills=1)
     easy_one, other = test.questions.order_by("id")
-    attempt = _ended(test, {easy_one: True, other: False}, theta=0.5, se=0.4)
+    attempt = _ended(test, {easy_one: True, other: False})
 
     assert attempts_calibrate() == 1
 
     prior = ItemEstimate.from_prior(0.0)  # medium
-    right = calibration_update(item=prior, theta=0.5, theta_se=0.4, credit=1.0)
-    wrong = calibration_update(item=prior, theta=0.5, theta_se=0.4, credit=0.0)
+    # Each answer with θ from the other one: the right one with θ after a wrong answer, and so on.
+    right = calibration_update(item=prior, theta=AFTER_A_WRONG.theta, theta_se=AFTER_A_WRONG.se, credit=1.0)
+    wrong = calibration_update(item=prior, theta=AFTER_A_RIGHT.theta, theta_se=AFTER_A_RIGHT.se, credit=0.0)
     easy_one.refresh_from_db()
     other.refresh_from_db()
     assert easy_one.calibrated_difficulty == pytest.approx(right.mean)
@@ -58,9 +61,9 @@ def test_an_ended_attempt_moves_its_items_by_one_laplace_step_each() -> None:
 def test_a_running_attempt_a_void_item_and_a_too_fast_answer_are_left_out() -> None:
     test = published_test_with_bank(questions=3, skills=1)
     q1, q2, q3 = test.questions.order_by("id")
-    _ended(test, {q1: True}, theta=0.0, se=0.5, status=Assessment.Status.IN_PROGRESS)
+    _ended(test, {q1: True}, status=Assessment.Status.IN_PROGRESS)
     QuestionRegrade.objects.create(question=q2, action=QuestionRegrade.Action.VOID)
-    fast = _ended(test, {q2: True, q3: True}, theta=0.0, se=0.5)
+    fast = _ended(test, {q2: True, q3: True})
     fast.responses.filter(question=q3).update(time_taken_ms=900)
 
     assert attempts_calibrate() == 1  # the ended one only
@@ -68,10 +71,10 @@ def test_a_running_attempt_a_void_item_and_a_too_fast_answer_are_left_out() -> N
 
 
 def test_recalibrating_replays_every_ended_attempt_in_the_order_they_ended() -> None:
-    test = published_test_with_bank(questions=1, skills=1)
-    (question,) = test.questions.all()
-    first = _ended(test, {question: True}, theta=-1.0, se=0.3, minutes=1)
-    second = _ended(test, {question: False}, theta=1.0, se=0.3, minutes=5)
+    test = published_test_with_bank(questions=2, skills=1)
+    question, other = test.questions.order_by("id")
+    first = _ended(test, {question: True, other: False}, minutes=1)
+    second = _ended(test, {question: False, other: True}, minutes=5)
     assert first.ended_at is not None
     assert second.ended_at is not None
     assert first.ended_at < second.ended_at
@@ -80,31 +83,36 @@ def test_recalibrating_replays_every_ended_attempt_in_the_order_they_ended() -> 
     done = items_recalibrate(test_id=test.pk, progress=lambda n, total: heard.append((n, total)))
 
     expected = ItemEstimate.from_prior(0.0)
-    for theta, credit in ((-1.0, 1.0), (1.0, 0.0)):
-        expected = calibration_update(item=expected, theta=theta, theta_se=0.3, credit=credit)
+    for ability, credit in ((AFTER_A_WRONG, 1.0), (AFTER_A_RIGHT, 0.0)):
+        expected = calibration_update(item=expected, theta=ability.theta, theta_se=ability.se, credit=credit)
     question.refresh_from_db()
     assert question.calibrated_difficulty == pytest.approx(expected.mean)
     assert question.calibration_se == pytest.approx(expected.se)
-    assert (done.attempts, done.answers, done.items) == (2, 2, 1)
+    assert question.calibrated_discrimination == pytest.approx(expected.discrimination)
+    assert question.discrimination_se == pytest.approx(expected.discrimination_se)
+    assert question.calibration_covariance == pytest.approx(expected.covariance)
+    assert (done.attempts, done.answers, done.items) == (2, 4, 2)
     assert heard == [(2, 2)]
     assert attempts_calibrate() == 0  # recalibrated attempts are not counted again
     again = items_recalibrate(test_id=test.pk)  # from the prior again, not on top
     question.refresh_from_db()
-    assert (again.answers, question.calibration_n) == (2, 2)
+    assert (again.answers, question.calibration_n) == (4, 2)
 
 
 def test_the_live_discrimination_is_the_correlation_of_ability_and_credit() -> None:
-    test = published_test_with_bank(questions=1, skills=1)
-    (question,) = test.questions.all()
-    for theta, right in ((-1.0, False), (0.0, True), (1.0, True)):
-        _ended(test, {question: right}, theta=theta, se=0.3)
+    test = published_test_with_bank(questions=2, skills=1)
+    question, other = test.questions.order_by("id")
+    for other_right, right in ((False, False), (True, False), (True, True)):
+        _ended(test, {other: other_right, question: right})
 
     attempts_calibrate()
 
     question.refresh_from_db()
-    # Pearson's r of θ = (-1, 0, 1) and y = (0, 1, 1): cov 1/3 · ... = 1 / sqrt(2 · 2/3) = 0.866.
-    assert question.live_discrimination == pytest.approx(1 / math.sqrt(4 / 3))
+    # θ from the other answer: (-t, t, t), with y = (0, 0, 1). x̄ = t/3, ȳ = 1/3: Σ(x-x̄)(y-ȳ) = 2t/3,
+    # Σ(x-x̄)² = 24t²/9, Σ(y-ȳ)² = 6/9, so r = (2/3) / (12/9) = 0.5 whatever t is.
+    assert question.live_discrimination == pytest.approx(0.5)
     assert question.calibration_moments["n"] == 3
+    assert question.calibration_moments["sx"] == pytest.approx(AFTER_A_WRONG.theta + 2 * AFTER_A_RIGHT.theta)
 
 
 def test_running_sums_give_pearsons_r_and_none_without_spread() -> None:
@@ -118,7 +126,14 @@ def test_running_sums_give_pearsons_r_and_none_without_spread() -> None:
     assert moments_correlation(same) is None  # everyone right: no spread in y
 
 
-def _item(pk: int, *, calibrated: float | None = None, se: float | None = None, difficulty: str = "medium") -> Item:
+def _item(
+    pk: int,
+    *,
+    calibrated: float | None = None,
+    se: float | None = None,
+    difficulty: str = "medium",
+    discrimination: float | None = None,
+) -> Item:
     return Item(
         pk=pk,
         skill_id=1,
@@ -130,13 +145,46 @@ def _item(pk: int, *, calibrated: float | None = None, se: float | None = None, 
         active=True,
         calibrated=calibrated,
         calibration_se=se,
+        calibrated_discrimination=discrimination,
     )
 
 
 def test_an_item_uses_its_calibrated_difficulty_only_once_trusted() -> None:
     assert _item(1, difficulty="hard").logit == 1.0  # no answers yet: the prior
-    assert _item(1, calibrated=0.23, se=0.5, difficulty="hard").logit == 1.0  # SE over 0.35: the prior still
+    assert _item(1, calibrated=0.23, se=0.5, difficulty="hard").logit == 1.0  # SE not under 0.5: the prior still
     assert _item(1, calibrated=0.23, se=0.3, difficulty="hard").logit == 0.25  # trusted, to the 0.05 grid
+
+
+def test_an_item_uses_its_calibrated_discrimination_with_its_difficulty() -> None:
+    assert _item(1).discrimination == 1.0  # the Rasch model until answers say otherwise
+    assert _item(1, calibrated=0.2, se=0.6, discrimination=1.62).discrimination == 1.0  # not trusted yet
+    assert _item(1, calibrated=0.2, se=0.3, discrimination=1.62).discrimination == 1.6  # to the 0.05 grid
+    assert _item(1, calibrated=0.2, se=0.3).discrimination == 1.0  # calibrated before discriminations were
+
+
+def test_selection_takes_the_most_informative_item_not_only_the_closest() -> None:
+    # At θ = 0: a steep item half a logit away carries 1.8² · p(1 - p) = 0.67, more than a flat one right
+    # at θ (0.6² / 4 = 0.09) and more than Rasch ones 0.3 and 1 logit away (0.24, 0.20); the three most
+    # informative are drawn from.
+    steep = _item(1, calibrated=0.5, se=0.2, discrimination=1.8)
+    flat = _item(2, calibrated=0.0, se=0.2, discrimination=0.6)
+    rasch_far = _item(3, calibrated=1.0, se=0.2)
+    rasch_near = _item(4, calibrated=-0.3, se=0.2)
+    flat_far = _item(5, calibrated=0.8, se=0.2, discrimination=0.6)
+    bank = Bank(
+        test_id=1,
+        version=(1, None),
+        items={i.pk: i for i in (steep, flat, rasch_far, rasch_near, flat_far)},
+        skills={1: SkillInfo(pk=1, name="s", weight=1.0)},
+        voided=frozenset(),
+    )
+
+    picks = [question_pick_next(progress=Progress(), bank=bank, prepared=set()) for _ in range(60)]
+
+    picked = {item.pk for item in picks if item is not None}
+
+    assert item_information(item=steep, theta=0.0) == pytest.approx(1.8**2 * 0.28905 * 0.71095, abs=1e-4)
+    assert picked == {steep.pk, rasch_near.pk, rasch_far.pk}  # never the flat ones
 
 
 def test_the_bank_reads_calibration_again_once_older_than_the_refresh(settings) -> None:
@@ -201,7 +249,7 @@ def test_selection_passes_over_an_item_at_the_maximum_exposure_rate() -> None:
 def test_the_expiry_loop_calibrates_what_ended() -> None:
     test = published_test_with_bank(questions=1, skills=1)
     (question,) = test.questions.all()
-    _ended(test, {question: True}, theta=0.0, se=0.4)
+    _ended(test, {question: True})
     out = io.StringIO()
 
     call_command("expire_assessments", stdout=out)
@@ -278,7 +326,7 @@ def test_a_changed_key_replays_the_items_calibration_with_the_new_credits() -> N
     test = published_test_with_bank(questions=1, skills=1)
     (question,) = test.questions.all()
     for _ in range(3):  # everyone chose the option the old key calls wrong: it looks very hard
-        _ended(test, {question: False}, theta=0.5, se=0.3)
+        _ended(test, {question: False})
     attempts_calibrate()
     question.refresh_from_db()
     assert question.calibrated_difficulty is not None
@@ -289,13 +337,11 @@ def test_a_changed_key_replays_the_items_calibration_with_the_new_credits() -> N
     )
 
     question.refresh_from_db()
-    thetas = [
-        a.ai_state["ability"]["skills"][question.skill.name]
-        for a in Assessment.objects.filter(test=test).order_by("ended_at", "pk")
-    ]
     expected = ItemEstimate.from_prior(0.0)
-    for estimate in thetas:  # the re-estimated θ of each attempt, now with a right answer
-        expected = calibration_update(item=expected, theta=estimate["theta"], theta_se=estimate["se"], credit=1.0)
+    for _ in range(3):  # each attempt's only answer, now right (θ from no other answer: the prior's)
+        expected = calibration_update(
+            item=expected, theta=NO_OTHER_ANSWER.theta, theta_se=NO_OTHER_ANSWER.se, credit=1.0
+        )
     assert question.calibrated_difficulty == pytest.approx(expected.mean)
     assert question.calibrated_difficulty < 0
     assert question.calibration_n == 3
@@ -313,3 +359,22 @@ def test_the_liveness_round_reads_old_banks_again_outside_any_answer() -> None:
     assert bank_for(test=Test.objects.get(pk=test.pk)).items[question.pk].logit == 0.0
     assert banks_refresh(older_than=0) >= 1
     assert bank_for(test=Test.objects.get(pk=test.pk)).items[question.pk].logit == -0.6
+
+
+def test_each_answer_is_paired_with_theta_from_the_attempts_other_answers_to_its_skill() -> None:
+    from assessments.services.calibration import skill_abilities_without_each
+
+    answers: list = [(1, (0.0, True)), (2, (1.0, False)), (1, (-1.0, False, 1.5)), (1, (0.5, 0.5))]
+
+    paired = skill_abilities_without_each(answers)
+
+    expected = [
+        ability_estimate([(-1.0, False, 1.5), (0.5, 0.5)]),
+        ability_estimate([]),  # the only answer to skill 2: nothing else to say where the candidate is
+        ability_estimate([(0.0, True), (0.5, 0.5)]),
+        ability_estimate([(0.0, True), (-1.0, False, 1.5)]),
+    ]
+    for got, want in zip(paired, expected, strict=True):
+        assert (got.theta, got.se) == pytest.approx((want.theta, want.se))
+        assert (got.asked, got.correct) == (want.asked, want.correct)
+    assert paired[0].theta < paired[2].theta  # a wrong answer elsewhere puts the right one lower

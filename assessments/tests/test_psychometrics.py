@@ -29,6 +29,37 @@ def test_one_calibration_step_by_hand() -> None:
     assert (right.n, right.prior) == (1, 0.0)
 
 
+def test_one_two_parameter_step_by_hand() -> None:
+    # Prior b ~ N(0, 1), ln a ~ N(0, 0.09), uncorrelated. A candidate at θ = 1 (SE 0) answers right:
+    # p = logistic(1) = 0.73106, w = p(1 - p) = 0.19661, g = (-1, 1), u = Σg = (-1, 0.09), s = gᵀΣg = 1.09,
+    # 1 + ws = 1.21431, (y - p) / (1 + ws) = 0.22148.
+    item = ItemEstimate.from_prior(0.0)
+
+    step = calibration_update(item=item, theta=1.0, theta_se=0.0, credit=1.0)
+
+    assert step.mean == pytest.approx(-0.22148, abs=1e-5)  # easier
+    assert step.log_discrimination == pytest.approx(0.01993, abs=1e-5)  # a strong candidate right: steeper
+    assert step.variance == pytest.approx(1 - 0.19661 / 1.21431, abs=1e-5)
+    assert step.log_discrimination_variance == pytest.approx(0.09 - 0.0081 * 0.19661 / 1.21431, abs=1e-6)
+    assert step.covariance == pytest.approx(0.09 * 0.19661 / 1.21431, abs=1e-6)
+    # The same answer from a candidate at the item's difficulty says nothing about its slope.
+    level = calibration_update(item=item, theta=0.0, theta_se=0.0, credit=1.0)
+    assert (level.log_discrimination, level.covariance) == (0.0, 0.0)
+
+
+def test_calibration_recovers_a_steep_item_and_a_flat_one() -> None:
+    # Expected-value responses from candidates spread over θ, for items of b = 0.3 with a = 1.8 and 0.6.
+    thetas = [(-2.5 + 5 * i / 199) for i in range(200)] * 3
+    for true_a in (1.8, 0.6):
+        item = ItemEstimate.from_prior(0.0)
+        for theta in thetas:
+            credit = 1 / (1 + math.exp(-true_a * (theta - 0.3)))
+            item = calibration_update(item=item, theta=theta, theta_se=0.0, credit=credit)
+        assert item.discrimination == pytest.approx(true_a, rel=0.1)
+        assert item.mean == pytest.approx(0.3, abs=0.1)
+        assert item.trusted
+
+
 def test_the_candidates_own_uncertainty_weakens_the_step() -> None:
     item = ItemEstimate.from_prior(0.0)
     kappa = 1 / math.sqrt(1 + math.pi * 1.0 / 8)
@@ -49,7 +80,6 @@ def test_calibration_converges_to_the_true_difficulty_and_then_is_trusted() -> N
 
     assert item.mean == pytest.approx(true_b, abs=0.1)
     assert item.se < TRUSTED_SE
-    assert item.difficulty == item.mean
     assert item.drifted  # 1.3 logits from its prior of -0.5
     assert not ItemEstimate.from_prior(-0.5).trusted
 

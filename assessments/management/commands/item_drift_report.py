@@ -20,6 +20,8 @@ COLUMNS = [
     "n",
     "trusted",
     "drift",
+    "a",
+    "a_se",
     "discrimination",
     "flags",
     "prompt",
@@ -30,15 +32,16 @@ def _number(value: float | None) -> str:
     return "-" if value is None else f"{value:+.2f}"
 
 
-HEADER_LINE = "    id  label    prior  calib.     se      n   drift  discr.  prompt"
+HEADER_LINE = "    id  label    prior  calib.     se      n   drift      a  corr.  prompt"
 
 
 def _line(row: ItemCalibration) -> str:
     flags = f"  FLAG: {'; '.join(row.flags)}" if row.flags else ""
     se = "-" if row.se is None else f"{row.se:.2f}"
+    a = "-" if row.a is None else f"{row.a:.2f}"
     return (
         f"{row.question_id:>6}  {row.difficulty:<6}  {row.prior:+.2f}  {_number(row.calibrated):>6}  "
-        f"{se:>5}  {row.n:>5}  {_number(row.drift):>6}  {_number(row.discrimination):>6}  "
+        f"{se:>5}  {row.n:>5}  {_number(row.drift):>6}  {a:>5}  {_number(row.discrimination):>5}  "
         f"{row.prompt[:40]}{flags}"
     )
 
@@ -46,8 +49,9 @@ def _line(row: ItemCalibration) -> str:
 class Command(BaseCommand):
     help = (
         "Each question of test TEST_ID: its prior difficulty (the label's logit), its calibrated difficulty with "
-        f"SE and number of answers (trusted once the SE is under {TRUSTED_SE}), the drift between them, the live "
-        "discrimination, and the flags for review (moved far from the prior, negative discrimination); flagged "
+        f"SE and number of answers (trusted once the SE is under {TRUSTED_SE}), the drift between them, the "
+        "calibrated discrimination a (2PL) with its SE, the live discrimination (the correlation of the candidates' "
+        "θ with their credit), and the flags for review (moved far from the prior, negative discrimination); flagged "
         "ones first. As a table (the default), CSV or JSON, on stdout."
     )
 
