@@ -10,7 +10,8 @@ a ~ N(1.2, 0.25), the distribution of real items' discriminations catsim's `gene
 from (after Barrada et al. 2010), or every a = 1 (a Rasch pool), each run in turn. The product knows
 neither b nor a: it starts every item at its prior and a = 1. Candidates have true θ ~ N(0, 1) and
 answer as the 2PL model says (θ's RMSE and bias are over them, not over the guessers). After each
-attempt, its responses calibrate the items it saw (with the attempt's final θ̂ ± SE); selection and
+attempt, its responses calibrate the items it saw (each with the attempt's θ̂ ± SE for its skill from
+its other answers, as `services.calibration` pairs them); selection and
 scoring use an item's calibrated difficulty and discrimination once they are trusted.
 One in ten candidates is a rapid guesser: random answers in 0.5-3 s instead of a lognormal time around
 the item's median. Printed figures, not a timed test; `--write` records them in docs/PERFORMANCE.md.
@@ -200,7 +201,7 @@ def simulate(*, candidates: int, items: int, seed: int, pool_model: str = "2PL",
         if known:
             continue
         without = skill_abilities_without_each(
-            [(skill_of[pk], a) for (pk, _), a in zip(answers, _scored(pool, answers), strict=True)]
+            answers=[(skill_of[pk], a) for (pk, _), a in zip(answers, _scored(pool, answers), strict=True)]
         )
         for (pk, y), seconds, ability in zip(answers, times, without, strict=True):
             if effortful(seconds=seconds):
@@ -328,13 +329,14 @@ def report(
         f"{rasch.false_rapid:.2%} and {rasch.rapid_detected:.1%}.",
         f"Person fit (lz < -1.96): {main.lz_honest:.1%} of honest candidates flagged, {main.lz_guessers:.1%} of guessers.",
         "",
-        "θ RMSE at 20 items by seed (each seed another pool, other candidates and other draws), "
-        + "; ".join(f"{pool} pool: {_spread([by_pool[pool] for by_pool in spread.values()])}" for pool in POOLS)
-        + ": "
-        + ", ".join(f"{by_pool['2PL']:.3f}" for by_pool in spread.values())
-        + " (2PL pool, seeds "
-        + ", ".join(str(s) for s in spread)
-        + ").",
+        "θ RMSE at 20 items by seed (each seed another pool, other candidates and other draws): "
+        + "; ".join(
+            f"{pool} pool "
+            + ", ".join(f"{by_pool[pool]:.3f}" for by_pool in spread.values())
+            + f" ({_spread([by_pool[pool] for by_pool in spread.values()])})"
+            for pool in POOLS
+        )
+        + f"; seeds {', '.join(str(s) for s in spread)}.",
         "",
         f"With every item's true b and a given from the start (calibration off), the same selection and estimate "
         f"reach {known.fixed[20][0]:.3f} at 20 items in the 2PL pool of seed {seed} (against {main.fixed[20][0]:.3f} "

@@ -244,7 +244,7 @@ class QuestionAdmin(RecruiterScopedAdmin):
         row = question_calibration(obj)
         if row.calibrated is None or row.se is None:
             return f"{row.prior:+.2f} (no answers yet)"
-        used = "in use" if row.trusted else f"not yet used: SE over {TRUSTED_SE:g}"
+        used = "in use" if row.trusted else f"not yet used: SE not under {TRUSTED_SE:g}"
         slope = f", discrimination {row.a:.2f} ± {row.a_se:.2f}" if row.a is not None and row.a_se is not None else ""
         return f"{row.prior:+.2f} → {row.calibrated:+.2f} ± {row.se:.2f}{slope}, n {row.n} ({used})"
 

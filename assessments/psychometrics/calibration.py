@@ -18,14 +18,15 @@ Kalman filter of a logistic observation) updates it:
 
     κ  = 1 / sqrt(1 + π a² SE² / 8)         θ's own uncertainty (the probit approximation)
     p  = logistic(κ a (θ - b))
-    g  = κ (-a, a (θ - b))                   the gradient of the logit in (b, ln a)
+    g  = (-κ a, κ³ a (θ - b))                the gradient of the logit in (b, ln a) (κ depends on a)
     u  = Σ g,  s = gᵀ Σ g,  w = p (1 - p)
     (b, ln a)' = (b, ln a) + u (y - p) / (1 + w s)
     Σ'         = Σ - u uᵀ w / (1 + w s)
 
 A right answer from a weak candidate makes the item easier, a wrong one from a strong candidate
 harder, and answers that follow θ more steeply than a = 1 predicts raise a; by less and less as the
-precision grows (the SEs shrink like 1 / sqrt(n)). With ln a's variance at 0 this is the Rasch update.
+precision grows (the SEs shrink like 1 / sqrt(n)). With a = 1 and ln a's variance at 0 this is the
+Rasch update.
 ln a is kept within ±LOG_DISCRIMINATION_BOUND (a from 0.25 to 4).
 
 Selection and scoring trust the calibrated (b, a) once b's SE is under TRUSTED_SE (0.5 logit: four
@@ -85,7 +86,8 @@ def calibration_update(*, item: ItemEstimate, theta: float, theta_se: float, cre
     kappa = 1.0 / math.sqrt(1.0 + math.pi * a * a * theta_se * theta_se / 8.0)
     z = a * (theta - item.mean)
     p = 1.0 / (1.0 + math.exp(-kappa * z))
-    g_b, g_alpha = -kappa * a, kappa * z
+    # κ depends on a: d(κ a)/d ln a = κ³ a, so the logit's slope in ln a is κ³ a (θ - b).
+    g_b, g_alpha = -kappa * a, kappa**3 * z
     v_b, v_alpha, cov = item.variance, item.log_discrimination_variance, item.covariance
     u_b, u_alpha = v_b * g_b + cov * g_alpha, cov * g_b + v_alpha * g_alpha
     w = p * (1.0 - p)

@@ -4,9 +4,10 @@ The hot path reads the test's row anyway (with the attempt's lock); its `bank_ve
 this process's copy is current, so a cached bank costs no statement and a stale one is never used.
 Every change to the test's skills, questions or voids bumps the version (`services.bank_versions`).
 
-What the answers teach changes without a new version: the items' calibrated difficulties and how
-often each was shown (its exposure). A copy older than `BANK_REFRESH_SECONDS` is read again, so
-selection follows them within that time at the cost of five statements per test and process.
+What the answers teach changes without a new version: the items' calibrated difficulties and
+discriminations, and how often each was shown (its exposure). A copy older than
+`BANK_REFRESH_SECONDS` is read again, so selection follows them within that time at the cost of five
+statements per test and process.
 """
 
 import functools
@@ -159,24 +160,7 @@ def banks_refresh(*, older_than: float) -> int:
 
 def _bank_load(*, test_id: int, version: tuple[int, object], max_exposure_rate: float) -> Bank:
     loaded_at = time.monotonic()
-    items = {
-        q.pk: Item(
-            pk=q.pk,
-            skill_id=q.skill_id,
-            prompt=q.prompt,
-            options=tuple(q.options),
-            correct_option=q.correct_option,
-            explanation=q.explanation,
-            difficulty=q.difficulty,
-            active=q.active,
-            kind=q.kind,
-            correct_options=q.key if q.kind == Question.Kind.MULTIPLE else (),
-            calibrated=q.calibrated_difficulty,
-            calibration_se=q.calibration_se,
-            calibrated_discrimination=q.calibrated_discrimination,
-        )
-        for q in Question.objects.filter(test_id=test_id).order_by("pk")
-    }
+    items = {q.pk: item_from_question(q) for q in Question.objects.filter(test_id=test_id).order_by("pk")}
     skills = {
         s.pk: SkillInfo(pk=s.pk, name=s.name, weight=s.weight)
         for s in Skill.objects.filter(test_id=test_id).order_by("order", "pk")
@@ -193,6 +177,26 @@ def _bank_load(*, test_id: int, version: tuple[int, object], max_exposure_rate: 
         shown=Counter(shown),
         max_exposure_rate=max_exposure_rate,
         loaded_at=loaded_at,
+    )
+
+
+def item_from_question(question: Question) -> Item:
+    """The question as selection and scoring see it, calibration included as the row holds it."""
+    q = question
+    return Item(
+        pk=q.pk,
+        skill_id=q.skill_id,
+        prompt=q.prompt,
+        options=tuple(q.options),
+        correct_option=q.correct_option,
+        explanation=q.explanation,
+        difficulty=q.difficulty,
+        active=q.active,
+        kind=q.kind,
+        correct_options=q.key if q.kind == Question.Kind.MULTIPLE else (),
+        calibrated=q.calibrated_difficulty,
+        calibration_se=q.calibration_se,
+        calibrated_discrimination=q.calibrated_discrimination,
     )
 
 

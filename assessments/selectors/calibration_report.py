@@ -1,6 +1,6 @@
 """Each item's calibration for recruiters and operators: its prior, the calibrated difficulty, its SE
-and n, the calibrated discrimination a ± SE, and the flags for review (`psychometrics.calibration`): drifted more than DRIFT_LOGITS from the
-prior once trusted, or a negative live discrimination."""
+and n, the calibrated discrimination a ± SE, and the flags for review (`psychometrics.calibration`):
+drifted more than DRIFT_LOGITS from the prior once trusted, or a negative live discrimination."""
 
 import math
 from dataclasses import dataclass, replace

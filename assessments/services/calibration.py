@@ -5,15 +5,17 @@ about the item. Off the answer path: an ended attempt's answers go into its item
 by `attempts_calibrate` (the expiry loop runs it every pass), so an answer costs no statement more
 and no item row is locked while candidates answer. Each answer is paired with the attempt's
 ability estimate for the item's skill from its other answers (leaving the answer out keeps it from
-making its own item look more discriminating than it is), and that θ's SE discounts the step.
+making its own item look more discriminating than it is), and that θ's SE discounts the step. That θ
+takes the items being calibrated as the replay has them at that point, the attempt's other items as
+the test's bank holds them.
 
 `items_recalibrate` (manage.py calibrate_items) starts every item of a test over from its prior and
 replays every ended attempt in the order they ended: the same rule, so the result is what the online
-updates would have reached had they seen the same attempts in that order.
+updates would have reached had they seen the same attempts in that order, and the same each time.
 """
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -26,7 +28,7 @@ from assessments.messages import ErrorCode
 from assessments.models import Assessment, Question, Response, Test
 from assessments.psychometrics.calibration import calibration_update, moments_add, moments_correlation
 from assessments.psychometrics.response_times import effortful, response_seconds
-from assessments.selectors.bank import Bank, bank_for
+from assessments.selectors.bank import Bank, Item, bank_for, item_from_question
 from assessments.selectors.calibration_report import item_estimate
 
 CALIBRATED_STATUSES = (Assessment.Status.COMPLETED, Assessment.Status.TIMED_OUT)
@@ -43,7 +45,7 @@ CALIBRATION_FIELDS = [
 ]
 
 
-def skill_abilities_without_each(answers: Sequence[tuple[int, Answer]]) -> list[Ability]:
+def skill_abilities_without_each(*, answers: Sequence[tuple[int, Answer]]) -> list[Ability]:
     """For each (skill id, answer) of one attempt, in order, the attempt's θ ± SE for that skill from
     its other answers to the skill (`ability.abilities_without_each`)."""
     by_skill: dict[int, list[int]] = defaultdict(list)
@@ -66,22 +68,24 @@ class Scored:
     theta_se: float
 
 
-def _attempt_scored(*, responses: Iterable[Response], bank: Bank, voided: frozenset[int]) -> list[Scored]:
+def _attempt_scored(*, responses: Iterable[Response], questions: Mapping[int, Question], bank: Bank) -> list[Scored]:
     """The attempt's answers to calibrate with, each paired with the attempt's θ ± SE for the item's
-    skill from its other answers (as its items stand in `bank`), less those too fast to read."""
-    answered = [
-        r for r in responses if r.credit is not None and r.question_id not in voided and r.question_id in bank.items
-    ]
-    items = [bank.items[r.question_id] for r in answered]
+    skill from its other answers, less those too fast to read. The items being calibrated count as the
+    replay has them so far (so a recompute repeats itself); the attempt's other items as in `bank`."""
+    answered: list[tuple[Response, Item, float]] = []
+    for response in responses:
+        if response.credit is None or response.question_id in bank.voided:
+            continue
+        question = questions.get(response.question_id)
+        item = item_from_question(question) if question is not None else bank.items.get(response.question_id)
+        if item is not None:
+            answered.append((response, item, float(response.credit)))
     abilities = skill_abilities_without_each(
-        [
-            (item.skill_id, (item.logit, float(r.credit or 0.0), item.discrimination))
-            for r, item in zip(answered, items, strict=True)
-        ]
+        answers=[(item.skill_id, (item.logit, credit, item.discrimination)) for _, item, credit in answered]
     )
     return [
-        Scored(question_id=r.question_id, credit=float(r.credit or 0.0), theta=ability.theta, theta_se=ability.se)
-        for r, ability in zip(answered, abilities, strict=True)
+        Scored(question_id=r.question_id, credit=credit, theta=ability.theta, theta_se=ability.se)
+        for (r, _, credit), ability in zip(answered, abilities, strict=True)
         if r.time_taken_ms is None
         or effortful(seconds=response_seconds(sent_to_received_ms=r.time_taken_ms, round_trip_ms=r.round_trip_ms))
     ]
@@ -149,21 +153,23 @@ def attempts_calibrate(*, limit: int = BATCH) -> int:
     )
     if not claimed:
         return 0
-    _replay(attempts=claimed, questions=questions)
+    banks = {test.pk: bank_for(test=test) for test in Test.objects.filter(pk__in={a.test_id for a in claimed})}
+    _replay(attempts=claimed, questions=questions, banks=banks)
     Question.objects.bulk_update(questions.values(), CALIBRATION_FIELDS)
     Assessment.objects.filter(pk__in=[a.pk for a in claimed]).update(calibrated_at=clock.now())
     return len(claimed)
 
 
-def _replay(*, attempts: list[Assessment], questions: dict[int, Question]) -> int:
+def _replay(*, attempts: list[Assessment], questions: dict[int, Question], banks: Mapping[int, Bank]) -> int:
     """Each attempt's answers to these questions into their estimates, in the attempts' order; how
-    many. Every scored answer of an attempt gives the others their θ; a void one neither."""
+    many. Every scored answer of an attempt gives the others their θ; a void one neither. `banks`:
+    by test, loaded before the caller wrote anything."""
     responses = _responses_of(attempt_ids=[a.pk for a in attempts])
-    banks = {test.pk: bank_for(test=test) for test in Test.objects.filter(pk__in={a.test_id for a in attempts})}
     answers = 0
     for attempt in attempts:
-        bank = banks[attempt.test_id]
-        scored = _attempt_scored(responses=responses.get(attempt.pk, []), bank=bank, voided=bank.voided)
+        scored = _attempt_scored(
+            responses=responses.get(attempt.pk, []), questions=questions, bank=banks[attempt.test_id]
+        )
         _apply(questions=questions, scored=scored)
         answers += sum(answer.question_id in questions for answer in scored)
     return answers
@@ -181,10 +187,11 @@ def _responses_of(*, attempt_ids: list[int]) -> dict[int, list[Response]]:
     return by_attempt
 
 
-def question_recalibrate(*, question: Question) -> None:
+def question_recalibrate(*, question: Question, bank: Bank) -> None:
     """Start one question over from its prior and replay its answers in the attempts calibration has
     already counted, oldest ended first: after a regrade changed their credit (the caller holds the
-    question's row lock and the attempts'). Attempts not yet counted are counted by the next pass."""
+    question's row lock and the attempts'). Attempts not yet counted are counted by the next pass.
+    `bank`: the test's, as the caller loaded it before its writes (the attempts' other items)."""
     _calibration_reset(question)
     attempts = (
         Assessment.objects.filter(
@@ -193,7 +200,7 @@ def question_recalibrate(*, question: Question) -> None:
         .order_by("ended_at", "pk")
         .only("pk", "test_id")
     )
-    _replay(attempts=list(attempts), questions={question.pk: question})
+    _replay(attempts=list(attempts), questions={question.pk: question}, banks={question.test_id: bank})
     question.save(update_fields=CALIBRATION_FIELDS)
 
 
@@ -218,11 +225,12 @@ def items_recalibrate(*, test_id: int, progress: Callable[[int, int], None] | No
         .order_by("ended_at", "pk")
         .only("pk", "test_id")
     )
+    banks = {test_id: bank_for(test=Test.objects.get(pk=test_id))}
     for question in questions.values():
         _calibration_reset(question)
     answers = 0
     for start in range(0, len(ended), BATCH):
-        answers += _replay(attempts=ended[start : start + BATCH], questions=questions)
+        answers += _replay(attempts=ended[start : start + BATCH], questions=questions, banks=banks)
         if progress is not None:
             progress(min(start + BATCH, len(ended)), len(ended))
     Question.objects.bulk_update(questions.values(), CALIBRATION_FIELDS)

@@ -7,7 +7,7 @@ saw it is re-scored from its responses (`services.rescores`): score = the credit
 against the (new) key; max_score = the attempt's max_score before any regrade minus the void
 questions it was asked; percentage and passed as at the end of an attempt. Its θ and SE, overall and
 per skill, are re-estimated from the same answers without the void questions, by the answer path's
-own rule over the bank's item difficulties (`Item.logit`).
+own rule over the bank's item parameters (`Item.logit`, `Item.discrimination`).
 
 Attempts still running are skipped and listed, their scores and θ untouched: the new key already
 applies to the answers they give from now on, and a later `rescore` (the same page) brings their
@@ -225,7 +225,7 @@ def question_regrade_apply(
         assessment.save(update_fields=["score", "max_score", "percentage_score", "passed", "ai_state"])
     if action != QuestionRegrade.Action.VOID:
         # Its difficulty was measured with the old credits; a void question is left out of calibration.
-        question_recalibrate(question=question)
+        question_recalibrate(question=question, bank=bank)
     rescores = [s.rescore for _, s in computed.scored]
     skipped = computed.skipped
     record = QuestionRegrade.objects.create(

@@ -5,8 +5,8 @@ locks them and writes the result).
 - Scores: `scoring.attempt_score` over each answer's credit (`scoring.question_credit`) against the
   (new) key, counting from the max_score before any void.
 - Ability: θ and its SE, overall and per skill, re-estimated without the void questions by the very
-  rule the answer path uses (`selection.attempt_abilities` over the bank's `Item.logit` and each
-  answer's credit), so a regraded attempt holds what it would have held had the void or the new key
+  rule the answer path uses (`selection.attempt_abilities` over the bank's `Item.logit` and
+  `Item.discrimination` and each answer's credit), so a regraded attempt holds what it would have held had the void or the new key
   been there from the start. Only attempts that hold an estimate (`ai_state["ability"]`) get one.
 """
 

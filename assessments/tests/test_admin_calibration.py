@@ -40,7 +40,7 @@ def test_the_list_shows_prior_calibrated_se_n_exposure_and_flags(admin_client: C
     page = admin_client.get(changelist("question"), {"test__id__exact": str(test.pk)}).content.decode()
 
     assert "+0.00 → +1.42 ± 0.21, discrimination 1.31 ± 0.12, n 180 (in use)" in page
-    assert "+0.00 → +0.10 ± 0.50, n 3 (not yet used: SE over 0.5)" in page
+    assert "+0.00 → +0.10 ± 0.50, n 3 (not yet used: SE not under 0.5)" in page
     assert "+0.00 (no answers yet)" in page
     assert "100% of 4 (over the maximum)" in page  # drifted: in every attempt, the test allows half
     assert "25% of 4<" in page  # settled

@@ -8,8 +8,9 @@ from dataclasses import replace
 
 import pytest
 from django.core.management import call_command
+from django.db.models import F
 
-from assessments.ai.ability import ability_estimate
+from assessments.ai.ability import Answer, ability_estimate
 from assessments.models import Assessment, Question, QuestionRegrade, Test
 from assessments.psychometrics.calibration import ItemEstimate, calibration_update, moments_add, moments_correlation
 from assessments.selectors.bank import Bank, Item, SkillInfo, bank_for
@@ -94,9 +95,15 @@ def test_recalibrating_replays_every_ended_attempt_in_the_order_they_ended() -> 
     assert (done.attempts, done.answers, done.items) == (2, 4, 2)
     assert heard == [(2, 2)]
     assert attempts_calibrate() == 0  # recalibrated attempts are not counted again
-    again = items_recalibrate(test_id=test.pk)  # from the prior again, not on top
+    # The other question calibrated far off, as if by an earlier, different replay: a recompute starts
+    # it over too, so the θ it gives the first question is the prior's again, and the result repeats.
+    Question.objects.filter(pk=other.pk).update(calibrated_difficulty=2.0, calibration_se=0.2)
+    Test.objects.filter(pk=test.pk).update(bank_version=F("bank_version") + 1)
+    again = items_recalibrate(test_id=test.pk)
     question.refresh_from_db()
-    assert (again.answers, question.calibration_n) == (4, 2)
+    assert (again.answers, question.calibration_n) == (4, 2)  # from the prior again, not on top
+    assert question.calibrated_difficulty == pytest.approx(expected.mean)
+    assert question.calibrated_discrimination == pytest.approx(expected.discrimination)
 
 
 def test_the_live_discrimination_is_the_correlation_of_ability_and_credit() -> None:
@@ -347,6 +354,33 @@ def test_a_changed_key_replays_the_items_calibration_with_the_new_credits() -> N
     assert question.calibration_n == 3
 
 
+def test_a_changed_key_replays_with_theta_from_the_attempts_other_questions() -> None:
+    from assessments.services.regrades import question_regrade_apply
+    from assessments.tests.backoffice_factories import wrong_option
+
+    test = published_test_with_bank(questions=2, skills=1)
+    question, other = test.questions.order_by("id")
+    for other_right in (True, False, True):
+        _ended(test, {question: False, other: other_right})
+    attempts_calibrate()
+
+    question_regrade_apply(
+        question=question, action=QuestionRegrade.Action.REKEY, new_correct_option=wrong_option(question), by=None
+    )
+
+    # Each attempt's answer to it, now right, with θ from its answer to the other question (still at
+    # its prior: three answers leave its SE over 0.5).
+    expected = ItemEstimate.from_prior(0.0)
+    for ability in (AFTER_A_RIGHT, AFTER_A_WRONG, AFTER_A_RIGHT):
+        expected = calibration_update(item=expected, theta=ability.theta, theta_se=ability.se, credit=1.0)
+    question.refresh_from_db()
+    other.refresh_from_db()
+    assert question.calibrated_difficulty == pytest.approx(expected.mean)
+    assert question.calibration_covariance == pytest.approx(expected.covariance)
+    assert question.calibration_n == 3
+    assert other.calibration_n == 3  # the other question is not replayed
+
+
 def test_the_liveness_round_reads_old_banks_again_outside_any_answer() -> None:
     from assessments.selectors.bank import banks_refresh
 
@@ -364,9 +398,9 @@ def test_the_liveness_round_reads_old_banks_again_outside_any_answer() -> None:
 def test_each_answer_is_paired_with_theta_from_the_attempts_other_answers_to_its_skill() -> None:
     from assessments.services.calibration import skill_abilities_without_each
 
-    answers: list = [(1, (0.0, True)), (2, (1.0, False)), (1, (-1.0, False, 1.5)), (1, (0.5, 0.5))]
+    answers: list[tuple[int, Answer]] = [(1, (0.0, True)), (2, (1.0, False)), (1, (-1.0, False, 1.5)), (1, (0.5, 0.5))]
 
-    paired = skill_abilities_without_each(answers)
+    paired = skill_abilities_without_each(answers=answers)
 
     expected = [
         ability_estimate([(-1.0, False, 1.5), (0.5, 0.5)]),

@@ -31,8 +31,8 @@ def test_one_calibration_step_by_hand() -> None:
 
 def test_one_two_parameter_step_by_hand() -> None:
     # Prior b ~ N(0, 1), ln a ~ N(0, 0.09), uncorrelated. A candidate at θ = 1 (SE 0) answers right:
-    # p = logistic(1) = 0.73106, w = p(1 - p) = 0.19661, g = (-1, 1), u = Σg = (-1, 0.09), s = gᵀΣg = 1.09,
-    # 1 + ws = 1.21431, (y - p) / (1 + ws) = 0.22148.
+    # p = logistic(1) = 0.73106, w = p(1 - p) = 0.19661, g = (-1, 1), u = Σg = (-1, 0.09),
+    # s = gᵀΣg = 1.09, 1 + ws = 1.21431, (y - p) / (1 + ws) = 0.22148.
     item = ItemEstimate.from_prior(0.0)
 
     step = calibration_update(item=item, theta=1.0, theta_se=0.0, credit=1.0)
@@ -45,6 +45,19 @@ def test_one_two_parameter_step_by_hand() -> None:
     # The same answer from a candidate at the item's difficulty says nothing about its slope.
     level = calibration_update(item=item, theta=0.0, theta_se=0.0, credit=1.0)
     assert (level.log_discrimination, level.covariance) == (0.0, 0.0)
+
+
+def test_the_candidates_uncertainty_weakens_the_slope_step_as_kappa_cubed() -> None:
+    # θ = 1 with SE² = 8/π, so κ = 1/sqrt(1 + π SE²/8) = 0.70711; the logit κ a (θ - b) moves with ln a
+    # as κ³ a (θ - b) = 0.35355 (κ shrinks as a grows). p = logistic(0.70711) = 0.66976, w = 0.22118,
+    # g = (-0.70711, 0.35355), u = (-0.70711, 0.03182), s = 0.51125, 1 + ws = 1.11308,
+    # (y - p) / (1 + ws) = 0.29669.
+    item = ItemEstimate.from_prior(0.0)
+
+    step = calibration_update(item=item, theta=1.0, theta_se=math.sqrt(8 / math.pi), credit=1.0)
+
+    assert step.mean == pytest.approx(-0.20979, abs=1e-5)
+    assert step.log_discrimination == pytest.approx(0.0094406, abs=1e-6)  # with κ instead of κ³: 0.0188
 
 
 def test_calibration_recovers_a_steep_item_and_a_flat_one() -> None:
