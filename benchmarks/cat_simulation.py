@@ -27,16 +27,11 @@ import math
 import random
 import statistics
 import time
-from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from benchmarks.ai_setup import django_setup
-
-if TYPE_CHECKING:
-    from assessments.selectors.bank import Item
 
 FIXED_LENGTHS = (10, 20, 30)
 SE_TARGET = 0.5  # per skill, as a test's se_target
@@ -72,11 +67,12 @@ def simulate(*, candidates: int, items: int, seed: int, pool_model: str = "2PL",
     from assessments.ai.ability import ability_estimate
     from assessments.psychometrics.calibration import ItemEstimate, calibration_update
     from assessments.psychometrics.response_times import effortful, misfits, person_fit_lz, rapid_guess
-    from assessments.selectors.bank import Bank, Item, SkillInfo
+    from assessments.selectors.bank import Item
     from assessments.services import selection
     from assessments.services.calibration import skill_abilities_without_each
-    from assessments.services.progress import EPOCH, Asked, Progress
+    from assessments.services.progress import Progress
     from assessments.services.selection import question_pick_next
+    from benchmarks.sim_items import SKILLS, abilities, record_answer, scored, sim_bank, sim_item
 
     rng = random.Random(seed)
     selection._random = random.Random(seed)  # the product draws from the system's source; here, repeatably
@@ -85,38 +81,15 @@ def simulate(*, candidates: int, items: int, seed: int, pool_model: str = "2PL",
     true_a = {pk: _discrimination(rng, pool_model) for pk in true_b}
     estimates = {pk: ItemEstimate.from_prior(b + rng.gauss(0, 0.7)) for pk, b in true_b.items()}
     median_s = {pk: rng.uniform(20, 60) for pk in true_b}
-    skills = {1: SkillInfo(pk=1, name="A", weight=1.0), 2: SkillInfo(pk=2, name="B", weight=1.0)}
     skill_of = {pk: 1 + pk % 2 for pk in true_b}
     shown = dict.fromkeys(true_b, 0)
     times_seen: dict[int, list[float]] = {pk: [] for pk in true_b}
 
-    class SimItem(Item):
-        """A bank item whose prior is the simulated author's guess, a number rather than a label; its
-        logit is then the real rule's (`Item.logit`: calibrated once trusted)."""
-
-        @property
-        def prior_logit(self) -> float:
-            return estimates[self.pk].prior
-
     def item(pk: int) -> Item:
         estimate = estimates[pk]
-        calibrated = estimate.n > 0
-        if known:
-            estimate, calibrated = ItemEstimate(prior=estimate.prior, mean=true_b[pk], variance=0.0), True
-            estimate = replace(estimate, log_discrimination=math.log(true_a[pk]))
-        return SimItem(
-            pk=pk,
-            skill_id=skill_of[pk],
-            prompt="",
-            options=("a", "b", "c", "d"),
-            correct_option=0,
-            explanation="",
-            difficulty="medium",
-            active=True,
-            calibrated=estimate.mean if calibrated else None,
-            calibration_se=estimate.se if calibrated else None,
-            calibrated_discrimination=estimate.discrimination if calibrated else None,
-        )
+        if known:  # trusted from the start: SE 0
+            estimate = replace(estimate, mean=true_b[pk], variance=0.0, n=1, log_discrimination=math.log(true_a[pk]))
+        return sim_item(pk=pk, skill_id=skill_of[pk], estimate=estimate)
 
     errors: dict[int, list[float]] = {n: [] for n in FIXED_LENGTHS}
     se_errors: list[float] = []
@@ -129,31 +102,18 @@ def simulate(*, candidates: int, items: int, seed: int, pool_model: str = "2PL",
         theta = rng.gauss(0, 1)
         guesser = rng.random() < GUESSER_SHARE
         pool = {pk: item(pk) for pk in true_b}  # as a bank loaded now would hold them
-        bank = Bank(
-            test_id=1,
-            version=(1, None),
-            items=pool,
-            skills=skills,
-            voided=frozenset(),
-            attempts=attempt + 1,  # this one counted, as a bank counts a started attempt
-            shown=Counter(shown),
-            max_exposure_rate=MAX_EXPOSURE,
-        )
+        bank = sim_bank(items=pool, attempts=attempt + 1, shown=shown, max_exposure_rate=MAX_EXPOSURE)
         progress = Progress()
         answers: list[tuple[int, float]] = []
         times: list[float] = []
         stopped_at: int | None = None
         for position in range(1, MAX_LENGTH + 1):
-            overall = ability_estimate(_scored(pool, answers))
-            per_skill = {
-                sid: ability_estimate(_scored(pool, [(pk, y) for pk, y in answers if skill_of[pk] == sid]))
-                for sid in {skill_of[pk] for pk, _ in answers}
-            }
+            overall, per_skill = abilities(pool, answers)
             if position - 1 in errors and not guesser:
                 errors[position - 1].append(overall.theta - theta)
             if (
                 stopped_at is None
-                and set(per_skill) >= set(skills)
+                and set(per_skill) >= set(SKILLS)
                 and all(a.se <= SE_TARGET for a in per_skill.values())
             ):
                 stopped_at = position - 1
@@ -173,27 +133,17 @@ def simulate(*, candidates: int, items: int, seed: int, pool_model: str = "2PL",
                 guess_flags, guess_n = guess_flags + flagged, guess_n + 1
             else:
                 honest_flags, honest_n = honest_flags + flagged, honest_n + 1
-            progress.items.append(
-                Asked(
-                    question_id=chosen.pk,
-                    response_id=0,
-                    position=position,
-                    option_order=[],
-                    asked_at=EPOCH,
-                    answered=True,
-                    correct=right,
-                )
-            )
+            record_answer(progress=progress, item=chosen, position=position, right=right)
             answers.append((chosen.pk, float(right)))
             times.append(seconds)
             shown[chosen.pk] += 1
-        final = ability_estimate(_scored(pool, answers))
+        final = ability_estimate(scored(pool, answers))
         if MAX_LENGTH in errors and len(answers) >= MAX_LENGTH and not guesser:
             errors[MAX_LENGTH].append(final.theta - theta)
         if stopped_at is None and not guesser:
             se_errors.append(final.theta - theta)
             se_lengths.append(len(answers))
-        lz = person_fit_lz(theta=final.theta, responses=_scored(pool, answers))
+        lz = person_fit_lz(theta=final.theta, responses=scored(pool, answers))
         lz_flags[guesser][0] += misfits(lz)
         lz_flags[guesser][1] += 1
         # As `services.calibration` does: every ended attempt, guessers' too, less its answers too fast to
@@ -201,7 +151,7 @@ def simulate(*, candidates: int, items: int, seed: int, pool_model: str = "2PL",
         if known:
             continue
         without = skill_abilities_without_each(
-            answers=[(skill_of[pk], a) for (pk, _), a in zip(answers, _scored(pool, answers), strict=True)]
+            answers=[(skill_of[pk], a) for (pk, _), a in zip(answers, scored(pool, answers), strict=True)]
         )
         for (pk, y), seconds, ability in zip(answers, times, without, strict=True):
             if effortful(seconds=seconds):
@@ -248,11 +198,6 @@ def calibration_study(*, seed: int, pool_model: str, items: int = 200) -> dict[i
             if n in squared:
                 squared[n].append((estimate.mean - b) ** 2)
     return {n: math.sqrt(statistics.fmean(values)) for n, values in squared.items()}
-
-
-def _scored(pool: dict[int, "Item"], answers: list[tuple[int, float]]) -> list[tuple[float, float, float]]:
-    """The answers as the ability estimate and lz take them: (difficulty, credit, discrimination)."""
-    return [(pool[pk].logit, y, pool[pk].discrimination) for pk, y in answers]
 
 
 def _discrimination(rng: random.Random, pool_model: str) -> float:

@@ -32,7 +32,6 @@ import math
 import random
 import time
 import warnings
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib.metadata import version
@@ -76,13 +75,13 @@ def simulate(
     import girth
     import numpy as np
 
-    from assessments.ai.ability import ability_estimate
     from assessments.psychometrics.calibration import ItemEstimate, calibration_update
-    from assessments.selectors.bank import Bank, Item, SkillInfo
+    from assessments.selectors.bank import Item
     from assessments.services import selection
     from assessments.services.calibration import skill_abilities_without_each
-    from assessments.services.progress import EPOCH, Asked, Progress
+    from assessments.services.progress import Progress
     from assessments.services.selection import question_pick_next
+    from benchmarks.sim_items import abilities, record_answer, scored, sim_bank, sim_item
 
     rng = random.Random(seed)
     selection._random = random.Random(seed)  # the product draws from the system's source; here, repeatably
@@ -90,36 +89,11 @@ def simulate(
     true_b = {pk: rng.gauss(0, 1) for pk in range(1, items + 1)}
     true_a = {pk: _discrimination(rng, "2PL") for pk in true_b}
     estimates = {pk: ItemEstimate.from_prior(b + rng.gauss(0, PRIOR_NOISE)) for pk, b in true_b.items()}
-    skills = {1: SkillInfo(pk=1, name="A", weight=1.0), 2: SkillInfo(pk=2, name="B", weight=1.0)}
     skill_of = {pk: 1 + pk % 2 for pk in true_b}
     shown = dict.fromkeys(true_b, 0)
 
-    class SimItem(Item):
-        """cat_simulation's: the prior is a number, not a label; the logit is the real rule (`Item.logit`)."""
-
-        @property
-        def prior_logit(self) -> float:
-            return estimates[self.pk].prior
-
     def item(pk: int) -> Item:
-        estimate = estimates[pk]
-        calibrated = estimate.n > 0
-        return SimItem(
-            pk=pk,
-            skill_id=skill_of[pk],
-            prompt="",
-            options=("a", "b", "c", "d"),
-            correct_option=0,
-            explanation="",
-            difficulty="medium",
-            active=True,
-            calibrated=estimate.mean if calibrated else None,
-            calibration_se=estimate.se if calibrated else None,
-            calibrated_discrimination=estimate.discrimination if calibrated else None,
-        )
-
-    def scored(pool: dict[int, Item], answers: list[tuple[int, float]]) -> list[tuple[float, float, float]]:
-        return [(pool[pk].logit, y, pool[pk].discrimination) for pk, y in answers]
+        return sim_item(pk=pk, skill_id=skill_of[pk], estimate=estimates[pk])
 
     b_true, a_true = np.array(list(true_b.values())), np.array(list(true_a.values()))
     prior_b = np.array([estimates[pk].prior for pk in true_b])
@@ -135,40 +109,17 @@ def simulate(
     for attempt in range(1, candidates + 1):
         theta = rng.gauss(0, 1)
         pool = {pk: item(pk) for pk in true_b}  # as a bank loaded now would hold them
-        bank = Bank(
-            test_id=1,
-            version=(1, None),
-            items=pool,
-            skills=skills,
-            voided=frozenset(),
-            attempts=attempt,  # this one counted, as a bank counts a started attempt
-            shown=Counter(shown),
-            max_exposure_rate=MAX_EXPOSURE,
-        )
+        bank = sim_bank(items=pool, attempts=attempt, shown=shown, max_exposure_rate=MAX_EXPOSURE)
         progress = Progress()
         answers: list[tuple[int, float]] = []
         for position in range(1, CALIBRATION_LENGTH + 1):
-            overall = ability_estimate(scored(pool, answers))
-            per_skill = {
-                sid: ability_estimate(scored(pool, [(pk, y) for pk, y in answers if skill_of[pk] == sid]))
-                for sid in {skill_of[pk] for pk, _ in answers}
-            }
+            overall, per_skill = abilities(pool, answers)
             chosen = question_pick_next(progress=progress, bank=bank, prepared=set(), abilities=(overall, per_skill))
             if chosen is None:
                 break
             p = 1 / (1 + math.exp(-true_a[chosen.pk] * (theta - true_b[chosen.pk])))
             right = rng.random() < p
-            progress.items.append(
-                Asked(
-                    question_id=chosen.pk,
-                    response_id=0,
-                    position=position,
-                    option_order=[],
-                    asked_at=EPOCH,
-                    answered=True,
-                    correct=right,
-                )
-            )
+            record_answer(progress=progress, item=chosen, position=position, right=right)
             answers.append((chosen.pk, float(right)))
             shown[chosen.pk] += 1
         started = time.thread_time_ns()
