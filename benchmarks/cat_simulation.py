@@ -65,8 +65,20 @@ def simulate(*, candidates: int, items: int, seed: int, pool_model: str = "2PL",
     calibration off: what the same selection and estimate reach when nothing has to be learnt."""
     django_setup(quiet_below=logging.WARNING)
     from assessments.ai.ability import ability_estimate
-    from assessments.psychometrics.calibration import ItemEstimate, calibration_update
-    from assessments.psychometrics.response_times import effortful, misfits, person_fit_lz, rapid_guess
+    from assessments.psychometrics.calibration import ItemEstimate
+    from assessments.psychometrics.item_priors import (
+        LABELS,
+        DifficultyPrior,
+        calibration_update_under,
+        difficulty_prior_fit,
+    )
+    from assessments.psychometrics.response_times import (
+        effortful,
+        effortful_attempt,
+        misfits,
+        person_fit_lz,
+        rapid_guess,
+    )
     from assessments.selectors.bank import Item
     from assessments.services import selection
     from assessments.services.calibration import skill_abilities_without_each
@@ -85,11 +97,12 @@ def simulate(*, candidates: int, items: int, seed: int, pool_model: str = "2PL",
     shown = dict.fromkeys(true_b, 0)
     times_seen: dict[int, list[float]] = {pk: [] for pk in true_b}
 
-    def item(pk: int) -> Item:
+    def item(pk: int, prior: DifficultyPrior) -> Item:
         estimate = estimates[pk]
         if known:  # trusted from the start: SE 0
             estimate = replace(estimate, mean=true_b[pk], variance=0.0, n=1, log_discrimination=math.log(true_a[pk]))
-        return sim_item(pk=pk, skill_id=skill_of[pk], estimate=estimate)
+            prior = LABELS
+        return sim_item(pk=pk, skill_id=skill_of[pk], estimate=estimate, prior=prior)
 
     errors: dict[int, list[float]] = {n: [] for n in FIXED_LENGTHS}
     se_errors: list[float] = []
@@ -101,7 +114,8 @@ def simulate(*, candidates: int, items: int, seed: int, pool_model: str = "2PL",
     for attempt in range(candidates):
         theta = rng.gauss(0, 1)
         guesser = rng.random() < GUESSER_SHARE
-        pool = {pk: item(pk) for pk in true_b}  # as a bank loaded now would hold them
+        prior = difficulty_prior_fit(estimates.values())  # as a bank loaded now would fit it, and hold the items
+        pool = {pk: item(pk, prior) for pk in true_b}
         bank = sim_bank(items=pool, attempts=attempt + 1, shown=shown, max_exposure_rate=MAX_EXPOSURE)
         progress = Progress()
         answers: list[tuple[int, float]] = []
@@ -146,17 +160,18 @@ def simulate(*, candidates: int, items: int, seed: int, pool_model: str = "2PL",
         lz = person_fit_lz(theta=final.theta, responses=scored(pool, answers))
         lz_flags[guesser][0] += misfits(lz)
         lz_flags[guesser][1] += 1
-        # As `services.calibration` does: every ended attempt, guessers' too, less its answers too fast to
-        # read, each with the attempt's θ̂ ± SE for the item's skill from its other answers.
-        if known:
+        # As `services.calibration` does: every ended attempt with few answers too fast to read, guessers'
+        # too, less those answers, each with the attempt's θ̂ ± SE for the item's skill from its other
+        # answers, under the test's prior.
+        if known or not effortful_attempt(seconds=times):
             continue
         without = skill_abilities_without_each(
             answers=[(skill_of[pk], a) for (pk, _), a in zip(answers, scored(pool, answers), strict=True)]
         )
         for (pk, y), seconds, ability in zip(answers, times, without, strict=True):
             if effortful(seconds=seconds):
-                estimates[pk] = calibration_update(
-                    item=estimates[pk], theta=ability.theta, theta_se=ability.se, credit=y
+                estimates[pk] = calibration_update_under(
+                    item=estimates[pk], prior=prior, theta=ability.theta, theta_se=ability.se, credit=y
                 )
                 if estimates[pk].n in live_errors:
                     live_errors[estimates[pk].n].append(estimates[pk].mean - true_b[pk])

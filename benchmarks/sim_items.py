@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from assessments.ai.ability import ability_estimate
 from assessments.psychometrics.calibration import ItemEstimate
+from assessments.psychometrics.item_priors import LABELS, DifficultyPrior, estimate_under
 from assessments.selectors.bank import Bank, Item, SkillInfo
 from assessments.services.progress import EPOCH, Asked, Progress
 from assessments.services.selection import Abilities
@@ -27,9 +28,11 @@ class SimItem(Item):
         return self.prior
 
 
-def sim_item(*, pk: int, skill_id: int, estimate: ItemEstimate) -> Item:
-    """The item as a bank loaded now would hold it: its prior until its first calibrated answer."""
+def sim_item(*, pk: int, skill_id: int, estimate: ItemEstimate, prior: DifficultyPrior = LABELS) -> Item:
+    """The item as a bank loaded now would hold it, under the test's `prior` for its difficulty (as
+    `selectors.bank.item_from_question` reads a question): its prior until its first calibrated answer."""
     calibrated = estimate.n > 0
+    estimate = estimate_under(estimate, prior=prior)
     return SimItem(
         pk=pk,
         skill_id=skill_id,
@@ -43,6 +46,7 @@ def sim_item(*, pk: int, skill_id: int, estimate: ItemEstimate) -> Item:
         calibration_se=estimate.se if calibrated else None,
         calibrated_discrimination=estimate.discrimination if calibrated else None,
         prior=estimate.prior,
+        prior_mean=None if prior == LABELS else prior.mean(estimate.prior),
     )
 
 

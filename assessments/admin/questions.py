@@ -18,6 +18,7 @@ from assessments.models import Assessment, Question, QuestionRegrade, Test
 from assessments.psychometrics.calibration import DISCRIMINATION_MIN_N, DRIFT_LOGITS, TRUSTED_SE
 from assessments.psychometrics.exposure import exposure_rate
 from assessments.roles import is_recruiter
+from assessments.selectors.bank import bank_for
 from assessments.selectors.calibration_report import question_calibration
 from assessments.selectors.regrades import question_is_void, regrade_abilities_changed, void_regrades
 from assessments.services.blueprints import question_create
@@ -242,9 +243,21 @@ class QuestionAdmin(RecruiterScopedAdmin):
         if obj.pk is None:
             return "-"
         row = question_calibration(obj)
+        # Selection reads it under the test's prior for its label, once the test has learnt one.
+        item = bank_for(test=obj.test).items.get(obj.pk)
+        learnt = item if item is not None and item.prior_mean is not None else None
         if row.calibrated is None or row.se is None:
-            return f"{row.prior:+.2f} (no answers yet)"
+            starts = (
+                f"; starts at {learnt.prior_mean:+.2f}, the test's prior"
+                if learnt and learnt.prior_mean is not None
+                else ""
+            )
+            return f"{row.prior:+.2f} (no answers yet{starts})"
         used = "in use" if row.trusted else f"not yet used: SE not under {TRUSTED_SE:g}"
+        if learnt is not None and learnt.calibrated is not None and learnt.calibration_se is not None:
+            used = f"{learnt.calibrated:+.2f} ± {learnt.calibration_se:.2f} under the test's prior, " + (
+                "in use" if learnt.calibration_se < TRUSTED_SE else f"not yet used: SE not under {TRUSTED_SE:g}"
+            )
         slope = f", discrimination {row.a:.2f} ± {row.a_se:.2f}" if row.a is not None and row.a_se is not None else ""
         return f"{row.prior:+.2f} → {row.calibrated:+.2f} ± {row.se:.2f}{slope}, n {row.n} ({used})"
 

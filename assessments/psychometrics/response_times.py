@@ -41,6 +41,18 @@ def effortful(*, seconds: float | None) -> bool:
     return seconds is None or seconds >= RAPID_FLOOR_SECONDS
 
 
+# Response-time effort (Wise and Kong 2005): the share of an attempt's answers that are effortful. An
+# attempt under MIN_RESPONSE_TIME_EFFORT was mostly not read, so none of its answers calibrate items
+# (motivation filtering): its θ̂, which pairs with the rest of its answers, is not a measure either.
+MIN_RESPONSE_TIME_EFFORT = 0.9
+
+
+def effortful_attempt(*, seconds: Iterable[float | None]) -> bool:
+    """Whether an attempt's answers, with these times (None: not timed, which counts), calibrate items."""
+    times = list(seconds)
+    return not times or sum(effortful(seconds=s) for s in times) >= MIN_RESPONSE_TIME_EFFORT * len(times)
+
+
 def rapid_threshold(*, median_seconds: float | None) -> float:
     if median_seconds is None:
         return RAPID_FLOOR_SECONDS

@@ -5,7 +5,8 @@ this process's copy is current, so a cached bank costs no statement and a stale 
 Every change to the test's skills, questions or voids bumps the version (`services.bank_versions`).
 
 What the answers teach changes without a new version: the items' calibrated difficulties and
-discriminations, and how often each was shown (its exposure). A copy older than
+discriminations, the test's prior for its difficulties fitted from them (`psychometrics.item_priors`),
+and how often each item was shown (its exposure). A copy older than
 `BANK_REFRESH_SECONDS` is read again, so selection follows them within that time at the cost of five
 statements per test and process.
 """
@@ -22,6 +23,8 @@ from django.db.models import Count
 from assessments.ai.ability import difficulty_logit
 from assessments.models import Assessment, Question, Response, Skill, Test
 from assessments.psychometrics.calibration import TRUSTED_SE
+from assessments.psychometrics.item_priors import LABELS, DifficultyPrior, difficulty_prior_fit, estimate_under
+from assessments.selectors.calibration_report import item_estimate
 from assessments.selectors.regrades import blueprint_voided_question_ids
 
 # Calibrated difficulties and discriminations are used to this step: finer adds nothing under an SE of
@@ -44,6 +47,8 @@ class Item:
     calibrated: float | None = None  # the calibrated difficulty (logits), once there are answers
     calibration_se: float | None = None
     calibrated_discrimination: float | None = None  # the 2PL a, with the difficulty
+    # The test's prior for this item's difficulty (`psychometrics.item_priors`), once it has learnt one.
+    prior_mean: float | None = None
 
     @property
     def key(self) -> tuple[int, ...]:
@@ -54,12 +59,18 @@ class Item:
     def prior_logit(self) -> float:
         return difficulty_logit(self.difficulty)
 
+    @property
+    def prior_centre(self) -> float:
+        """The difficulty before the item's own answers count: the test's prior for its label once the
+        test has learnt one from its items' answers, the label's logit until then."""
+        return self.prior_logit if self.prior_mean is None else self.prior_mean
+
     @functools.cached_property  # read a hundred times a pick: computed once per loaded item
     def logit(self) -> float:
         """The difficulty selection and scoring use: the calibrated one once its SE is under
-        `calibration.TRUSTED_SE`, the prior (the author's or generator's label) until then."""
+        `calibration.TRUSTED_SE`, the prior (`prior_centre`) until then."""
         if not self._trusted or self.calibrated is None:
-            return self.prior_logit
+            return _on_step(self.prior_centre)
         return _on_step(self.calibrated)
 
     @functools.cached_property
@@ -100,6 +111,7 @@ class Bank:
     shown: Counter[int] = field(default_factory=Counter)
     max_exposure_rate: float = 1.0
     loaded_at: float = 0.0  # time.monotonic()
+    difficulty_prior: DifficultyPrior = LABELS  # fitted from the items' calibrations as loaded
 
     def exposure_count_start(self) -> None:
         """An attempt of the test started in this process."""
@@ -160,7 +172,9 @@ def banks_refresh(*, older_than: float) -> int:
 
 def _bank_load(*, test_id: int, version: tuple[int, object], max_exposure_rate: float) -> Bank:
     loaded_at = time.monotonic()
-    items = {q.pk: item_from_question(q) for q in Question.objects.filter(test_id=test_id).order_by("pk")}
+    questions = list(Question.objects.filter(test_id=test_id).order_by("pk"))
+    prior = difficulty_prior_fit(item_estimate(q) for q in questions)
+    items = {q.pk: item_from_question(q, prior=prior) for q in questions}
     skills = {
         s.pk: SkillInfo(pk=s.pk, name=s.name, weight=s.weight)
         for s in Skill.objects.filter(test_id=test_id).order_by("order", "pk")
@@ -177,12 +191,16 @@ def _bank_load(*, test_id: int, version: tuple[int, object], max_exposure_rate: 
         shown=Counter(shown),
         max_exposure_rate=max_exposure_rate,
         loaded_at=loaded_at,
+        difficulty_prior=prior,
     )
 
 
-def item_from_question(question: Question) -> Item:
-    """The question as selection and scoring see it, calibration included as the row holds it."""
+def item_from_question(question: Question, *, prior: DifficultyPrior = LABELS) -> Item:
+    """The question as selection and scoring see it: its calibration as the row holds it, under the
+    test's `prior` for its difficulty."""
     q = question
+    estimate = estimate_under(item_estimate(q), prior=prior)
+    calibrated = q.calibrated_difficulty is not None and q.calibration_se is not None
     return Item(
         pk=q.pk,
         skill_id=q.skill_id,
@@ -194,9 +212,10 @@ def item_from_question(question: Question) -> Item:
         active=q.active,
         kind=q.kind,
         correct_options=q.key if q.kind == Question.Kind.MULTIPLE else (),
-        calibrated=q.calibrated_difficulty,
-        calibration_se=q.calibration_se,
-        calibrated_discrimination=q.calibrated_discrimination,
+        calibrated=estimate.mean if calibrated else None,
+        calibration_se=estimate.se if calibrated else None,
+        calibrated_discrimination=estimate.discrimination if q.calibrated_discrimination is not None else None,
+        prior_mean=None if prior == LABELS else prior.mean(difficulty_logit(q.difficulty)),
     )
 
 

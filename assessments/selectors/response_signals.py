@@ -62,7 +62,8 @@ LEGEND = (
 )
 
 
-def _seconds(response: Response) -> float | None:
+def answer_seconds(response: Response) -> float | None:
+    """The candidate's time on the question (`response_times.response_seconds`); None if not timed."""
     if response.time_taken_ms is None:
         return None
     return response_seconds(sent_to_received_ms=response.time_taken_ms, round_trip_ms=response.round_trip_ms)
@@ -75,7 +76,7 @@ def item_median_seconds(*, test_ids: Iterable[int]) -> dict[int, float]:
         "question_id", "time_taken_ms", "round_trip_ms"
     )
     for response in rows.iterator(chunk_size=2000):
-        seconds = _seconds(response)
+        seconds = answer_seconds(response)
         if seconds is not None:
             times[response.question_id].append(seconds)
     return {qid: statistics.median(ts) for qid, ts in times.items() if len(ts) >= MEDIAN_MIN_ANSWERS}
@@ -99,7 +100,7 @@ def response_signals(*, assessments: Sequence[Assessment]) -> dict[int, Response
         bank, responses = banks[assessment.test_id], by_attempt.get(assessment.pk, [])
         rapid = set()
         for response in responses:
-            seconds = _seconds(response)
+            seconds = answer_seconds(response)
             if seconds is not None and rapid_guess(seconds=seconds, median_seconds=medians.get(response.question_id)):
                 rapid.add(response.pk)
         overall = ((assessment.ai_state or {}).get("ability") or {}).get("overall")

@@ -1,7 +1,9 @@
 """Calibrating a test's items from its candidates' answers (`psychometrics.calibration` states the model).
 
 Answers faster than anyone reads (`response_times.effortful`) are left out: a guess says nothing
-about the item. Off the answer path: an ended attempt's answers go into its items' estimates afterwards, in batches,
+about the item; so is every answer of an attempt with too many of them (`effortful_attempt`). Items
+are calibrated under the test's prior for their difficulties (`psychometrics.item_priors`), as the
+bank fits it. Off the answer path: an ended attempt's answers go into its items' estimates afterwards, in batches,
 by `attempts_calibrate` (the expiry loop runs it every pass), so an answer costs no statement more
 and no item row is locked while candidates answer. Each answer is paired with the attempt's
 ability estimate for the item's skill from its other answers (leaving the answer out keeps it from
@@ -26,10 +28,12 @@ from assessments.ai.ability import Ability, Answer, abilities_without_each
 from assessments.errors import ApplicationError
 from assessments.messages import ErrorCode
 from assessments.models import Assessment, Question, Response, Test
-from assessments.psychometrics.calibration import calibration_update, moments_add, moments_correlation
-from assessments.psychometrics.response_times import effortful, response_seconds
+from assessments.psychometrics.calibration import moments_add, moments_correlation
+from assessments.psychometrics.item_priors import DifficultyPrior, calibration_update_under, difficulty_prior_fit
+from assessments.psychometrics.response_times import effortful, effortful_attempt
 from assessments.selectors.bank import Bank, Item, bank_for, item_from_question
 from assessments.selectors.calibration_report import item_estimate
+from assessments.selectors.response_signals import answer_seconds
 
 CALIBRATED_STATUSES = (Assessment.Status.COMPLETED, Assessment.Status.TIMED_OUT)
 BATCH = 100
@@ -68,16 +72,24 @@ class Scored:
     theta_se: float
 
 
-def _attempt_scored(*, responses: Iterable[Response], questions: Mapping[int, Question], bank: Bank) -> list[Scored]:
+def _attempt_scored(
+    *, responses: Iterable[Response], questions: Mapping[int, Question], bank: Bank, prior: DifficultyPrior
+) -> list[Scored]:
     """The attempt's answers to calibrate with, each paired with the attempt's θ ± SE for the item's
-    skill from its other answers, less those too fast to read. The items being calibrated count as the
-    replay has them so far (so a recompute repeats itself); the attempt's other items as in `bank`."""
+    skill from its other answers, less those too fast to read; none of a mostly unread attempt's. The
+    items being calibrated count as the replay has them so far, under `prior` (so a recompute repeats
+    itself); the attempt's other items as in `bank`."""
+    responses = list(responses)
+    if not effortful_attempt(seconds=(answer_seconds(r) for r in responses if r.credit is not None)):
+        return []
     answered: list[tuple[Response, Item, float]] = []
     for response in responses:
         if response.credit is None or response.question_id in bank.voided:
             continue
         question = questions.get(response.question_id)
-        item = item_from_question(question) if question is not None else bank.items.get(response.question_id)
+        item = (
+            item_from_question(question, prior=prior) if question is not None else bank.items.get(response.question_id)
+        )
         if item is not None:
             answered.append((response, item, float(response.credit)))
     abilities = skill_abilities_without_each(
@@ -86,19 +98,22 @@ def _attempt_scored(*, responses: Iterable[Response], questions: Mapping[int, Qu
     return [
         Scored(question_id=r.question_id, credit=credit, theta=ability.theta, theta_se=ability.se)
         for (r, _, credit), ability in zip(answered, abilities, strict=True)
-        if r.time_taken_ms is None
-        or effortful(seconds=response_seconds(sent_to_received_ms=r.time_taken_ms, round_trip_ms=r.round_trip_ms))
+        if effortful(seconds=answer_seconds(r))
     ]
 
 
-def _apply(*, questions: dict[int, Question], scored: Iterable[Scored]) -> None:
+def _apply(*, questions: dict[int, Question], scored: Iterable[Scored], prior: DifficultyPrior) -> None:
     """Each answer's update, in order, on the questions' rows in memory."""
     for answer in scored:
         question = questions.get(answer.question_id)
         if question is None:  # another question of the attempt: it measured θ, it is not replayed here
             continue
-        estimate = calibration_update(
-            item=item_estimate(question), theta=answer.theta, theta_se=answer.theta_se, credit=answer.credit
+        estimate = calibration_update_under(
+            item=item_estimate(question),
+            prior=prior,
+            theta=answer.theta,
+            theta_se=answer.theta_se,
+            credit=answer.credit,
         )
         question.calibrated_difficulty, question.calibration_se = estimate.mean, estimate.se
         question.calibration_n = estimate.n
@@ -160,17 +175,24 @@ def attempts_calibrate(*, limit: int = BATCH) -> int:
     return len(claimed)
 
 
-def _replay(*, attempts: list[Assessment], questions: dict[int, Question], banks: Mapping[int, Bank]) -> int:
+def _replay(
+    *,
+    attempts: list[Assessment],
+    questions: dict[int, Question],
+    banks: Mapping[int, Bank],
+    prior: DifficultyPrior | None = None,
+) -> int:
     """Each attempt's answers to these questions into their estimates, in the attempts' order; how
     many. Every scored answer of an attempt gives the others their θ; a void one neither. `banks`:
-    by test, loaded before the caller wrote anything."""
+    by test, loaded before the caller wrote anything; `prior`: the difficulty prior to calibrate under,
+    the bank's when not given."""
     responses = _responses_of(attempt_ids=[a.pk for a in attempts])
     answers = 0
     for attempt in attempts:
-        scored = _attempt_scored(
-            responses=responses.get(attempt.pk, []), questions=questions, bank=banks[attempt.test_id]
-        )
-        _apply(questions=questions, scored=scored)
+        bank = banks[attempt.test_id]
+        under = bank.difficulty_prior if prior is None else prior
+        scored = _attempt_scored(responses=responses.get(attempt.pk, []), questions=questions, bank=bank, prior=under)
+        _apply(questions=questions, scored=scored, prior=under)
         answers += sum(answer.question_id in questions for answer in scored)
     return answers
 
@@ -230,7 +252,9 @@ def items_recalibrate(*, test_id: int, progress: Callable[[int, int], None] | No
         _calibration_reset(question)
     answers = 0
     for start in range(0, len(ended), BATCH):
-        answers += _replay(attempts=ended[start : start + BATCH], questions=questions, banks=banks)
+        # The prior as the replay has taught it so far, not as the rows held it: the same each time.
+        prior = difficulty_prior_fit(item_estimate(q) for q in questions.values())
+        answers += _replay(attempts=ended[start : start + BATCH], questions=questions, banks=banks, prior=prior)
         if progress is not None:
             progress(min(start + BATCH, len(ended)), len(ended))
     Question.objects.bulk_update(questions.values(), CALIBRATION_FIELDS)

@@ -2,6 +2,8 @@
 calibrated difficulty with its SE and n, the share of attempts that saw it, and a filter for the
 questions flagged for review."""
 
+import html
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -68,3 +70,20 @@ def test_the_change_page_shows_the_calibration_and_the_add_page_does_not_fail(ad
     assert "+0.00 → +1.42 ± 0.21, discrimination 1.31 ± 0.12, n 180 (in use)" in page
     assert "100% of 4 (over the maximum)" in page
     assert added.status_code == 200
+
+
+def test_once_the_test_has_learnt_its_prior_the_list_shows_each_item_under_it(admin_client: Client) -> None:
+    # Eleven medium questions whose answers put them at +1 ± 0.2: the test learns that its "medium"
+    # means +1 (the answers' spread is no more than their noise, so its SD is the floor, 0.3).
+    test = published_test_with_bank(questions=12, skills=1)
+    *answered, _unanswered = test.questions.order_by("id")
+    # Under the label's prior N(0, 1) with answers saying 1 ± 0.2: precision 26, mean 25 / 26.
+    Question.objects.filter(pk__in=[q.pk for q in answered]).update(
+        calibrated_difficulty=25 / 26, calibration_se=(1 / 26) ** 0.5, calibration_n=40
+    )
+
+    page = html.unescape(admin_client.get(changelist("question"), {"test__id__exact": str(test.pk)}).content.decode())
+
+    # Under the test's prior N(1, 0.3²): precision 25 + 11.1, mean 1, SE 0.17.
+    assert "+0.00 → +0.96 ± 0.20, n 40 (+1.00 ± 0.17 under the test's prior, in use)" in page
+    assert "+0.00 (no answers yet; starts at +1.00, the test's prior)" in page

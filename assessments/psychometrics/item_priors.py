@@ -1,0 +1,126 @@
+"""A test's prior for its items' difficulties, learnt from the answers (empirical Bayes, with the label
+as the item's covariate, after Mislevy 1988, "Exploiting auxiliary information about items in the
+estimation of Rasch item difficulty parameters").
+
+Every item's estimate is kept under the label's prior, b ~ N(label logit, PRIOR_SD²)
+(`calibration.ItemEstimate`). Labels are guesses, and how good they are differs from one author or
+generator to the next: an LLM's "hard" may mean +0.5 or +2 logits. Once enough of a test's items
+have answers, the test's labels are regressed on what the answers say:
+
+    b = intercept + slope · label logit + e,    e ~ N(0, sd²)
+
+where "what the answers say" is each item's estimate with the label's prior divided out (its
+likelihood alone, in the Laplace approximation), fitted by least squares over the items whose
+answers put it within MIN_DATA_SE; sd² is the residual variance less those estimates' own mean
+variance, kept within [MIN_SD², PRIOR_SD²].
+
+Selection and scoring then read each item under that prior instead (`estimate_under`): the Gaussian
+posterior with the label's prior swapped for the test's, exact in the same approximation. An item
+without answers starts from intercept + slope · label logit with SD sd. Each calibration step is
+taken there too (`calibration_update_under`), the result being kept under the label's prior again,
+so what is stored never depends on the fit. With fewer than MIN_ITEMS such items the label's own
+prior stays (`LABELS`).
+"""
+
+import math
+import statistics
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+
+from assessments.psychometrics.calibration import LOG_DISCRIMINATION_BOUND, PRIOR_SD, ItemEstimate, calibration_update
+
+MIN_ITEMS = 10
+MIN_DATA_SE = 0.5
+MIN_SD = 0.3
+MAX_SLOPE = 2.0
+
+
+@dataclass(frozen=True)
+class DifficultyPrior:
+    intercept: float = 0.0
+    slope: float = 1.0
+    sd: float = PRIOR_SD
+    items: int = 0  # how many items it was fitted from; 0: the labels' own prior
+
+    def mean(self, label_logit: float) -> float:
+        return self.intercept + self.slope * label_logit
+
+
+LABELS = DifficultyPrior()
+
+
+def _precision(estimate: ItemEstimate) -> tuple[float, float, float]:
+    """The posterior's precision matrix (b b, b ln a, ln a ln a)."""
+    vb, va, c = estimate.variance, estimate.log_discrimination_variance, estimate.covariance
+    det = vb * va - c * c
+    return va / det, -c / det, vb / det
+
+
+def _likelihood_b(estimate: ItemEstimate) -> tuple[float, float] | None:
+    """What the item's answers alone say of b: mean and variance, with the label's prior on b divided
+    out and ln a's kept; None before any answer."""
+    if estimate.n == 0:
+        return None
+    pbb, pba, paa = _precision(estimate)
+    # The posterior's natural parameters, less the label's prior's on b.
+    hb = pbb * estimate.mean + pba * estimate.log_discrimination - estimate.prior / PRIOR_SD**2
+    ha = pba * estimate.mean + paa * estimate.log_discrimination
+    pbb -= 1.0 / PRIOR_SD**2
+    information = pbb - pba * pba / paa
+    if information <= 1e-9:
+        return None
+    mean = (hb - pba / paa * ha) / information
+    return mean, 1.0 / information
+
+
+def difficulty_prior_fit(estimates: Iterable[ItemEstimate]) -> DifficultyPrior:
+    """The test's prior from its items' estimates (the module's docstring states the fit)."""
+    pairs = []
+    for estimate in estimates:
+        likelihood = _likelihood_b(estimate)
+        if likelihood is not None and likelihood[1] <= MIN_DATA_SE**2:
+            pairs.append((estimate.prior, *likelihood))
+    if len(pairs) < MIN_ITEMS:
+        return LABELS
+    labels, said = [p[0] for p in pairs], [p[1] for p in pairs]
+    spread = statistics.pvariance(labels)
+    slope = 0.0
+    if spread > 1e-9:
+        slope = statistics.fmean((x - statistics.fmean(labels)) * y for x, y in zip(labels, said, strict=True)) / spread
+        slope = min(MAX_SLOPE, max(0.0, slope))
+    intercept = statistics.fmean(said) - slope * statistics.fmean(labels)
+    residual = statistics.fmean((y - intercept - slope * x) ** 2 for x, y in zip(labels, said, strict=True))
+    noise = statistics.fmean(p[2] for p in pairs)
+    sd = math.sqrt(min(PRIOR_SD**2, max(MIN_SD**2, residual - noise)))
+    return DifficultyPrior(intercept=intercept, slope=slope, sd=sd, items=len(pairs))
+
+
+def estimate_under(estimate: ItemEstimate, *, prior: DifficultyPrior, was: DifficultyPrior = LABELS) -> ItemEstimate:
+    """The item's estimate under `prior` on b instead of `was` (the same answers): the Gaussian posterior
+    with the one prior divided out and the other multiplied in."""
+    if prior == was:
+        return estimate
+    pbb, pba, paa = _precision(estimate)
+    hb = pbb * estimate.mean + pba * estimate.log_discrimination
+    ha = pba * estimate.mean + paa * estimate.log_discrimination
+    pbb += 1.0 / prior.sd**2 - 1.0 / was.sd**2
+    hb += prior.mean(estimate.prior) / prior.sd**2 - was.mean(estimate.prior) / was.sd**2
+    det = pbb * paa - pba * pba
+    vb, va, c = paa / det, pbb / det, -pba / det
+    return replace(
+        estimate,
+        mean=vb * hb + c * ha,
+        variance=vb,
+        log_discrimination=max(-LOG_DISCRIMINATION_BOUND, min(LOG_DISCRIMINATION_BOUND, c * hb + va * ha)),
+        log_discrimination_variance=va,
+        covariance=c,
+    )
+
+
+def calibration_update_under(
+    *, item: ItemEstimate, prior: DifficultyPrior, theta: float, theta_se: float, credit: float
+) -> ItemEstimate:
+    """`calibration.calibration_update`, taken at the item's estimate under the test's `prior` (where
+    selection and scoring have it), and kept, like every estimate, under the label's prior."""
+    step = calibration_update(item=estimate_under(item, prior=prior), theta=theta, theta_se=theta_se, credit=credit)
+    return estimate_under(step, prior=LABELS, was=prior)
