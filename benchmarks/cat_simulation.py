@@ -68,9 +68,9 @@ def simulate(*, candidates: int, items: int, seed: int, pool_model: str = "2PL",
     from assessments.psychometrics.calibration import ItemEstimate
     from assessments.psychometrics.item_priors import (
         LABELS,
-        DifficultyPrior,
+        ItemPrior,
         calibration_update_under,
-        difficulty_prior_fit,
+        item_prior_fit,
     )
     from assessments.psychometrics.response_times import (
         effortful,
@@ -97,7 +97,7 @@ def simulate(*, candidates: int, items: int, seed: int, pool_model: str = "2PL",
     shown = dict.fromkeys(true_b, 0)
     times_seen: dict[int, list[float]] = {pk: [] for pk in true_b}
 
-    def item(pk: int, prior: DifficultyPrior) -> Item:
+    def item(pk: int, prior: ItemPrior) -> Item:
         estimate = estimates[pk]
         if known:  # trusted from the start: SE 0
             estimate = replace(estimate, mean=true_b[pk], variance=0.0, n=1, log_discrimination=math.log(true_a[pk]))
@@ -114,7 +114,7 @@ def simulate(*, candidates: int, items: int, seed: int, pool_model: str = "2PL",
     for attempt in range(candidates):
         theta = rng.gauss(0, 1)
         guesser = rng.random() < GUESSER_SHARE
-        prior = difficulty_prior_fit(estimates.values())  # as a bank loaded now would fit it, and hold the items
+        prior = item_prior_fit(estimates.values())  # as a bank loaded now would fit it, and hold the items
         pool = {pk: item(pk, prior) for pk in true_b}
         bank = sim_bank(items=pool, attempts=attempt + 1, shown=shown, max_exposure_rate=MAX_EXPOSURE)
         progress = Progress()

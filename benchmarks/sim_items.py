@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from assessments.ai.ability import ability_estimate
 from assessments.psychometrics.calibration import ItemEstimate
-from assessments.psychometrics.item_priors import LABELS, DifficultyPrior, estimate_under
+from assessments.psychometrics.item_priors import LABELS, ItemPrior, estimate_under
 from assessments.selectors.bank import Bank, Item, SkillInfo
 from assessments.services.progress import EPOCH, Asked, Progress
 from assessments.services.selection import Abilities
@@ -28,7 +28,7 @@ class SimItem(Item):
         return self.prior
 
 
-def sim_item(*, pk: int, skill_id: int, estimate: ItemEstimate, prior: DifficultyPrior = LABELS) -> Item:
+def sim_item(*, pk: int, skill_id: int, estimate: ItemEstimate, prior: ItemPrior = LABELS) -> Item:
     """The item as a bank loaded now would hold it, under the test's `prior` for its difficulty (as
     `selectors.bank.item_from_question` reads a question): its prior until its first calibrated answer."""
     calibrated = estimate.n > 0

@@ -12,7 +12,11 @@ have answers, the test's labels are regressed on what the answers say:
 where "what the answers say" is each item's estimate with the label's prior divided out (its
 likelihood alone, in the Laplace approximation), fitted by least squares over the items whose
 answers put it within MIN_DATA_SE; sd² is the residual variance less those estimates' own mean
-variance, kept within [MIN_SD², PRIOR_SD²].
+variance, kept within [MIN_SD², PRIOR_SD²]. Discriminations likewise: once MIN_ITEMS items' answers
+put ln a within MIN_DATA_SE_A, ln a's prior N(0, PRIOR_LOG_DISCRIMINATION_SD²) becomes the pool's,
+N(mean of what they say, their variance less their noise), its SD kept within
+[MIN_SD_A, PRIOR_LOG_DISCRIMINATION_SD]: adaptive tests show an item to candidates near its
+difficulty, where its answers say little of its slope, so the pool's tells more than 1 does.
 
 Selection and scoring then read each item under that prior instead (`estimate_under`): the Gaussian
 posterior with the label's prior swapped for the test's, exact in the same approximation. An item
@@ -27,26 +31,39 @@ import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from assessments.psychometrics.calibration import LOG_DISCRIMINATION_BOUND, PRIOR_SD, ItemEstimate, calibration_update
+from assessments.psychometrics.calibration import (
+    LOG_DISCRIMINATION_BOUND,
+    PRIOR_LOG_DISCRIMINATION_SD,
+    PRIOR_SD,
+    ItemEstimate,
+    calibration_update,
+)
 
 MIN_ITEMS = 10
 MIN_DATA_SE = 0.5
 MIN_SD = 0.3
 MAX_SLOPE = 2.0
+MIN_DATA_SE_A = 0.35
+MIN_SD_A = 0.1
 
 
 @dataclass(frozen=True)
-class DifficultyPrior:
+class ItemPrior:
+    """The test's prior for an item: b ~ N(intercept + slope · label logit, sd²) and
+    ln a ~ N(log_discrimination_mean, log_discrimination_sd²), uncorrelated."""
+
     intercept: float = 0.0
     slope: float = 1.0
     sd: float = PRIOR_SD
     items: int = 0  # how many items it was fitted from; 0: the labels' own prior
+    log_discrimination_mean: float = 0.0
+    log_discrimination_sd: float = PRIOR_LOG_DISCRIMINATION_SD
 
     def mean(self, label_logit: float) -> float:
         return self.intercept + self.slope * label_logit
 
 
-LABELS = DifficultyPrior()
+LABELS = ItemPrior()
 
 
 def _precision(estimate: ItemEstimate) -> tuple[float, float, float]:
@@ -73,8 +90,32 @@ def _likelihood_b(estimate: ItemEstimate) -> tuple[float, float] | None:
     return mean, 1.0 / information
 
 
-def difficulty_prior_fit(estimates: Iterable[ItemEstimate]) -> DifficultyPrior:
+def _likelihood_log_discrimination(estimate: ItemEstimate) -> tuple[float, float] | None:
+    """What the item's answers alone say of ln a, with the prior on ln a divided out and b's kept."""
+    if estimate.n == 0:
+        return None
+    pbb, pba, paa = _precision(estimate)
+    hb = pbb * estimate.mean + pba * estimate.log_discrimination
+    ha = pba * estimate.mean + paa * estimate.log_discrimination
+    paa -= 1.0 / PRIOR_LOG_DISCRIMINATION_SD**2
+    information = paa - pba * pba / pbb
+    if information <= 1e-9:
+        return None
+    return (ha - pba / pbb * hb) / information, 1.0 / information
+
+
+def _log_discrimination_fit(estimates: list[ItemEstimate]) -> tuple[float, float] | None:
+    said = [s for s in map(_likelihood_log_discrimination, estimates) if s is not None and s[1] <= MIN_DATA_SE_A**2]
+    if len(said) < MIN_ITEMS:
+        return None
+    means = [m for m, _ in said]
+    spread = statistics.pvariance(means) - statistics.fmean(v for _, v in said)
+    return statistics.fmean(means), math.sqrt(min(PRIOR_LOG_DISCRIMINATION_SD**2, max(MIN_SD_A**2, spread)))
+
+
+def item_prior_fit(estimates: Iterable[ItemEstimate]) -> ItemPrior:
     """The test's prior from its items' estimates (the module's docstring states the fit)."""
+    estimates = list(estimates)
     pairs = []
     for estimate in estimates:
         likelihood = _likelihood_b(estimate)
@@ -92,10 +133,14 @@ def difficulty_prior_fit(estimates: Iterable[ItemEstimate]) -> DifficultyPrior:
     residual = statistics.fmean((y - intercept - slope * x) ** 2 for x, y in zip(labels, said, strict=True))
     noise = statistics.fmean(p[2] for p in pairs)
     sd = math.sqrt(min(PRIOR_SD**2, max(MIN_SD**2, residual - noise)))
-    return DifficultyPrior(intercept=intercept, slope=slope, sd=sd, items=len(pairs))
+    fitted = ItemPrior(intercept=intercept, slope=slope, sd=sd, items=len(pairs))
+    slopes = _log_discrimination_fit(estimates)
+    if slopes is None:
+        return fitted
+    return replace(fitted, log_discrimination_mean=slopes[0], log_discrimination_sd=slopes[1])
 
 
-def estimate_under(estimate: ItemEstimate, *, prior: DifficultyPrior, was: DifficultyPrior = LABELS) -> ItemEstimate:
+def estimate_under(estimate: ItemEstimate, *, prior: ItemPrior, was: ItemPrior = LABELS) -> ItemEstimate:
     """The item's estimate under `prior` on b instead of `was` (the same answers): the Gaussian posterior
     with the one prior divided out and the other multiplied in."""
     if prior == was:
@@ -105,6 +150,11 @@ def estimate_under(estimate: ItemEstimate, *, prior: DifficultyPrior, was: Diffi
     ha = pba * estimate.mean + paa * estimate.log_discrimination
     pbb += 1.0 / prior.sd**2 - 1.0 / was.sd**2
     hb += prior.mean(estimate.prior) / prior.sd**2 - was.mean(estimate.prior) / was.sd**2
+    paa += 1.0 / prior.log_discrimination_sd**2 - 1.0 / was.log_discrimination_sd**2
+    ha += (
+        prior.log_discrimination_mean / prior.log_discrimination_sd**2
+        - was.log_discrimination_mean / was.log_discrimination_sd**2
+    )
     det = pbb * paa - pba * pba
     vb, va, c = paa / det, pbb / det, -pba / det
     return replace(
@@ -118,7 +168,7 @@ def estimate_under(estimate: ItemEstimate, *, prior: DifficultyPrior, was: Diffi
 
 
 def calibration_update_under(
-    *, item: ItemEstimate, prior: DifficultyPrior, theta: float, theta_se: float, credit: float
+    *, item: ItemEstimate, prior: ItemPrior, theta: float, theta_se: float, credit: float
 ) -> ItemEstimate:
     """`calibration.calibration_update`, taken at the item's estimate under the test's `prior` (where
     selection and scoring have it), and kept, like every estimate, under the label's prior."""

@@ -23,7 +23,7 @@ from django.db.models import Count
 from assessments.ai.ability import difficulty_logit
 from assessments.models import Assessment, Question, Response, Skill, Test
 from assessments.psychometrics.calibration import TRUSTED_SE
-from assessments.psychometrics.item_priors import LABELS, DifficultyPrior, difficulty_prior_fit, estimate_under
+from assessments.psychometrics.item_priors import LABELS, ItemPrior, estimate_under, item_prior_fit
 from assessments.selectors.calibration_report import item_estimate
 from assessments.selectors.regrades import blueprint_voided_question_ids
 
@@ -111,7 +111,7 @@ class Bank:
     shown: Counter[int] = field(default_factory=Counter)
     max_exposure_rate: float = 1.0
     loaded_at: float = 0.0  # time.monotonic()
-    difficulty_prior: DifficultyPrior = LABELS  # fitted from the items' calibrations as loaded
+    item_prior: ItemPrior = LABELS  # fitted from the items' calibrations as loaded
 
     def exposure_count_start(self) -> None:
         """An attempt of the test started in this process."""
@@ -173,7 +173,7 @@ def banks_refresh(*, older_than: float) -> int:
 def _bank_load(*, test_id: int, version: tuple[int, object], max_exposure_rate: float) -> Bank:
     loaded_at = time.monotonic()
     questions = list(Question.objects.filter(test_id=test_id).order_by("pk"))
-    prior = difficulty_prior_fit(item_estimate(q) for q in questions)
+    prior = item_prior_fit(item_estimate(q) for q in questions)
     items = {q.pk: item_from_question(q, prior=prior) for q in questions}
     skills = {
         s.pk: SkillInfo(pk=s.pk, name=s.name, weight=s.weight)
@@ -191,11 +191,11 @@ def _bank_load(*, test_id: int, version: tuple[int, object], max_exposure_rate: 
         shown=Counter(shown),
         max_exposure_rate=max_exposure_rate,
         loaded_at=loaded_at,
-        difficulty_prior=prior,
+        item_prior=prior,
     )
 
 
-def item_from_question(question: Question, *, prior: DifficultyPrior = LABELS) -> Item:
+def item_from_question(question: Question, *, prior: ItemPrior = LABELS) -> Item:
     """The question as selection and scoring see it: its calibration as the row holds it, under the
     test's `prior` for its difficulty."""
     q = question

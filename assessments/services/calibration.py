@@ -29,7 +29,7 @@ from assessments.errors import ApplicationError
 from assessments.messages import ErrorCode
 from assessments.models import Assessment, Question, Response, Test
 from assessments.psychometrics.calibration import moments_add, moments_correlation
-from assessments.psychometrics.item_priors import DifficultyPrior, calibration_update_under, difficulty_prior_fit
+from assessments.psychometrics.item_priors import ItemPrior, calibration_update_under, item_prior_fit
 from assessments.psychometrics.response_times import effortful, effortful_attempt
 from assessments.selectors.bank import Bank, Item, bank_for, item_from_question
 from assessments.selectors.calibration_report import item_estimate
@@ -73,7 +73,7 @@ class Scored:
 
 
 def _attempt_scored(
-    *, responses: Iterable[Response], questions: Mapping[int, Question], bank: Bank, prior: DifficultyPrior
+    *, responses: Iterable[Response], questions: Mapping[int, Question], bank: Bank, prior: ItemPrior
 ) -> list[Scored]:
     """The attempt's answers to calibrate with, each paired with the attempt's θ ± SE for the item's
     skill from its other answers, less those too fast to read; none of a mostly unread attempt's. The
@@ -102,7 +102,7 @@ def _attempt_scored(
     ]
 
 
-def _apply(*, questions: dict[int, Question], scored: Iterable[Scored], prior: DifficultyPrior) -> None:
+def _apply(*, questions: dict[int, Question], scored: Iterable[Scored], prior: ItemPrior) -> None:
     """Each answer's update, in order, on the questions' rows in memory."""
     for answer in scored:
         question = questions.get(answer.question_id)
@@ -180,7 +180,7 @@ def _replay(
     attempts: list[Assessment],
     questions: dict[int, Question],
     banks: Mapping[int, Bank],
-    prior: DifficultyPrior | None = None,
+    prior: ItemPrior | None = None,
 ) -> int:
     """Each attempt's answers to these questions into their estimates, in the attempts' order; how
     many. Every scored answer of an attempt gives the others their θ; a void one neither. `banks`:
@@ -190,7 +190,7 @@ def _replay(
     answers = 0
     for attempt in attempts:
         bank = banks[attempt.test_id]
-        under = bank.difficulty_prior if prior is None else prior
+        under = bank.item_prior if prior is None else prior
         scored = _attempt_scored(responses=responses.get(attempt.pk, []), questions=questions, bank=bank, prior=under)
         _apply(questions=questions, scored=scored, prior=under)
         answers += sum(answer.question_id in questions for answer in scored)
@@ -253,7 +253,7 @@ def items_recalibrate(*, test_id: int, progress: Callable[[int, int], None] | No
     answers = 0
     for start in range(0, len(ended), BATCH):
         # The prior as the replay has taught it so far, not as the rows held it: the same each time.
-        prior = difficulty_prior_fit(item_estimate(q) for q in questions.values())
+        prior = item_prior_fit(item_estimate(q) for q in questions.values())
         answers += _replay(attempts=ended[start : start + BATCH], questions=questions, banks=banks, prior=prior)
         if progress is not None:
             progress(min(start + BATCH, len(ended)), len(ended))

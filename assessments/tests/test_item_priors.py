@@ -3,6 +3,7 @@ and motivation filtering (`response_times.effortful_attempt`), on small hand-com
 the bank and calibration use them."""
 
 import math
+from dataclasses import replace
 
 import pytest
 
@@ -11,10 +12,10 @@ from assessments.psychometrics.calibration import ItemEstimate, calibration_upda
 from assessments.psychometrics.item_priors import (
     LABELS,
     MIN_ITEMS,
-    DifficultyPrior,
+    ItemPrior,
     calibration_update_under,
-    difficulty_prior_fit,
     estimate_under,
+    item_prior_fit,
 )
 from assessments.psychometrics.response_times import effortful_attempt
 from assessments.selectors.bank import bank_for
@@ -23,18 +24,29 @@ from assessments.tests.backoffice_factories import attempt_with_answers
 from assessments.tests.factories import published_test_with_bank
 
 
-def _answered(label: float, *, says: float, variance: float) -> ItemEstimate:
-    """An item whose answers alone say b ~ N(says, variance), under its label's prior N(label, 1), with
-    nothing learnt of a: precision 1 + 1 / variance."""
+def _answered(
+    label: float, *, says: float, variance: float, slope_says: float | None = None, slope_variance: float = 1.0
+) -> ItemEstimate:
+    """An item whose answers alone say b ~ N(says, variance), under its label's prior N(label, 1):
+    precision 1 + 1 / variance; and ln a ~ N(slope_says, slope_variance) under ln a's N(0, 0.3²), or
+    nothing of a. b and ln a uncorrelated."""
     precision = 1.0 + 1.0 / variance
-    return ItemEstimate(prior=label, mean=(label + says / variance) / precision, variance=1.0 / precision, n=10)
+    estimate = ItemEstimate(prior=label, mean=(label + says / variance) / precision, variance=1.0 / precision, n=10)
+    if slope_says is None:
+        return estimate
+    slope_precision = 1 / 0.09 + 1 / slope_variance
+    return replace(
+        estimate,
+        log_discrimination=slope_says / slope_variance / slope_precision,
+        log_discrimination_variance=1 / slope_precision,
+    )
 
 
 def test_another_prior_is_swapped_in_for_the_labels_by_hand() -> None:
     # Label +1, the answers say 2 ± 0.5: under the label's prior precision 1 + 4 = 5, mean (1 + 8) / 5.
     item = _answered(1.0, says=2.0, variance=0.25)
     assert (item.mean, item.variance) == pytest.approx((1.8, 0.2))
-    prior = DifficultyPrior(intercept=0.5, slope=0.5, sd=0.5)  # a +1 label means 1.0 ± 0.5
+    prior = ItemPrior(intercept=0.5, slope=0.5, sd=0.5)  # a +1 label means 1.0 ± 0.5
 
     under = estimate_under(item, prior=prior)
 
@@ -46,7 +58,7 @@ def test_another_prior_is_swapped_in_for_the_labels_by_hand() -> None:
 
 
 def test_an_item_without_answers_starts_from_the_tests_prior() -> None:
-    under = estimate_under(ItemEstimate.from_prior(-1.0), prior=DifficultyPrior(intercept=0.2, slope=0.6, sd=0.4))
+    under = estimate_under(ItemEstimate.from_prior(-1.0), prior=ItemPrior(intercept=0.2, slope=0.6, sd=0.4))
 
     assert (under.mean, under.se, under.n) == pytest.approx((0.2 - 0.6, 0.4, 0))
     assert estimate_under(ItemEstimate.from_prior(-1.0), prior=LABELS) == ItemEstimate.from_prior(-1.0)
@@ -61,10 +73,30 @@ def test_the_fit_regresses_what_the_answers_say_on_the_labels() -> None:
         for residual in (0.5, -0.5, 0.5, -0.5)
     ]
 
-    prior = difficulty_prior_fit(items)
+    prior = item_prior_fit(items)
 
     assert (prior.intercept, prior.slope, prior.sd, prior.items) == pytest.approx((0.2, 0.6, math.sqrt(0.21), 12))
     assert prior.mean(1.0) == pytest.approx(0.8)
+
+
+def test_the_fit_learns_the_pools_discriminations_and_takes_them_as_ln_as_prior() -> None:
+    # The answers say ln a = 0 or 0.4 ± 0.1: the pool's ln a is 0.2, spread by 0.04 less the answers'
+    # own 0.01, SD 0.173.
+    items = [_answered(0.0, says=0.0, variance=0.04, slope_says=says, slope_variance=0.01) for says in (0.0, 0.4) * 6]
+
+    prior = item_prior_fit(items)
+
+    assert (prior.log_discrimination_mean, prior.log_discrimination_sd) == pytest.approx((0.2, math.sqrt(0.03)))
+    # An item whose answers say 0.4 ± 0.1: under ln a's N(0, 0.09), precision 1 / 0.09 + 100, mean 0.36;
+    # under the pool's, precision 1 / 0.03 + 100, mean (0.2 / 0.03 + 40) / 133.3 = 0.35.
+    steep = items[1]
+    assert steep.log_discrimination == pytest.approx(40 / (1 / 0.09 + 100))
+    under = estimate_under(steep, prior=prior)
+    assert under.log_discrimination == pytest.approx((0.2 / 0.03 + 40) / (1 / 0.03 + 100))
+    assert under.log_discrimination_variance == pytest.approx(1 / (1 / 0.03 + 100))
+    # Too little said of the slopes (SE over 0.35) leaves ln a's prior as it was.
+    vague = [replace(item, log_discrimination_variance=0.085) for item in items]
+    assert item_prior_fit(vague).log_discrimination_sd == pytest.approx(0.3)
 
 
 def test_the_labels_prior_stays_with_too_few_answered_items() -> None:
@@ -72,27 +104,27 @@ def test_the_labels_prior_stays_with_too_few_answered_items() -> None:
     barely = [_answered(0.0, says=3.0, variance=1.0) for _ in range(5)]  # SE 1: too little to count
     unanswered = [ItemEstimate.from_prior(0.0)] * 5
 
-    assert difficulty_prior_fit(well_measured + barely + unanswered) == LABELS
+    assert item_prior_fit(well_measured + barely + unanswered) == LABELS
 
 
 def test_with_one_label_the_prior_is_the_pools_mean_and_spread() -> None:
     items = [_answered(0.0, says=says, variance=0.04) for says in (1.0, 2.0) * 6]
 
-    prior = difficulty_prior_fit(items)
+    prior = item_prior_fit(items)
 
     assert (prior.intercept, prior.slope, prior.sd) == pytest.approx((1.5, 0.0, math.sqrt(0.25 - 0.04)))
 
 
 def test_the_fitted_spread_stays_between_its_bounds() -> None:
-    tight = difficulty_prior_fit([_answered(0.0, says=1.0, variance=0.04) for _ in range(12)])
-    wide = difficulty_prior_fit([_answered(0.0, says=says, variance=0.04) for says in (-3.0, 3.0) * 6])
+    tight = item_prior_fit([_answered(0.0, says=1.0, variance=0.04) for _ in range(12)])
+    wide = item_prior_fit([_answered(0.0, says=says, variance=0.04) for says in (-3.0, 3.0) * 6])
 
     assert (tight.sd, wide.sd) == pytest.approx((0.3, 1.0))
 
 
 def test_a_step_under_the_tests_prior_is_taken_there_and_kept_under_the_labels() -> None:
     item = _answered(1.0, says=2.0, variance=0.25)
-    prior = DifficultyPrior(intercept=0.5, slope=0.5, sd=0.5)
+    prior = ItemPrior(intercept=0.5, slope=0.5, sd=0.5)
 
     step = calibration_update_under(item=item, prior=prior, theta=1.0, theta_se=0.3, credit=0.0)
 
@@ -147,9 +179,9 @@ def test_the_bank_holds_its_items_under_the_prior_fitted_from_them() -> None:
 
     bank = bank_for(test=test)
 
-    assert bank.difficulty_prior.slope == pytest.approx(0.5)
-    assert bank.difficulty_prior.intercept == pytest.approx(0.0, abs=1e-9)
-    assert bank.difficulty_prior.sd == pytest.approx(0.3)  # no spread beyond the answers': the floor
+    assert bank.item_prior.slope == pytest.approx(0.5)
+    assert bank.item_prior.intercept == pytest.approx(0.0, abs=1e-9)
+    assert bank.item_prior.sd == pytest.approx(0.3)  # no spread beyond the answers': the floor
     # A hard item without answers starts at the test's +0.5, not the label's +1.
     assert bank.items[unanswered.pk].logit == 0.5
     # An answered hard item: its answers' 0.5 ± 0.2 with the test's prior 0.5 ± 0.3.
