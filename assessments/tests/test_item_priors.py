@@ -6,8 +6,9 @@ import math
 from dataclasses import replace
 
 import pytest
+from django.db.models import F
 
-from assessments.models import Question
+from assessments.models import Question, Test
 from assessments.psychometrics.calibration import ItemEstimate, calibration_update
 from assessments.psychometrics.item_priors import (
     LABELS,
@@ -19,6 +20,7 @@ from assessments.psychometrics.item_priors import (
 )
 from assessments.psychometrics.response_times import effortful_attempt
 from assessments.selectors.bank import bank_for
+from assessments.services import calibration as calibration_service
 from assessments.services.calibration import attempts_calibrate
 from assessments.tests.backoffice_factories import attempt_with_answers
 from assessments.tests.factories import published_test_with_bank
@@ -188,3 +190,23 @@ def test_the_bank_holds_its_items_under_the_prior_fitted_from_them() -> None:
     hard = next(q for q in questions[:-1] if q.difficulty == "hard")
     assert bank.items[hard.pk].calibrated == pytest.approx(0.5)
     assert bank.items[hard.pk].calibration_se == pytest.approx(math.sqrt(1 / (1 / 0.04 + 1 / 0.09)))
+
+
+@pytest.mark.django_db
+def test_a_recompute_refits_the_prior_from_its_own_replay_and_repeats(monkeypatch) -> None:
+    monkeypatch.setattr(calibration_service, "BATCH", 5)  # so the prior is refitted between batches
+    test = published_test_with_bank(questions=12, skills=1)
+    questions = list(test.questions.order_by("id"))
+    for k in range(40):  # stronger candidates (higher k) get more right, the later questions harder
+        attempt_with_answers(test=test, answers={q: (i + k) % 4 != 0 and i < k for i, q in enumerate(questions)})
+    fields = ("calibrated_difficulty", "calibration_se", "calibrated_discrimination", "calibration_covariance")
+
+    calibration_service.items_recalibrate(test_id=test.pk)
+    first = list(Question.objects.filter(test=test).order_by("id").values_list(*fields))
+    Test.objects.filter(pk=test.pk).update(bank_version=F("bank_version") + 1)
+    fitted = bank_for(test=Test.objects.get(pk=test.pk)).item_prior
+    calibration_service.items_recalibrate(test_id=test.pk)
+    again = list(Question.objects.filter(test=test).order_by("id").values_list(*fields))
+
+    assert fitted.items >= MIN_ITEMS  # its answers are enough for the test to learn its prior from
+    assert again == first
