@@ -73,39 +73,27 @@ def _precision(estimate: ItemEstimate) -> tuple[float, float, float]:
     return va / det, -c / det, vb / det
 
 
-def _likelihood_b(estimate: ItemEstimate) -> tuple[float, float] | None:
-    """What the item's answers alone say of b: mean and variance, with the label's prior on b divided
-    out and ln a's kept; None before any answer."""
+def _answers_alone(estimate: ItemEstimate, *, of_slope: bool = False) -> tuple[float, float] | None:
+    """What the item's answers alone say of b (or, `of_slope`, of ln a): mean and variance, with the
+    label's prior on that parameter divided out and the other's kept; None before any answer."""
     if estimate.n == 0:
         return None
     pbb, pba, paa = _precision(estimate)
-    # The posterior's natural parameters, less the label's prior's on b.
-    hb = pbb * estimate.mean + pba * estimate.log_discrimination - estimate.prior / PRIOR_SD**2
-    ha = pba * estimate.mean + paa * estimate.log_discrimination
-    pbb -= 1.0 / PRIOR_SD**2
-    information = pbb - pba * pba / paa
-    if information <= 1e-9:
-        return None
-    mean = (hb - pba / paa * ha) / information
-    return mean, 1.0 / information
-
-
-def _likelihood_log_discrimination(estimate: ItemEstimate) -> tuple[float, float] | None:
-    """What the item's answers alone say of ln a, with the prior on ln a divided out and b's kept."""
-    if estimate.n == 0:
-        return None
-    pbb, pba, paa = _precision(estimate)
+    # The posterior's natural parameters (precision times mean).
     hb = pbb * estimate.mean + pba * estimate.log_discrimination
     ha = pba * estimate.mean + paa * estimate.log_discrimination
-    paa -= 1.0 / PRIOR_LOG_DISCRIMINATION_SD**2
-    information = paa - pba * pba / pbb
+    if of_slope:
+        own, own_h, other, other_h = paa - 1.0 / PRIOR_LOG_DISCRIMINATION_SD**2, ha, pbb, hb
+    else:
+        own, own_h, other, other_h = pbb - 1.0 / PRIOR_SD**2, hb - estimate.prior / PRIOR_SD**2, paa, ha
+    information = own - pba * pba / other
     if information <= 1e-9:
         return None
-    return (ha - pba / pbb * hb) / information, 1.0 / information
+    return (own_h - pba / other * other_h) / information, 1.0 / information
 
 
 def _log_discrimination_fit(estimates: list[ItemEstimate]) -> tuple[float, float] | None:
-    said = [s for s in map(_likelihood_log_discrimination, estimates) if s is not None and s[1] <= MIN_DATA_SE_A**2]
+    said = [s for e in estimates if (s := _answers_alone(e, of_slope=True)) is not None and s[1] <= MIN_DATA_SE_A**2]
     if len(said) < MIN_ITEMS:
         return None
     means = [m for m, _ in said]
@@ -118,7 +106,7 @@ def item_prior_fit(estimates: Iterable[ItemEstimate]) -> ItemPrior:
     estimates = list(estimates)
     pairs = []
     for estimate in estimates:
-        likelihood = _likelihood_b(estimate)
+        likelihood = _answers_alone(estimate)
         if likelihood is not None and likelihood[1] <= MIN_DATA_SE**2:
             pairs.append((estimate.prior, *likelihood))
     if len(pairs) < MIN_ITEMS:
@@ -141,8 +129,8 @@ def item_prior_fit(estimates: Iterable[ItemEstimate]) -> ItemPrior:
 
 
 def estimate_under(estimate: ItemEstimate, *, prior: ItemPrior, was: ItemPrior = LABELS) -> ItemEstimate:
-    """The item's estimate under `prior` on b instead of `was` (the same answers): the Gaussian posterior
-    with the one prior divided out and the other multiplied in."""
+    """The item's estimate under `prior` instead of `was` (the same answers): the Gaussian posterior
+    with the one prior on (b, ln a) divided out and the other multiplied in."""
     if prior == was:
         return estimate
     pbb, pba, paa = _precision(estimate)
