@@ -47,6 +47,7 @@ def sim_item(*, pk: int, skill_id: int, estimate: ItemEstimate, prior: ItemPrior
         calibrated_discrimination=estimate.discrimination if calibrated else None,
         prior=estimate.prior,
         prior_mean=None if prior == LABELS else prior.mean(estimate.prior),
+        prior_discrimination=None if prior == LABELS else prior.discrimination,
     )
 
 

@@ -1,4 +1,4 @@
-"""A test's prior for its items' difficulties, learnt from the answers (empirical Bayes, with the label
+"""A test's prior for its items' difficulties and discriminations, learnt from the answers (empirical Bayes, with the label
 as the item's covariate, after Mislevy 1988, "Exploiting auxiliary information about items in the
 estimation of Rasch item difficulty parameters").
 
@@ -21,9 +21,10 @@ difficulty, where its answers say little of its slope, so the pool's tells more 
 Selection and scoring then read each item under that prior instead (`estimate_under`): the Gaussian
 posterior with the label's prior swapped for the test's, exact in the same approximation. An item
 without answers starts from intercept + slope · label logit with SD sd. Each calibration step is
-taken there too (`calibration_update_under`), the result being kept under the label's prior again,
-so what is stored never depends on the fit. With fewer than MIN_ITEMS such items the label's own
-prior stays (`LABELS`).
+taken there too (`calibration_update_under`), the result being kept under the label's prior again:
+what is stored is always the estimate under the label's prior, which any other prior can then be
+swapped into. With fewer than MIN_ITEMS such items the label's own prior stays (`LABELS`). Until an
+item's difficulty is trusted, selection and scoring take a = the pool's (e^mean ln a) rather than 1.
 """
 
 import math
@@ -62,27 +63,35 @@ class ItemPrior:
     def mean(self, label_logit: float) -> float:
         return self.intercept + self.slope * label_logit
 
+    @property
+    def discrimination(self) -> float:
+        """The pool's a: e^(ln a's prior mean)."""
+        return math.exp(self.log_discrimination_mean)
+
 
 LABELS = ItemPrior()
 
 
-def _precision(estimate: ItemEstimate) -> tuple[float, float, float]:
-    """The posterior's precision matrix (b b, b ln a, ln a ln a)."""
+def _precision(estimate: ItemEstimate) -> tuple[float, float, float] | None:
+    """The posterior's precision matrix (b b, b ln a, ln a ln a); None for an estimate known exactly."""
     vb, va, c = estimate.variance, estimate.log_discrimination_variance, estimate.covariance
     det = vb * va - c * c
+    if det <= 1e-12:
+        return None
     return va / det, -c / det, vb / det
 
 
 def _answers_alone(estimate: ItemEstimate, *, of_slope: bool = False) -> tuple[float, float] | None:
     """What the item's answers alone say of b (or, `of_slope`, of ln a): mean and variance, with the
     label's prior on that parameter divided out and the other's kept; None before any answer."""
-    if estimate.n == 0:
+    precision = _precision(estimate)
+    if estimate.n == 0 or precision is None:
         return None
-    pbb, pba, paa = _precision(estimate)
+    pbb, pba, paa = precision
     # The posterior's natural parameters (precision times mean).
     hb = pbb * estimate.mean + pba * estimate.log_discrimination
     ha = pba * estimate.mean + paa * estimate.log_discrimination
-    if of_slope:
+    if of_slope:  # the label's prior on ln a is centred on 0: nothing to take off its natural mean
         own, own_h, other, other_h = paa - 1.0 / PRIOR_LOG_DISCRIMINATION_SD**2, ha, pbb, hb
     else:
         own, own_h, other, other_h = pbb - 1.0 / PRIOR_SD**2, hb - estimate.prior / PRIOR_SD**2, paa, ha
@@ -98,7 +107,8 @@ def _log_discrimination_fit(estimates: list[ItemEstimate]) -> tuple[float, float
         return None
     means = [m for m, _ in said]
     spread = statistics.pvariance(means) - statistics.fmean(v for _, v in said)
-    return statistics.fmean(means), math.sqrt(min(PRIOR_LOG_DISCRIMINATION_SD**2, max(MIN_SD_A**2, spread)))
+    centre = min(LOG_DISCRIMINATION_BOUND, max(-LOG_DISCRIMINATION_BOUND, statistics.fmean(means)))
+    return centre, math.sqrt(min(PRIOR_LOG_DISCRIMINATION_SD**2, max(MIN_SD_A**2, spread)))
 
 
 def item_prior_fit(estimates: Iterable[ItemEstimate]) -> ItemPrior:
@@ -131,9 +141,10 @@ def item_prior_fit(estimates: Iterable[ItemEstimate]) -> ItemPrior:
 def estimate_under(estimate: ItemEstimate, *, prior: ItemPrior, was: ItemPrior = LABELS) -> ItemEstimate:
     """The item's estimate under `prior` instead of `was` (the same answers): the Gaussian posterior
     with the one prior on (b, ln a) divided out and the other multiplied in."""
-    if prior == was:
+    precision = _precision(estimate)
+    if prior == was or precision is None:
         return estimate
-    pbb, pba, paa = _precision(estimate)
+    pbb, pba, paa = precision
     hb = pbb * estimate.mean + pba * estimate.log_discrimination
     ha = pba * estimate.mean + paa * estimate.log_discrimination
     pbb += 1.0 / prior.sd**2 - 1.0 / was.sd**2
@@ -149,7 +160,8 @@ def estimate_under(estimate: ItemEstimate, *, prior: ItemPrior, was: ItemPrior =
         estimate,
         mean=vb * hb + c * ha,
         variance=vb,
-        log_discrimination=max(-LOG_DISCRIMINATION_BOUND, min(LOG_DISCRIMINATION_BOUND, c * hb + va * ha)),
+        # Not clamped here (the step clamps what it stores): the swap back must give the same estimate.
+        log_discrimination=c * hb + va * ha,
         log_discrimination_variance=va,
         covariance=c,
     )

@@ -41,9 +41,10 @@ def effortful(*, seconds: float | None) -> bool:
     return seconds is None or seconds >= RAPID_FLOOR_SECONDS
 
 
-# Response-time effort (Wise and Kong 2005): the share of an attempt's answers that are effortful. An
-# attempt under MIN_RESPONSE_TIME_EFFORT was mostly not read, so none of its answers calibrate items
-# (motivation filtering): its θ̂, which pairs with the rest of its answers, is not a measure either.
+# Response-time effort (Wise and Kong 2005): the share of an attempt's answers that are effortful. In
+# an attempt under MIN_RESPONSE_TIME_EFFORT too many answers were not read, so none of its answers
+# calibrate items (motivation filtering): its θ̂, which pairs with the rest of its answers, is not a
+# measure either.
 MIN_RESPONSE_TIME_EFFORT = 0.9
 
 

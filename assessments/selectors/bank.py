@@ -5,7 +5,7 @@ this process's copy is current, so a cached bank costs no statement and a stale 
 Every change to the test's skills, questions or voids bumps the version (`services.bank_versions`).
 
 What the answers teach changes without a new version: the items' calibrated difficulties and
-discriminations, the test's prior for its difficulties fitted from them (`psychometrics.item_priors`),
+discriminations, the test's prior for its items fitted from them (`psychometrics.item_priors`),
 and how often each item was shown (its exposure). A copy older than
 `BANK_REFRESH_SECONDS` is read again, so selection follows them within that time at the cost of five
 statements per test and process.
@@ -47,8 +47,10 @@ class Item:
     calibrated: float | None = None  # the calibrated difficulty (logits), once there are answers
     calibration_se: float | None = None
     calibrated_discrimination: float | None = None  # the 2PL a, with the difficulty
-    # The test's prior for this item's difficulty (`psychometrics.item_priors`), once it has learnt one.
+    # The test's prior for this item's difficulty and its pool's a (`psychometrics.item_priors`), once
+    # the test has learnt them.
     prior_mean: float | None = None
+    prior_discrimination: float | None = None
 
     @property
     def key(self) -> tuple[int, ...]:
@@ -76,10 +78,11 @@ class Item:
     @functools.cached_property
     def discrimination(self) -> float:
         """The 2PL discrimination a selection and scoring use: the calibrated one once the difficulty
-        is trusted (they are estimated together), 1 (the Rasch model) until then."""
-        if not self._trusted or self.calibrated_discrimination is None:
-            return 1.0
-        return _on_step(self.calibrated_discrimination)
+        is trusted (they are estimated together); until then the pool's once the test has learnt it, 1
+        (the Rasch model) before."""
+        if self._trusted and self.calibrated_discrimination is not None:
+            return _on_step(self.calibrated_discrimination)
+        return 1.0 if self.prior_discrimination is None else _on_step(self.prior_discrimination)
 
     @property
     def _trusted(self) -> bool:
@@ -173,13 +176,14 @@ def banks_refresh(*, older_than: float) -> int:
 def _bank_load(*, test_id: int, version: tuple[int, object], max_exposure_rate: float) -> Bank:
     loaded_at = time.monotonic()
     questions = list(Question.objects.filter(test_id=test_id).order_by("pk"))
-    prior = item_prior_fit(item_estimate(q) for q in questions)
+    voided = frozenset(blueprint_voided_question_ids(test_id=test_id))
+    # A void item keeps the calibration it had, perhaps under a wrong key: it teaches the prior nothing.
+    prior = item_prior_fit(item_estimate(q) for q in questions if q.pk not in voided)
     items = {q.pk: item_from_question(q, prior=prior) for q in questions}
     skills = {
         s.pk: SkillInfo(pk=s.pk, name=s.name, weight=s.weight)
         for s in Skill.objects.filter(test_id=test_id).order_by("order", "pk")
     }
-    voided = frozenset(blueprint_voided_question_ids(test_id=test_id))
     attempts, shown = blueprint_exposure_counts(test_id=test_id)
     return Bank(
         test_id=test_id,
@@ -216,6 +220,7 @@ def item_from_question(question: Question, *, prior: ItemPrior = LABELS) -> Item
         calibration_se=estimate.se if calibrated else None,
         calibrated_discrimination=estimate.discrimination if q.calibrated_discrimination is not None else None,
         prior_mean=None if prior == LABELS else prior.mean(difficulty_logit(q.difficulty)),
+        prior_discrimination=None if prior == LABELS else prior.discrimination,
     )
 
 

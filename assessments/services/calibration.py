@@ -2,7 +2,7 @@
 
 Answers faster than anyone reads (`response_times.effortful`) are left out: a guess says nothing
 about the item; so is every answer of an attempt with too many of them (`effortful_attempt`). Items
-are calibrated under the test's prior for their difficulties (`psychometrics.item_priors`), as the
+are calibrated under the test's prior for their parameters (`psychometrics.item_priors`), as the
 bank fits it. Off the answer path: an ended attempt's answers go into its items' estimates afterwards, in batches,
 by `attempts_calibrate` (the expiry loop runs it every pass), so an answer costs no statement more
 and no item row is locked while candidates answer. Each answer is paired with the attempt's
@@ -184,7 +184,7 @@ def _replay(
 ) -> int:
     """Each attempt's answers to these questions into their estimates, in the attempts' order; how
     many. Every scored answer of an attempt gives the others their θ; a void one neither. `banks`:
-    by test, loaded before the caller wrote anything; `prior`: the difficulty prior to calibrate under,
+    by test, loaded before the caller wrote anything; `prior`: the item prior to calibrate under,
     the bank's when not given."""
     responses = _responses_of(attempt_ids=[a.pk for a in attempts])
     answers = 0

@@ -1,17 +1,19 @@
-"""The test's prior for its items' difficulties, learnt from their answers (`psychometrics.item_priors`),
-and motivation filtering (`response_times.effortful_attempt`), on small hand-computed data; then as
-the bank and calibration use them."""
+"""The test's prior for its items' difficulties and discriminations, learnt from their answers
+(`psychometrics.item_priors`), and motivation filtering (`response_times.effortful_attempt`), on small
+hand-computed data; then as the bank and calibration use them."""
 
 import math
+import random
 from dataclasses import replace
 
 import pytest
 from django.db.models import F
 
-from assessments.models import Question, Test
+from assessments.models import Question, QuestionRegrade, Test
 from assessments.psychometrics.calibration import ItemEstimate, calibration_update
 from assessments.psychometrics.item_priors import (
     LABELS,
+    MIN_DATA_SE,
     MIN_ITEMS,
     ItemPrior,
     calibration_update_under,
@@ -19,11 +21,11 @@ from assessments.psychometrics.item_priors import (
     item_prior_fit,
 )
 from assessments.psychometrics.response_times import effortful_attempt
-from assessments.selectors.bank import bank_for
+from assessments.selectors.bank import Item, bank_for
 from assessments.services import calibration as calibration_service
 from assessments.services.calibration import attempts_calibrate
 from assessments.tests.backoffice_factories import attempt_with_answers
-from assessments.tests.factories import published_test_with_bank
+from assessments.tests.factories import QuestionFactory, published_test_with_bank
 
 
 def _answered(
@@ -57,6 +59,43 @@ def test_another_prior_is_swapped_in_for_the_labels_by_hand() -> None:
     assert (under.n, under.prior, under.log_discrimination) == (10, 1.0, 0.0)
     back = estimate_under(under, prior=LABELS, was=prior)
     assert (back.mean, back.variance) == pytest.approx((1.8, 0.2))
+
+
+def _solve(
+    precision: tuple[float, float, float], natural: tuple[float, float]
+) -> tuple[float, float, float, float, float]:
+    """Mean (b, ln a), variances and covariance of the Gaussian with this precision (bb, ba, aa) and
+    natural mean (precision times mean)."""
+    pbb, pba, paa = precision
+    det = pbb * paa - pba * pba
+    vb, va, c = paa / det, pbb / det, -pba / det
+    return vb * natural[0] + c * natural[1], c * natural[0] + va * natural[1], vb, va, c
+
+
+def test_a_swap_with_correlated_answers_is_the_posterior_under_the_other_prior() -> None:
+    # The answers' likelihood: precision [[20, -6], [-6, 8]] about (b, ln a) = (0.8, 0.3), natural mean
+    # (20·0.8 - 6·0.3, -6·0.8 + 8·0.3) = (14.2, -2.4). Under the label's prior (label +1: N(1, 1) and
+    # N(0, 0.09)) the posterior has precision (21, -6, 8 + 1/0.09) and natural mean (15.2, -2.4).
+    b, ln_a, vb, va, c = _solve((21.0, -6.0, 8 + 1 / 0.09), (15.2, -2.4))
+    item = ItemEstimate(
+        prior=1.0, mean=b, variance=vb, n=30, log_discrimination=ln_a, log_discrimination_variance=va, covariance=c
+    )
+    prior = ItemPrior(intercept=0.2, slope=0.5, sd=0.5, log_discrimination_mean=0.1, log_discrimination_sd=0.2)
+
+    under = estimate_under(item, prior=prior)
+
+    # The test's prior: b ~ N(0.7, 0.25), ln a ~ N(0.1, 0.04); precision (24, -6, 33), natural mean
+    # (14.2 + 0.7 / 0.25, -2.4 + 0.1 / 0.04).
+    expected = _solve((24.0, -6.0, 33.0), (14.2 + 2.8, -2.4 + 2.5))
+    got = (under.mean, under.log_discrimination, under.variance, under.log_discrimination_variance, under.covariance)
+    assert got == pytest.approx(expected)
+    back = estimate_under(under, prior=LABELS, was=prior)
+    assert (back.mean, back.log_discrimination, back.covariance) == pytest.approx((b, ln_a, c))
+    # What these answers alone say of b, ln a's prior kept: precision (20, -6, 8 + 1/0.09), natural
+    # mean (14.2, -2.4); twelve such items of one label fit the test's b at that marginal mean.
+    alone_b, _, alone_vb, _, _ = _solve((20.0, -6.0, 8 + 1 / 0.09), (14.2, -2.4))
+    assert item_prior_fit([item] * 12).intercept == pytest.approx(alone_b)
+    assert alone_vb < MIN_DATA_SE**2
 
 
 def test_an_item_without_answers_starts_from_the_tests_prior() -> None:
@@ -178,6 +217,10 @@ def test_the_bank_holds_its_items_under_the_prior_fitted_from_them() -> None:
         )
     unanswered = questions[-1]
     Question.objects.filter(pk=unanswered.pk).update(difficulty="hard")
+    # A void question calibrated far off (under a wrong key, say) is left out of the fit.
+    void = QuestionFactory(test=test, skill=questions[0].skill, difficulty="easy")
+    Question.objects.filter(pk=void.pk).update(calibrated_difficulty=4.0, calibration_se=0.1, calibration_n=90)
+    QuestionRegrade.objects.create(question=void, action=QuestionRegrade.Action.VOID)
 
     bank = bank_for(test=test)
 
@@ -194,11 +237,12 @@ def test_the_bank_holds_its_items_under_the_prior_fitted_from_them() -> None:
 
 @pytest.mark.django_db
 def test_a_recompute_refits_the_prior_from_its_own_replay_and_repeats(monkeypatch) -> None:
-    monkeypatch.setattr(calibration_service, "BATCH", 5)  # so the prior is refitted between batches
+    monkeypatch.setattr(calibration_service, "BATCH", 10)  # so the prior is refitted between batches
     test = published_test_with_bank(questions=12, skills=1)
     questions = list(test.questions.order_by("id"))
-    for k in range(40):  # stronger candidates (higher k) get more right, the later questions harder
-        attempt_with_answers(test=test, answers={q: (i + k) % 4 != 0 and i < k for i, q in enumerate(questions)})
+    draw = random.Random(1)
+    for k in range(80):  # five levels of candidates, from 20% to 80% right
+        attempt_with_answers(test=test, answers={q: draw.random() < 0.2 + 0.15 * (k % 5) for q in questions})
     fields = ("calibrated_difficulty", "calibration_se", "calibrated_discrimination", "calibration_covariance")
 
     calibration_service.items_recalibrate(test_id=test.pk)
@@ -210,3 +254,31 @@ def test_a_recompute_refits_the_prior_from_its_own_replay_and_repeats(monkeypatc
 
     assert fitted.items >= MIN_ITEMS  # its answers are enough for the test to learn its prior from
     assert again == first
+    # And the replay did use a learnt prior: under the labels' throughout, it reaches other estimates.
+    monkeypatch.setattr(calibration_service, "item_prior_fit", lambda estimates: LABELS)
+    calibration_service.items_recalibrate(test_id=test.pk)
+    labels_only = list(Question.objects.filter(test=test).order_by("id").values_list(*fields))
+    assert labels_only != first
+
+
+def test_until_an_item_is_trusted_it_takes_the_pools_discrimination_once_learnt() -> None:
+    def hard(pk: int, *, learnt: bool) -> Item:
+        return Item(
+            pk=pk,
+            skill_id=1,
+            prompt="",
+            options=("a", "b"),
+            correct_option=0,
+            explanation="",
+            difficulty="hard",
+            active=True,
+            prior_mean=0.6 if learnt else None,
+            prior_discrimination=1.31 if learnt else None,
+        )
+
+    fresh = hard(1, learnt=True)
+    trusted = replace(fresh, calibrated=0.4, calibration_se=0.2, calibrated_discrimination=0.9)
+
+    assert (fresh.logit, fresh.discrimination) == (0.6, 1.3)  # the test's prior, to the 0.05 grid
+    assert (trusted.logit, trusted.discrimination) == (0.4, 0.9)
+    assert (hard(2, learnt=False).logit, hard(2, learnt=False).discrimination) == (1.0, 1.0)  # the label, Rasch
