@@ -24,6 +24,8 @@ def _item(
     se: float | None = None,
     difficulty: str = "medium",
     discrimination: float | None = None,
+    prior_mean: float | None = None,
+    prior_discrimination: float | None = None,
 ) -> Item:
     return Item(
         pk=pk,
@@ -37,6 +39,8 @@ def _item(
         calibrated=calibrated,
         calibration_se=se,
         calibrated_discrimination=discrimination,
+        prior_mean=prior_mean,
+        prior_discrimination=prior_discrimination,
     )
 
 
@@ -51,6 +55,15 @@ def test_an_item_uses_its_calibrated_discrimination_with_its_difficulty() -> Non
     assert _item(1, calibrated=0.2, se=0.6, discrimination=1.62).discrimination == 1.0  # not trusted yet
     assert _item(1, calibrated=0.2, se=0.3, discrimination=1.62).discrimination == 1.6  # to the 0.05 grid
     assert _item(1, calibrated=0.2, se=0.3).discrimination == 1.0  # calibrated before discriminations were
+
+
+def test_until_trusted_an_item_takes_the_tests_learnt_prior_and_its_pools_discrimination() -> None:
+    fresh = _item(1, difficulty="hard", prior_mean=0.62, prior_discrimination=1.31)
+
+    assert (fresh.logit, fresh.discrimination) == (0.6, 1.3)  # the test's prior, to the 0.05 grid
+    trusted = replace(fresh, calibrated=0.4, calibration_se=0.2, calibrated_discrimination=0.9)
+    assert (trusted.logit, trusted.discrimination) == (0.4, 0.9)
+    assert (_item(2, difficulty="hard").logit, _item(2).discrimination) == (1.0, 1.0)  # nothing learnt
 
 
 def test_selection_takes_the_most_informative_item_not_only_the_closest() -> None:

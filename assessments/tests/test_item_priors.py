@@ -21,7 +21,7 @@ from assessments.psychometrics.item_priors import (
     item_prior_fit,
 )
 from assessments.psychometrics.response_times import effortful_attempt
-from assessments.selectors.bank import Item, bank_for
+from assessments.selectors.bank import bank_for
 from assessments.services import calibration as calibration_service
 from assessments.services.calibration import attempts_calibrate
 from assessments.tests.backoffice_factories import attempt_with_answers
@@ -259,26 +259,3 @@ def test_a_recompute_refits_the_prior_from_its_own_replay_and_repeats(monkeypatc
     calibration_service.items_recalibrate(test_id=test.pk)
     labels_only = list(Question.objects.filter(test=test).order_by("id").values_list(*fields))
     assert labels_only != first
-
-
-def test_until_an_item_is_trusted_it_takes_the_pools_discrimination_once_learnt() -> None:
-    def hard(pk: int, *, learnt: bool) -> Item:
-        return Item(
-            pk=pk,
-            skill_id=1,
-            prompt="",
-            options=("a", "b"),
-            correct_option=0,
-            explanation="",
-            difficulty="hard",
-            active=True,
-            prior_mean=0.6 if learnt else None,
-            prior_discrimination=1.31 if learnt else None,
-        )
-
-    fresh = hard(1, learnt=True)
-    trusted = replace(fresh, calibrated=0.4, calibration_se=0.2, calibrated_discrimination=0.9)
-
-    assert (fresh.logit, fresh.discrimination) == (0.6, 1.3)  # the test's prior, to the 0.05 grid
-    assert (trusted.logit, trusted.discrimination) == (0.4, 0.9)
-    assert (hard(2, learnt=False).logit, hard(2, learnt=False).discrimination) == (1.0, 1.0)  # the label, Rasch
