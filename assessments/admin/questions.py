@@ -243,20 +243,18 @@ class QuestionAdmin(RecruiterScopedAdmin):
         if obj.pk is None:
             return "-"
         row = question_calibration(obj)
-        # Selection reads it under the test's prior for its label, once the test has learnt one.
+        # Selection reads it under the test's prior, once the test has learnt one (as its bank holds it).
         item = bank_for(test=obj.test).items.get(obj.pk)
         learnt = item if item is not None and item.prior_mean is not None else None
         if row.calibrated is None or row.se is None:
-            starts = (
-                f"; starts at {learnt.prior_mean:+.2f}, the test's prior"
-                if learnt and learnt.prior_mean is not None
-                else ""
-            )
+            start = None if learnt is None else learnt.prior_mean
+            starts = "" if start is None else f"; starts at {start:+.2f}, the test's prior"
             return f"{row.prior:+.2f} (no answers yet{starts})"
         used = "in use" if row.trusted else f"not yet used: SE not under {TRUSTED_SE:g}"
         if learnt is not None and learnt.calibrated is not None and learnt.calibration_se is not None:
+            trusted = learnt.calibration_se < TRUSTED_SE
             used = f"{learnt.calibrated:+.2f} ± {learnt.calibration_se:.2f} under the test's prior, " + (
-                "in use" if learnt.calibration_se < TRUSTED_SE else f"not yet used: SE not under {TRUSTED_SE:g}"
+                "in use" if trusted else f"not yet used: SE not under {TRUSTED_SE:g}"
             )
         slope = f", discrimination {row.a:.2f} ± {row.a_se:.2f}" if row.a is not None and row.a_se is not None else ""
         return f"{row.prior:+.2f} → {row.calibrated:+.2f} ± {row.se:.2f}{slope}, n {row.n} ({used})"
